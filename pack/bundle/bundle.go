@@ -1,0 +1,74 @@
+// Package bundle defines the Bundle: the single value every output of a pack
+// is rendered from. pack.json is its JSON form; the PDF, CSV and later
+// exports read only this value, so nothing appears in them that is not in
+// pack.json. It is a leaf package.
+package bundle
+
+import (
+	"time"
+
+	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/live"
+	"github.com/dossier-dev/dossier/pack/manifest"
+)
+
+// SchemaVersion is the version of the pack.json format.
+const SchemaVersion = 1
+
+// Bundle is one compliance pack.
+type Bundle struct {
+	SchemaVersion int                `json:"schemaVersion"`
+	Generator     Generator          `json:"generator"`
+	Created       time.Time          `json:"created"` // UTC; from SOURCE_DATE_EPOCH when set
+	App           manifest.App       `json:"app"`
+	Manifest      *manifest.Manifest `json:"manifest"` // the declaration as read (no secrets: only env var names)
+	Observation   live.Observation   `json:"observation"`
+	Tools         []ToolRow          `json:"tools"` // declared vs live, by name
+	Results       []check.Result     `json:"results"`
+	Answers       []Answer           `json:"answers"`
+	RedFlags      []check.Result     `json:"redFlags"`
+	Summary       Summary            `json:"summary"`
+	Evidence      []check.Evidence   `json:"evidence"`
+}
+
+// Generator names the tool that made the pack.
+type Generator struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// ToolRow pairs a declared tool with its live listing; either may be nil.
+type ToolRow struct {
+	Name     string         `json:"name"`
+	Declared *manifest.Tool `json:"declared,omitempty"`
+	Live     *live.Tool     `json:"live,omitempty"`
+}
+
+// Answer values.
+const (
+	Yes     = "yes"
+	No      = "no"
+	Partial = "partial"
+	NA      = "n.a."
+)
+
+// Answer is one questionnaire answer, derived from the checks it maps to.
+type Answer struct {
+	ID          string             `json:"id"`
+	Section     string             `json:"section"`
+	Question    string             `json:"question"`
+	Answer      string             `json:"answer"`
+	Basis       check.Basis        `json:"basis"`
+	Explanation string             `json:"explanation"`
+	Checks      []string           `json:"checks"`
+	Evidence    []check.EvidenceID `json:"evidence,omitempty"`
+}
+
+// Summary counts results.
+type Summary struct {
+	ByStatus   map[check.Status]int   `json:"byStatus"`
+	BySeverity map[check.Severity]int `json:"bySeverity"` // of failing results
+	Probed     int                    `json:"probed"`
+	Declared   int                    `json:"declared"`
+	Verdict    string                 `json:"verdict"`
+}

@@ -1,0 +1,118 @@
+// Package check is the shared vocabulary of every stage: check IDs from the
+// public catalogue (../shared/CHECKS.md), result statuses, bases, severities and
+// evidence items. It is a leaf: it imports nothing from this module, so the
+// collect, evidence and pack stages may all depend on it.
+package check
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Status is the outcome of one check for one subject.
+type Status string
+
+const (
+	Pass   Status = "pass"
+	Fail   Status = "fail"
+	Warn   Status = "warn"
+	Manual Status = "manual" // a person must judge; nothing automated can
+	NA     Status = "na"     // does not apply; Detail says why
+	Error  Status = "error"  // the probe itself could not run
+)
+
+// Basis says what a result rests on.
+type Basis string
+
+const (
+	Probed   Basis = "probed"   // observed live, evidence attached
+	Declared Basis = "declared" // taken from the manifest only
+	Attested Basis = "attested" // a named person vouched, with a date and expiry
+	Absent   Basis = "absent"   // nothing to go on
+)
+
+// Severity ranks a failure. The zero value means "not a failure".
+type Severity string
+
+const (
+	Critical Severity = "critical"
+	High     Severity = "high"
+	Medium   Severity = "medium"
+	Low      Severity = "low"
+	Info     Severity = "info"
+)
+
+// Rank orders severities: critical is 5, info 1, anything else 0.
+func (s Severity) Rank() int {
+	switch s {
+	case Critical:
+		return 5
+	case High:
+		return 4
+	case Medium:
+		return 3
+	case Low:
+		return 2
+	case Info:
+		return 1
+	}
+	return 0
+}
+
+// ParseSeverity accepts the catalogue's severity names.
+func ParseSeverity(s string) (Severity, error) {
+	sev := Severity(s)
+	if sev.Rank() == 0 {
+		return "", fmt.Errorf("unknown severity %q (want critical, high, medium, low or info)", s)
+	}
+	return sev, nil
+}
+
+// EvidenceID names one evidence item inside a pack, such as "E0007".
+type EvidenceID string
+
+// Result is one judgement: exactly one per check ID and subject.
+type Result struct {
+	ID       string       `json:"id"`
+	Subject  string       `json:"subject"` // "app", "tool:NAME", "widget:URI", "url:URL"
+	Status   Status       `json:"status"`
+	Basis    Basis        `json:"basis"`
+	Severity Severity     `json:"severity,omitempty"`
+	Evidence []EvidenceID `json:"evidence,omitempty"`
+	Detail   string       `json:"detail"`
+}
+
+// Failing reports whether the result counts against the app.
+func (r Result) Failing() bool { return r.Status == Fail || r.Status == Error }
+
+// Evidence kinds.
+const (
+	KindHTTP       = "http-transcript"
+	KindScreenshot = "screenshot"
+	KindCSPLog     = "csp-log"
+	KindAttached   = "attached"
+	KindTrace      = "trace"
+)
+
+// Evidence is one item of the evidence index. Data is the content while the
+// pack is being assembled; it is written to Path inside the pack and only
+// the path, size and hash are serialized.
+type Evidence struct {
+	ID     EvidenceID `json:"id"`
+	Kind   string     `json:"kind"`
+	Title  string     `json:"title"`
+	Path   string     `json:"path"` // relative to the pack directory, slash-separated
+	SHA256 string     `json:"sha256"`
+	Size   int64      `json:"size"`
+	Data   []byte     `json:"-"`
+}
+
+// Sort orders results by check ID, then subject, so outputs are stable.
+func Sort(rs []Result) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		if rs[i].ID != rs[j].ID {
+			return rs[i].ID < rs[j].ID
+		}
+		return rs[i].Subject < rs[j].Subject
+	})
+}

@@ -1,0 +1,128 @@
+// Package live holds what the probe observed on the live server: the
+// handshake, the tools and UI resources as listed, and the OAuth setup as
+// discovered. collect fills it; pack serializes and judges from it. It is a
+// leaf package.
+package live
+
+import "encoding/json"
+
+// Protocol eras.
+const (
+	EraStateful  = "initialize"      // 2025-06-18, 2025-11-25: initialize + sessions
+	EraStateless = "server/discover" // 2026-07-28
+)
+
+// Observation is everything the probe saw.
+type Observation struct {
+	Server    Server     `json:"server"`
+	Tools     []Tool     `json:"tools"`
+	Resources []Resource `json:"resources,omitempty"`
+	OAuth     *OAuth     `json:"oauth,omitempty"`
+	Skipped   []Skip     `json:"skipped,omitempty"` // active probes not run, and why
+	Limits    []string   `json:"limits,omitempty"`  // bounds that were hit
+}
+
+// Server is the handshake's outcome.
+type Server struct {
+	URL             string          `json:"url"`
+	Reached         bool            `json:"reached"`
+	Era             string          `json:"era,omitempty"`
+	ProtocolVersion string          `json:"protocolVersion,omitempty"`
+	Name            string          `json:"name,omitempty"`
+	Title           string          `json:"title,omitempty"`
+	Version         string          `json:"version,omitempty"`
+	Instructions    string          `json:"instructions,omitempty"`
+	Capabilities    json.RawMessage `json:"capabilities,omitempty"`
+}
+
+// Tool is one entry of tools/list, with the annotation hints read from the
+// raw JSON so that "absent" and "false" stay distinct.
+type Tool struct {
+	Name            string           `json:"name"`
+	Title           string           `json:"title,omitempty"`
+	Description     string           `json:"description,omitempty"`
+	Hints           Hints            `json:"hints"`
+	InputSchema     json.RawMessage  `json:"inputSchema,omitempty"`
+	OutputSchema    json.RawMessage  `json:"outputSchema,omitempty"`
+	Meta            json.RawMessage  `json:"_meta,omitempty"`
+	Fields          []Field          `json:"fields,omitempty"` // top-level input properties
+	SecuritySchemes []SecurityScheme `json:"securitySchemes,omitempty"`
+	UI              string           `json:"ui,omitempty"` // _meta.ui.resourceUri or openai/outputTemplate
+}
+
+// Hints are the annotation values; nil means the key was absent or not a boolean.
+type Hints struct {
+	ReadOnly    *bool `json:"readOnlyHint"`
+	Destructive *bool `json:"destructiveHint"`
+	OpenWorld   *bool `json:"openWorldHint"`
+	Idempotent  *bool `json:"idempotentHint"`
+}
+
+// Field is one top-level input property of a tool.
+type Field struct {
+	Name        string `json:"name"`
+	Type        string `json:"type,omitempty"`
+	Description string `json:"description,omitempty"`
+	Format      string `json:"format,omitempty"`
+	Pattern     string `json:"pattern,omitempty"`
+	Required    bool   `json:"required,omitempty"`
+}
+
+// SecurityScheme is one entry of a tool's securitySchemes.
+type SecurityScheme struct {
+	Type   string   `json:"type"`
+	Scopes []string `json:"scopes,omitempty"`
+}
+
+// Resource is a UI resource as read with resources/read.
+type Resource struct {
+	URI        string          `json:"uri"`
+	Name       string          `json:"name,omitempty"`
+	MIMEType   string          `json:"mimeType,omitempty"`
+	Meta       json.RawMessage `json:"_meta,omitempty"`
+	CSP        *CSP            `json:"csp,omitempty"`
+	Domain     string          `json:"domain,omitempty"`
+	HTMLSHA256 string          `json:"htmlSha256,omitempty"`
+	Size       int             `json:"size,omitempty"`
+	HTML       string          `json:"-"` // the widget's HTML, for rendering; not serialized
+	LinkedFrom []string        `json:"linkedFrom,omitempty"` // tools whose UI link names it
+}
+
+// CSP is a widget's declared policy, from _meta.ui.csp and/or openai/widgetCSP.
+type CSP struct {
+	Connect  []string `json:"connect,omitempty"`
+	Resource []string `json:"resource,omitempty"`
+	Frame    []string `json:"frame,omitempty"`
+	BaseURI  []string `json:"baseUri,omitempty"`
+	Redirect []string `json:"redirect,omitempty"`
+	Source   []string `json:"source"` // "ui.csp", "openai/widgetCSP"
+}
+
+// OAuth is the discovered authorization setup.
+type OAuth struct {
+	Challenge             string   `json:"challenge,omitempty"` // WWW-Authenticate of the unauthenticated 401
+	PRMURL                string   `json:"prmUrl,omitempty"`
+	Resource              string   `json:"resource,omitempty"`
+	AuthorizationServers  []string `json:"authorizationServers,omitempty"`
+	ScopesSupported       []string `json:"scopesSupported,omitempty"`
+	MetadataURL           string   `json:"metadataUrl,omitempty"`
+	Issuer                string   `json:"issuer,omitempty"`
+	AuthorizationEndpoint string   `json:"authorizationEndpoint,omitempty"`
+	TokenEndpoint         string   `json:"tokenEndpoint,omitempty"`
+	RegistrationEndpoint  string   `json:"registrationEndpoint,omitempty"`
+	RevocationEndpoint    string   `json:"revocationEndpoint,omitempty"`
+	CodeChallengeMethods  []string `json:"codeChallengeMethods,omitempty"`
+	CIMD                  bool     `json:"cimd,omitempty"`
+	TokenExpiresIn        int      `json:"tokenExpiresIn,omitempty"` // seconds, of the token the probe obtained
+	TokenAudience         []string `json:"tokenAudience,omitempty"`
+	TokenScopes           []string `json:"tokenScopes,omitempty"`
+	RefreshRotated        *bool    `json:"refreshRotated,omitempty"`
+	Obtained              string   `json:"obtained,omitempty"` // how the probe got its token: "env", "dcr+pkce", "none"
+}
+
+// Skip records an active probe that was not run.
+type Skip struct {
+	Probe   string `json:"probe"`
+	Subject string `json:"subject,omitempty"`
+	Reason  string `json:"reason"`
+}
