@@ -92,8 +92,8 @@ type Tool struct {
 	Kind        string           `yaml:"kind" json:"kind" required:"true" enum:"read,write,destructive"`
 	Egress      bool             `yaml:"egress,omitempty" json:"egress,omitempty"` // sends data outside the app's boundary
 	Scopes      []string         `yaml:"scopes,omitempty" json:"scopes,omitempty"`
-	NoAuth      bool             `yaml:"noauth,omitempty" json:"noauth,omitempty"` // callable without signing in (mixed mode)
-	Inputs      map[string]Input `yaml:"inputs,omitempty" json:"inputs,omitempty"` // input field name → its purpose
+	NoAuth      bool             `yaml:"noauth,omitempty" json:"noauth,omitempty"`   // callable without signing in (mixed mode)
+	Inputs      map[string]Input `yaml:"inputs,omitempty" json:"inputs,omitempty"`   // input field name → its purpose
 	Example     map[string]any   `yaml:"example,omitempty" json:"example,omitempty"` // example arguments for confirmation captures
 	Description string           `yaml:"description,omitempty" json:"description,omitempty"`
 }

@@ -1,0 +1,179 @@
+package manifest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxSize bounds the bytes of a manifest; a larger file is refused before
+// it is parsed.
+const MaxSize = 4 << 20
+
+// MaxNodes bounds the YAML nodes of a manifest. A real manifest has a few
+// hundred; the bound keeps a hostile document cheap to refuse.
+const MaxNodes = 100_000
+
+// Load reads and parses the manifest at path. Problems with its content come
+// back as Errors; a file that cannot be read comes back as a plain error.
+func Load(path string) (*Manifest, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading manifest %q: %w", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading manifest %q: %w", path, err)
+	}
+	m, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	m.Dir = filepath.Dir(path)
+	m.File = path
+	return m, nil
+}
+
+// Parse decodes and validates a manifest. file names it in error messages
+// and in Manifest.File. On any problem it returns a nil manifest and Errors
+// listing every problem found, in file order.
+func Parse(file string, data []byte) (*Manifest, error) {
+	root, errs := parseYAML(file, data)
+	if len(errs) > 0 {
+		errs.sort()
+		return nil, errs
+	}
+	d := newDecoder(file)
+	var m Manifest
+	if d.scan(root) {
+		d.decode(root, reflect.ValueOf(&m).Elem(), "")
+		d.validate(&m)
+	}
+	if len(d.errs) > 0 {
+		d.errs.sort()
+		return nil, d.errs
+	}
+	m.File = file
+	return &m, nil
+}
+
+// parseYAML turns the bytes into the single document's root node, or says
+// why it cannot.
+func parseYAML(file string, data []byte) (*yaml.Node, Errors) {
+	whole := func(msg string) Errors { return Errors{{File: file, Msg: msg}} }
+	if len(data) > MaxSize {
+		return nil, whole(fmt.Sprintf("file is larger than %d MiB", MaxSize>>20))
+	}
+	if e := badBytes(file, data); e != nil {
+		return nil, Errors{e}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, whole("file is empty (want a mapping starting with \"schema: dossier/v1\")")
+		}
+		return nil, Errors{syntaxError(file, data, err)}
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		return nil, Errors{{File: file, Line: next.Line, Column: next.Column,
+			Msg: "file holds more than one YAML document (want exactly one; remove the \"---\" separator)"}}
+	case !errors.Is(err, io.EOF):
+		return nil, Errors{syntaxError(file, data, err)}
+	}
+	if len(doc.Content) != 1 {
+		return nil, whole("file is empty (want a mapping starting with \"schema: dossier/v1\")")
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		return nil, whole("file is empty (want a mapping starting with \"schema: dossier/v1\")")
+	}
+	return root, nil
+}
+
+// badBytes positions the byte-level problems the YAML parser reports without
+// a line: invalid UTF-8 and control characters.
+func badBytes(file string, data []byte) *Error {
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		var msg string
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			msg = "file is not valid UTF-8"
+		case r < 0x20 && r != '\t' && r != '\n' && r != '\r',
+			r >= 0x7f && r <= 0x9f && r != 0x85,
+			r == 0xfffe || r == 0xffff:
+			msg = fmt.Sprintf("control character %U is not allowed", r)
+		case r == 0xfeff && i > 0:
+			msg = "a byte order mark is only allowed at the start of the file"
+		}
+		if msg != "" {
+			return &Error{File: file, Line: line, Column: col, Msg: msg}
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return nil
+}
+
+// syntaxError positions a YAML parser error. The parser gives a line at
+// best; for a tab the column is found, since tabs are the commonest cause.
+func syntaxError(file string, data []byte, err error) *Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	e := &Error{File: file}
+	if m := regexp.MustCompile(`^line ([0-9]+): (?s:(.*))$`).FindStringSubmatch(msg); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	if m := regexp.MustCompile(`^unknown anchor '(.*)' referenced$`).FindStringSubmatch(msg); m != nil {
+		e.Line, e.Column = find(data, "*"+m[1])
+	}
+	if e.Line > 0 {
+		text := lineOf(data, e.Line)
+		if i := strings.IndexByte(text, '\t'); i >= 0 && strings.TrimLeft(text[:i], " ") == "" {
+			e.Column = utf8.RuneCountInString(text[:i]) + 1
+			msg += " (indent with spaces: YAML does not allow tabs here)"
+		}
+	}
+	e.Msg = "invalid YAML: " + msg
+	return e
+}
+
+// lineOf returns the 1-based line n of data, without its newline.
+func lineOf(data []byte, n int) string {
+	lines := strings.Split(string(data), "\n")
+	if n < 1 || n > len(lines) {
+		return ""
+	}
+	return strings.TrimSuffix(lines[n-1], "\r")
+}
+
+// find returns the 1-based line and column of the first s in data, or 0, 0.
+func find(data []byte, s string) (int, int) {
+	i := bytes.Index(data, []byte(s))
+	if i < 0 {
+		return 0, 0
+	}
+	before := data[:i]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return line, col
+}
