@@ -142,6 +142,11 @@ func syntaxError(file string, data []byte, err error) *Error {
 	if m := regexp.MustCompile(`^line ([0-9]+): (?s:(.*))$`).FindStringSubmatch(msg); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
+		if parserProblem(msg) {
+			// The parser, unlike the scanner, reports a 0-based line: the
+			// line of the construct left open, or of the end of input.
+			e.Line = min(e.Line+1, max(1, bytes.Count(bytes.TrimRight(data, "\r\n"), []byte("\n"))+1))
+		}
 	}
 	if m := regexp.MustCompile(`^unknown anchor '(.*)' referenced$`).FindStringSubmatch(msg); m != nil {
 		e.Line, e.Column = find(data, "*"+m[1])
@@ -155,6 +160,20 @@ func syntaxError(file string, data []byte, err error) *Error {
 	}
 	e.Msg = "invalid YAML: " + msg
 	return e
+}
+
+// parserProblem reports whether msg comes from the YAML parser rather than
+// its scanner (see parserc.go in the yaml module).
+func parserProblem(msg string) bool {
+	switch msg {
+	case "did not find expected ',' or ']'", "did not find expected ',' or '}'",
+		"did not find expected '-' indicator", "did not find expected <document start>",
+		"did not find expected key", "did not find expected node content",
+		"found duplicate %TAG directive", "found duplicate %YAML directive",
+		"found incompatible YAML document":
+		return true
+	}
+	return false
 }
 
 // lineOf returns the 1-based line n of data, without its newline.
