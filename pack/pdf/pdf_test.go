@@ -1,0 +1,312 @@
+package pdf
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/phpdave11/gofpdf"
+
+	"github.com/dossier-dev/dossier/pack/check"
+)
+
+// poppler finds a poppler tool (pdftotext, pdfinfo). Without it the test
+// skips, except under CI=true, where every tool is installed and a missing
+// one is a failure.
+func poppler(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required under CI (install poppler-utils): %v", name, err)
+		}
+		t.Skipf("%s not found (install poppler-utils to run PDF text tests)", name)
+	}
+	return p
+}
+
+// render renders b and writes it to a temporary file.
+func render(t *testing.T, b []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pack.pdf")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// extract returns the text of the PDF at path, as pdftotext reads it; with
+// flags "-layout", laid out as on the page, one printed line per line.
+func extract(t *testing.T, path string, flags ...string) string {
+	t.Helper()
+	args := append(append([]string{"-enc", "UTF-8"}, flags...), path, "-")
+	out, err := exec.Command(poppler(t, "pdftotext"), args...).Output()
+	if err != nil {
+		t.Fatalf("pdftotext %s: %v", path, err)
+	}
+	return string(out)
+}
+
+// pages returns the page count pdfinfo reports.
+func pages(t *testing.T, path string) int {
+	t.Helper()
+	out, err := exec.Command(poppler(t, "pdfinfo"), path).Output()
+	if err != nil {
+		t.Fatalf("pdfinfo %s: %v", path, err)
+	}
+	m := regexp.MustCompile(`(?m)^Pages:\s+(\d+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("pdfinfo %s: no page count in %q", path, out)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}
+
+// words collapses whitespace, so that assertions do not depend on where a
+// line was broken.
+func words(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func TestRenderText(t *testing.T) {
+	b := fixture()
+	pdf, err := Render(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := render(t, pdf)
+	txt := extract(t, path)
+	flat := words(txt)
+
+	for _, want := range []string{
+		"Müller & Söhne Shop-Assistent",
+		"Müller & Söhne GmbH",
+		"2026-11-30 14:05:09 UTC",
+		"dossier 0.1.0",
+		b.Summary.Verdict,
+		"Журнал CSP виджета",
+		"Πολιτική απορρήτου",
+		"Löschung binnen 72h",
+		"<script>alert('x')</script>",
+		"Page 1 of",
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("text lacks %q", want)
+		}
+	}
+	for _, a := range b.Answers {
+		if !strings.Contains(flat, a.ID) {
+			t.Errorf("text lacks answer %s", a.ID)
+		}
+	}
+	// Each answer's first printed line reads "ID question… value basis".
+	layout := extract(t, path, "-layout")
+	for _, a := range b.Answers {
+		re := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(a.ID) + `\s.*\s` + regexp.QuoteMeta(a.Answer) + `\s+` + regexp.QuoteMeta(string(a.Basis)) + `\s*$`)
+		if !re.MatchString(layout) {
+			t.Errorf("answer %s: value %q and basis %q not found after its ID", a.ID, a.Answer, a.Basis)
+		}
+	}
+	redIdx := strings.Index(flat, "Red flags ")
+	answersIdx := strings.Index(flat, "Questionnaire answers")
+	if redIdx < 0 || answersIdx < 0 || redIdx > answersIdx {
+		t.Fatalf("red flags (at %d) must come before the questionnaire (at %d)", redIdx, answersIdx)
+	}
+	for _, r := range b.RedFlags {
+		if !strings.Contains(flat[redIdx:answersIdx], r.ID) {
+			t.Errorf("red flag %s not in the red flags section", r.ID)
+		}
+	}
+	for _, r := range b.Results {
+		if !strings.Contains(flat, r.ID) {
+			t.Errorf("result %s missing", r.ID)
+		}
+		if r.Basis == check.Declared && !strings.Contains(flat, r.Detail[:20]) {
+			t.Errorf("declared result %s: detail missing", r.ID)
+		}
+	}
+	declared := 0
+	for _, r := range b.Results {
+		if r.Basis == check.Declared {
+			declared++
+		}
+	}
+	// Every declared result shows its badge and says so in its detail.
+	if got := strings.Count(flat, "Declared in the manifest, not observed."); got < declared {
+		t.Errorf("%d declared notes, want at least %d", got, declared)
+	}
+	for _, e := range b.Evidence {
+		if !strings.Contains(flat, string(e.ID)) {
+			t.Errorf("evidence %s missing", e.ID)
+		}
+		// The hash may be wrapped; it must still be all there.
+		if !strings.Contains(strings.ReplaceAll(flat, " ", ""), e.SHA256) {
+			t.Errorf("evidence %s: hash %s missing", e.ID, e.SHA256)
+		}
+	}
+	for _, tr := range b.Tools {
+		if !strings.Contains(strings.ReplaceAll(flat, " ", ""), tr.Name) {
+			t.Errorf("tool %s missing from the scope map", tr.Name)
+		}
+	}
+	for _, bad := range []string{"\x00", "\x1b", "\u202e", "\u200b"} {
+		if strings.Contains(txt, bad) {
+			t.Errorf("text contains control character %q", bad)
+		}
+	}
+	if !strings.Contains(txt, "\uFFFD") {
+		t.Errorf("CJK text should be replaced with U+FFFD")
+	}
+	if n := pages(t, path); n < 5 || n > 20 {
+		t.Errorf("%d pages, want 5 to 20", n)
+	}
+}
+
+func TestRenderNoRedFlags(t *testing.T) {
+	b := fixture()
+	b.RedFlags = nil
+	pdf, err := Render(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if flat := words(extract(t, render(t, pdf))); !strings.Contains(flat, "Red flags No red flags.") {
+		t.Errorf("no red flags should be stated plainly")
+	}
+}
+
+func TestRenderLarge(t *testing.T) {
+	small, err := Render(fixture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bigFixture(500)
+	big, err := Render(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, bp := pages(t, render(t, small)), pages(t, render(t, big))
+	// 500 scope rows and 1500 results need well over 40 pages, but not
+	// one page per row.
+	if bp < sp+40 || bp > 400 {
+		t.Errorf("500 tools: %d pages (fixture: %d), want between %d and 400", bp, sp, sp+40)
+	}
+	flat := words(extract(t, render(t, big)))
+	for _, name := range []string{"tool_0000", "tool_0250", "tool_0499"} {
+		if c := strings.Count(flat, name); c < 4 { // scope map + three results
+			t.Errorf("%s appears %d times, want at least 4", name, c)
+		}
+	}
+	// The table heading repeats on the pages a table runs onto.
+	if c := strings.Count(flat, "Live securitySchemes"); c < 5 {
+		t.Errorf("scope map heading appears %d times, want one per page (at least 5)", c)
+	}
+}
+
+func TestRenderReproducible(t *testing.T) {
+	b := fixture()
+	first, err := Render(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another document in between, with the process-wide defaults set to
+	// something else, must not leak into the next render.
+	gofpdf.SetDefaultCatalogSort(false)
+	if _, err := Render(bigFixture(20)); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Render(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first, second) {
+		t.Fatalf("two renders of the same bundle differ (%d and %d bytes)", len(first), len(second))
+	}
+}
+
+func TestRenderConcurrent(t *testing.T) {
+	want, err := Render(fixture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	got := make([][]byte, 4)
+	for i := range got {
+		wg.Go(func() {
+			b, err := Render(fixture())
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = b
+		})
+	}
+	wg.Wait()
+	for i, g := range got {
+		if !bytes.Equal(g, want) {
+			t.Errorf("concurrent render %d differs", i)
+		}
+	}
+}
+
+func TestClean(t *testing.T) {
+	txt, err := newText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, in, want string }{
+		{"plain", "Größe Ωμέγα Жук", "Größe Ωμέγα Жук"},
+		{"whitespace", "a\tb\r\n\nc  d", "a b c d"},
+		{"controls", "a\x00b\x1b[0mc\u0085d", "ab[0mc d"}, // NEL is a line break
+		{"bidi and zero width", "x\u202ey\u200bz\u2066w", "xyzw"},
+		{"no glyph", "中文", "\uFFFD\uFFFD"},
+		{"beyond BMP", "a\U0001F600b", "a\uFFFDb"},
+		{"invalid utf-8", "a\xffb", "a\uFFFDb"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := txt.clean(tc.in); got != tc.want {
+				t.Errorf("clean(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFitBreaksLongWords(t *testing.T) {
+	txt, err := newText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := strings.Repeat("0123456789abcdef", 4)
+	got := txt.fit(sha, 30, 8, false, 0)
+	for _, w := range strings.Fields(got) {
+		if txt.measure(w, 8, false) > 30 {
+			t.Errorf("piece %q is wider than the column", w)
+		}
+	}
+	if strings.ReplaceAll(got, " ", "") != sha {
+		t.Errorf("fit lost characters: %q", got)
+	}
+	long := strings.Repeat("word ", 2000)
+	if got := txt.fit(long, 50, 8, false, 10); !strings.HasSuffix(got, "[cut; full text in pack.json]") {
+		t.Errorf("long text not cut: %q", got[len(got)-40:])
+	}
+}
+
+// TestWritePreview writes the fixture to $PDF_PREVIEW (a directory), to look
+// at it: PDF_PREVIEW=/tmp/pdfcheck go test -run WritePreview ./pack/pdf.
+func TestWritePreview(t *testing.T) {
+	dir := os.Getenv("PDF_PREVIEW")
+	if dir == "" {
+		t.Skip("set PDF_PREVIEW to a directory to write preview PDFs")
+	}
+	for name, b := range map[string]func() []byte{
+		"fixture.pdf": func() []byte { p, _ := Render(fixture()); return p },
+		"big.pdf":     func() []byte { p, _ := Render(bigFixture(500)); return p },
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), b(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
