@@ -164,17 +164,46 @@ func (d *doc) registerHeader(rows ...core.Row) error {
 
 // table adds a heading row and records (each one or more rows kept
 // together); lead (a section title) stays with the heading and the first
-// record. With no records, it shows none instead.
-func (d *doc) table(lead []core.Row, cols []column, records [][]core.Row, none string) {
+// record. With no records, it shows none instead. It returns the page the
+// lead is on.
+func (d *doc) table(lead []core.Row, cols []column, records [][]core.Row, none string) int {
 	head := func() []core.Row { return []core.Row{d.headRow(cols)} }
 	if len(records) == 0 {
 		d.place(append(lead, d.para(none, body)), nil)
-		return
+		return d.page
 	}
 	d.place(append(append(lead, head()...), records[0]...), nil)
+	start := d.page
 	for _, rec := range records[1:] {
 		d.place(rec, head)
 	}
+	return start
+}
+
+// lateText is a one-line text whose value is known only after layout (a
+// page number in the contents): maroto renders pages after every row is
+// added, so the value is read at Render.
+type lateText struct {
+	value *string
+	prop  props.Text
+	cfg   *entity.Config
+}
+
+func (l *lateText) text(s string) core.Component {
+	t := mtext.New(s, l.prop)
+	t.SetConfig(l.cfg)
+	return t
+}
+
+func (l *lateText) GetStructure() *node.Node[core.Structure] {
+	return node.New(core.Structure{Type: "text", Value: *l.value})
+}
+func (l *lateText) SetConfig(cfg *entity.Config) { l.cfg = cfg }
+func (l *lateText) Render(p core.Provider, c *entity.Cell) {
+	l.text(*l.value).Render(p, c)
+}
+func (l *lateText) GetHeight(p core.Provider, c *entity.Cell) float64 {
+	return l.text("0").GetHeight(p, c)
 }
 
 // width is the width in millimetres of span grid units.

@@ -9,6 +9,7 @@ package pdf
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -76,18 +77,19 @@ func Render(b *bundle.Bundle) ([]byte, error) {
 	gofpdfDefaults.Unlock()
 
 	d := newDoc(m, txt)
-	cover(d, b)
+	pageOf := make([]string, len(contents))
+	cover(d, b, pageOf)
 	if err := d.registerHeader(pageHeader(d, b)...); err != nil {
 		return nil, fmt.Errorf("rendering pdf: registering page header: %w", err)
 	}
-	redFlags(d, b)
-	answers(d, b)
-	d.newPage()
-	scopeMap(d, b)
-	d.newPage()
-	results(d, b)
-	d.newPage()
-	evidence(d, b)
+	// The sections, in the order of contents; each after the first two
+	// starts on a new page.
+	for i, section := range []func(*doc, *bundle.Bundle) int{redFlags, answers, scopeMap, results, evidence} {
+		if i >= 2 {
+			d.newPage()
+		}
+		pageOf[i] = strconv.Itoa(section(d, b))
+	}
 
 	out, err := m.Generate()
 	if err != nil {

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,6 +52,11 @@ func extract(t *testing.T, path string, flags ...string) string {
 		t.Fatalf("pdftotext %s: %v", path, err)
 	}
 	return string(out)
+}
+
+// extractPages is extract for pages first to last.
+func extractPages(t *testing.T, path string, first, last int) string {
+	return extract(t, path, "-f", strconv.Itoa(first), "-l", strconv.Itoa(last))
 }
 
 // pages returns the page count pdfinfo reports.
@@ -111,8 +117,8 @@ func TestRenderText(t *testing.T) {
 			t.Errorf("answer %s: value %q and basis %q not found after its ID", a.ID, a.Answer, a.Basis)
 		}
 	}
-	redIdx := strings.Index(flat, "Red flags ")
-	answersIdx := strings.Index(flat, "Questionnaire answers")
+	redIdx := strings.Index(flat, fmt.Sprintf("Red flags (%d)", len(b.RedFlags)))
+	answersIdx := strings.LastIndex(flat, "Questionnaire answers") // the first is in the contents
 	if redIdx < 0 || answersIdx < 0 || redIdx > answersIdx {
 		t.Fatalf("red flags (at %d) must come before the questionnaire (at %d)", redIdx, answersIdx)
 	}
@@ -198,6 +204,20 @@ func TestRenderLarge(t *testing.T) {
 	for _, name := range []string{"tool_0000", "tool_0250", "tool_0499"} {
 		if c := strings.Count(flat, name); c < 4 { // scope map + three results
 			t.Errorf("%s appears %d times, want at least 4", name, c)
+		}
+	}
+	// The contents on the cover point at the pages the sections start on.
+	bigPath := render(t, big)
+	cover := words(extractPages(t, bigPath, 1, 1))
+	for _, name := range contents {
+		m := regexp.MustCompile(regexp.QuoteMeta(name) + ` (\d+)`).FindStringSubmatch(cover)
+		if m == nil {
+			t.Errorf("contents lacks %q: %s", name, cover)
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		if pg := words(extractPages(t, bigPath, n, n)); !strings.Contains(pg, name) {
+			t.Errorf("contents says %q is on page %d, which reads: %.200s", name, n, pg)
 		}
 	}
 	// The table heading repeats on the pages a table runs onto.

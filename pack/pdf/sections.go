@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/johnfercher/maroto/v2/pkg/components/col"
 	"github.com/johnfercher/maroto/v2/pkg/components/row"
+	"github.com/johnfercher/maroto/v2/pkg/consts/align"
 	"github.com/johnfercher/maroto/v2/pkg/consts/border"
 	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/props"
@@ -95,8 +97,13 @@ func ids(es []check.EvidenceID) string {
 // statuses is the order statuses are counted in.
 var statuses = []check.Status{check.Pass, check.Fail, check.Warn, check.Manual, check.NA, check.Error}
 
-// cover is the first page: what was reviewed, when, and the verdict.
-func cover(d *doc, b *bundle.Bundle) {
+// contents names the sections the cover lists; the page numbers are filled
+// in once the sections are laid out.
+var contents = []string{"Red flags", "Questionnaire answers", "Scope map", "All results", "Evidence index"}
+
+// cover is the first page: what was reviewed, when, the verdict, and the
+// contents, whose page numbers go into pageOf (one per contents entry).
+func cover(d *doc, b *bundle.Bundle, pageOf []string) {
 	d.push(spacer(22))
 	d.push(d.para("SECURITY REVIEW PACK", style{size: 10, bold: true, color: colGray}))
 	d.push(row.New().Add(d.cellN(gridSize, orDash(b.App.Name), style{size: 24, bold: true, color: colBlack}, 3)))
@@ -152,6 +159,14 @@ func cover(d *doc, b *bundle.Bundle) {
 		len(b.RedFlags), strings.Join(sev, ", "), b.Summary.Probed, b.Summary.Declared, len(b.Tools), len(b.Evidence)), body))
 	d.push(spacer(8))
 
+	d.push(d.para("Contents", style{size: 9, bold: true, color: colGray}))
+	for i, name := range contents {
+		p := textProps(body)
+		p.Align = align.Right
+		d.push(row.New().Add(d.cell(8, name, body), col.New(2).Add(&lateText{value: &pageOf[i], prop: p})))
+	}
+	d.push(spacer(8))
+
 	d.push(d.para("How to read the basis of a result", style{size: 9, bold: true, color: colGray}))
 	for _, l := range [][2]string{
 		{string(check.Probed), "observed on the live server or in the browser; evidence attached"},
@@ -172,7 +187,7 @@ func pageHeader(d *doc, b *bundle.Bundle) []core.Row {
 	return []core.Row{
 		row.New().Add(
 			d.line(14, orDash(b.App.Name), style{size: 8, bold: true, color: colBlack}),
-			d.line(10, right, style{size: 7, color: colGray, align: "right"}),
+			d.line(10, right, style{size: 7, color: colGray, align: align.Right}),
 		).WithStyle(&props.Cell{BorderType: border.Bottom, BorderColor: colRule, BorderThickness: 0.3}),
 		spacer(2),
 	}
@@ -208,29 +223,33 @@ func (d *doc) resultRecord(r check.Result) []core.Row {
 }
 
 // redFlags lists the red flags first, or says plainly that there are none.
-func redFlags(d *doc, b *bundle.Bundle) {
+func redFlags(d *doc, b *bundle.Bundle) int {
 	lead := d.title("Red flags")
+	if len(b.RedFlags) > 0 {
+		lead[1] = d.para(fmt.Sprintf("Red flags (%d)", len(b.RedFlags)), style{size: 14, bold: true, color: rgb(0xc6, 0x28, 0x28)})
+	}
 	if len(b.RedFlags) == 0 {
 		d.place(append(lead, d.para("No red flags.", style{size: 10, bold: true, color: rgb(0x2e, 0x7d, 0x32)})), nil)
-		return
+		return d.page
 	}
 	lead = append(lead, d.para(fmt.Sprintf("%d finding(s) that a reviewer should see before anything else: a write or egress tool not labeled as a write, a missing privacy policy, restricted data requested, a widget sandbox escape, or an availability over-claim.", len(b.RedFlags)), body))
 	recs := make([][]core.Row, len(b.RedFlags))
 	for i, r := range b.RedFlags {
 		recs[i] = d.resultRecord(r)
 	}
-	d.table(lead, resultCols, recs, "")
+	return d.table(lead, resultCols, recs, "")
 }
 
 var answerCols = []column{{"ID", 3}, {"Question", 15}, {"Answer", 3}, {"Basis", 3}}
 
 // answers is the questionnaire, grouped by section in bundle order.
-func answers(d *doc, b *bundle.Bundle) {
+func answers(d *doc, b *bundle.Bundle) int {
 	lead := d.title("Questionnaire answers")
 	if len(b.Answers) == 0 {
 		d.place(append(lead, d.para("No questionnaire answers.", body)), nil)
-		return
+		return d.page
 	}
+	start := 0
 	var order []string
 	groups := map[string][]bundle.Answer{}
 	for _, a := range b.Answers {
@@ -268,16 +287,19 @@ func answers(d *doc, b *bundle.Bundle) {
 			rec = append(rec, row.New().Add(blank(3), d.cell(21, "Checks: "+orDash(strings.Join(a.Checks, ", "))+"  ·  Evidence: "+ev, small)), rule())
 			recs = append(recs, rec)
 		}
-		d.table(l, answerCols, recs, "")
+		if p := d.table(l, answerCols, recs, ""); i == 0 {
+			start = p
+		}
 	}
+	return start
 }
 
-var scopeCols = []column{{"Tool", 6}, {"Declared kind", 3}, {"Scopes (declared)", 4}, {"readOnly", 2}, {"destructive", 2}, {"openWorld", 2}, {"Live securitySchemes", 5}}
+var scopeCols = []column{{"Tool", 6}, {"Declared kind", 3}, {"Scopes (declared)", 4}, {"R", 2}, {"D", 2}, {"O", 2}, {"Live securitySchemes", 5}}
 
 // scopeMap is one row per tool: what the manifest declares next to what
 // the live listing says.
-func scopeMap(d *doc, b *bundle.Bundle) {
-	lead := append(d.title("Scope map"), d.para("One row per tool: the manifest's declaration next to the live tools/list. Hints are the live annotations: true, false, or absent (missing or not a boolean).", body))
+func scopeMap(d *doc, b *bundle.Bundle) int {
+	lead := append(d.title("Scope map"), d.para("One row per tool: the manifest's declaration next to the live tools/list. R, D and O are the live annotation hints readOnlyHint, destructiveHint and openWorldHint: true, false, or absent (missing or not a boolean).", body))
 	recs := make([][]core.Row, len(b.Tools))
 	for i, t := range b.Tools {
 		kind, scopes := "not declared", "—"
@@ -318,7 +340,7 @@ func scopeMap(d *doc, b *bundle.Bundle) {
 			d.cell(5, schemes, body),
 		), rule()}
 	}
-	d.table(lead, scopeCols, recs, "No tools were declared or listed.")
+	return d.table(lead, scopeCols, recs, "No tools were declared or listed.")
 }
 
 // hintStyle shows an absent hint in red: it blocks submission.
@@ -357,11 +379,11 @@ var groups = []struct{ prefix, title string }{
 
 // results lists every result, grouped by check ID prefix; prefixes outside
 // the catalogue's groups follow, in the order they appear.
-func results(d *doc, b *bundle.Bundle) {
+func results(d *doc, b *bundle.Bundle) int {
 	lead := d.title("All results")
 	if len(b.Results) == 0 {
 		d.place(append(lead, d.para("No results.", body)), nil)
-		return
+		return d.page
 	}
 	byPrefix := map[string][]check.Result{}
 	order := make([]string, 0, len(groups))
@@ -378,39 +400,41 @@ func results(d *doc, b *bundle.Bundle) {
 		}
 		byPrefix[p] = append(byPrefix[p], r)
 	}
-	first := true
+	start := 0
 	for _, p := range order {
 		rs := byPrefix[p]
 		if len(rs) == 0 {
 			continue
 		}
 		l := d.subtitle(fmt.Sprintf("%s (%s.*): %d result(s)", titles[p], p, len(rs)))
-		if first {
+		if start == 0 {
 			l = append(lead, l...)
-			first = false
 		}
 		recs := make([][]core.Row, len(rs))
 		for i, r := range rs {
 			recs[i] = d.resultRecord(r)
 		}
-		d.table(l, resultCols, recs, "")
+		if p := d.table(l, resultCols, recs, ""); start == 0 {
+			start = p
+		}
 	}
+	return start
 }
 
-var evidenceCols = []column{{"ID", 2}, {"Kind", 3}, {"Title", 6}, {"Path", 6}, {"SHA-256", 7}}
+var evidenceCols = []column{{"ID", 2}, {"Kind", 4}, {"Title", 5}, {"Path", 6}, {"SHA-256", 7}}
 
 // evidence is the index of every evidence item with its hash.
-func evidence(d *doc, b *bundle.Bundle) {
+func evidence(d *doc, b *bundle.Bundle) int {
 	lead := append(d.title("Evidence index"), d.para("Every file the results refer to, with its path inside the pack and its SHA-256.", body))
 	recs := make([][]core.Row, len(b.Evidence))
 	for i, e := range b.Evidence {
 		recs[i] = []core.Row{row.New().Add(
 			d.cell(2, string(e.ID), bodyBold),
-			d.cell(3, e.Kind, body),
-			d.cell(6, e.Title, body),
+			d.cell(4, e.Kind, body),
+			d.cell(5, e.Title, body),
 			d.cell(6, e.Path, body),
 			d.cell(7, e.SHA256, small),
 		), rule()}
 	}
-	d.table(lead, evidenceCols, recs, "No evidence items.")
+	return d.table(lead, evidenceCols, recs, "No evidence items.")
 }
