@@ -249,6 +249,12 @@ func (d *doc) line(span int, s string, st style) core.Col {
 	return mtext.NewCol(span, d.txt.ellipsize(s, width(span)-p.Left-p.Right, st.size, st.bold), p)
 }
 
+// cut reports whether line(span, s, st) shortens s.
+func (d *doc) cut(span int, s string, st style) bool {
+	p := textProps(st)
+	return d.txt.ellipsize(s, width(span)-p.Left-p.Right, st.size, st.bold) != d.txt.clean(s)
+}
+
 // badge is a column filled with bg holding a short label in fg.
 func (d *doc) badge(span int, label string, fg, bg *props.Color) core.Col {
 	st := style{size: 7, bold: true, color: fg, align: align.Center}

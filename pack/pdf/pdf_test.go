@@ -330,3 +330,38 @@ func TestWritePreview(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderAcrossProcesses renders the fixture in two fresh processes
+// (this test binary, run again) and compares with this process's render:
+// map order and process-wide state must not leak into the bytes.
+func TestRenderAcrossProcesses(t *testing.T) {
+	if out := os.Getenv("DOSSIER_PDF_CHILD_OUT"); out != "" {
+		b, err := Render(fixture())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := Render(fixture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		out := filepath.Join(t.TempDir(), "child.pdf")
+		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestRenderAcrossProcesses$")
+		cmd.Env = append(os.Environ(), "DOSSIER_PDF_CHILD_OUT="+out)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("child %d: %v\n%s", i, err, b)
+		}
+		got, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("child %d rendered different bytes (%d vs %d)", i, len(got), len(want))
+		}
+	}
+}

@@ -203,17 +203,26 @@ func (d *doc) resultRecord(r check.Result) []core.Row {
 	if sev == "" {
 		sev = "—"
 	}
-	rows := []core.Row{row.New().Add(
-		d.cell(6, r.ID, bodyBold),
-		d.cell(8, r.Subject, body),
-		d.statusBadge(3, r),
-		d.basisBadge(3, r.Basis),
-		d.cell(4, sev, body),
-	)}
+	// The first line stays one line high, so the badges keep their shape;
+	// what does not fit is repeated in full below.
 	detail := r.Detail
 	if r.Basis == check.Declared {
 		detail = "Declared in the manifest, not observed. " + detail
 	}
+	id, subj := d.line(6, r.ID, bodyBold), d.line(8, r.Subject, body)
+	if d.cut(6, r.ID, bodyBold) {
+		detail = "Check: " + r.ID + ". " + detail
+	}
+	if d.cut(8, r.Subject, body) {
+		detail = "Subject: " + r.Subject + ". " + detail
+	}
+	rows := []core.Row{row.New().Add(
+		id,
+		subj,
+		d.statusBadge(3, r),
+		d.basisBadge(3, r.Basis),
+		d.cell(4, sev, body),
+	)}
 	ev := "Evidence: none"
 	if len(r.Evidence) > 0 {
 		ev = "Evidence: " + ids(r.Evidence)
