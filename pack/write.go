@@ -1,0 +1,169 @@
+package pack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/csv"
+	"github.com/dossier-dev/dossier/pack/pdf"
+)
+
+// Formats a pack can be written in; pack.json is always written.
+var formats = map[string]string{ // format → file name
+	"json": "pack.json",
+	"pdf":  "pack.pdf",
+	"csv":  "answers.csv",
+}
+
+// DefaultFormats is what build and demo write.
+func DefaultFormats() []string { return []string{"json", "pdf", "csv"} }
+
+// Render renders one output of the bundle.
+func Render(b *bundle.Bundle, format string) ([]byte, error) {
+	switch format {
+	case "json":
+		return JSON(b)
+	case "pdf":
+		return pdf.Render(b)
+	case "csv":
+		var buf bytes.Buffer
+		if err := csv.Answers(&buf, b); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
+	return nil, fmt.Errorf("unknown format %q (want json, pdf or csv)", format)
+}
+
+// JSON is pack.json: the bundle, indented, with a final newline.
+func JSON(b *bundle.Bundle) ([]byte, error) {
+	data, err := json.MarshalIndent(b, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding pack.json: %w", err)
+	}
+	return append(data, '\n'), nil
+}
+
+// Written lists the files of a pack that Write put in place.
+type Written struct {
+	Dir   string
+	Files []string // relative to Dir, in writing order
+}
+
+// Write renders the bundle in the given formats and writes them, with every
+// evidence file, into dir. Everything is first written to a temporary
+// directory beside dir and moved into place only when complete. An existing
+// dir is replaced only when it holds an earlier pack (a pack.json) or is
+// empty; anything else is refused, so nothing the user put there is lost.
+func Write(ctx context.Context, b *bundle.Bundle, dir string, fmts []string) (*Written, error) {
+	if err := replaceable(dir); err != nil {
+		return nil, err
+	}
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %q: %w", parent, err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return nil, fmt.Errorf("creating a temporary directory beside %q: %w", dir, err)
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
+
+	w := &Written{Dir: dir}
+	put := func(rel string, data []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !safeRel(rel) {
+			return fmt.Errorf("refusing to write %q: not a plain relative path inside the pack", rel)
+		}
+		p := filepath.Join(tmp, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("creating %q: %w", filepath.Dir(p), err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return fmt.Errorf("writing %q: %w", p, err)
+		}
+		w.Files = append(w.Files, rel)
+		return nil
+	}
+	for _, e := range b.Evidence {
+		if err := put(e.Path, e.Data); err != nil {
+			return nil, err
+		}
+	}
+	if !slices.Contains(fmts, "json") {
+		fmts = append([]string{"json"}, fmts...)
+	}
+	for _, f := range fmts {
+		data, err := Render(b, f)
+		if err != nil {
+			return nil, fmt.Errorf("rendering %s: %w", f, err)
+		}
+		if err := put(formats[f], data); err != nil {
+			return nil, err
+		}
+	}
+	if err := swap(tmp, dir); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// replaceable refuses an output directory holding anything but an earlier pack.
+func replaceable(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading output directory %q: %w", dir, err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pack.json")); err == nil {
+		return nil
+	}
+	return fmt.Errorf("output directory %q already holds files that are not a dossier pack; choose an empty or new directory", dir)
+}
+
+// swap moves the finished tmp into place, keeping the old pack until the
+// new one is there.
+func swap(tmp, dir string) error {
+	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		if err := os.Rename(tmp, dir); err != nil {
+			return fmt.Errorf("moving the pack into %q: %w", dir, err)
+		}
+		return nil
+	}
+	old := tmp + ".old"
+	if err := os.Rename(dir, old); err != nil {
+		return fmt.Errorf("moving the earlier pack in %q aside: %w", dir, err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		_ = os.Rename(old, dir) // put the earlier pack back
+		return fmt.Errorf("moving the pack into %q: %w", dir, err)
+	}
+	if err := os.RemoveAll(old); err != nil {
+		return fmt.Errorf("removing the earlier pack %q: %w", old, err)
+	}
+	return nil
+}
+
+func safeRel(rel string) bool {
+	if rel == "" || strings.HasPrefix(rel, "/") || strings.Contains(rel, "\\") {
+		return false
+	}
+	clean := path.Clean(rel)
+	return clean == rel && clean != "." && !strings.HasPrefix(clean, "../") && clean != ".."
+}
