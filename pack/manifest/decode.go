@@ -3,7 +3,6 @@ package manifest
 import (
 	"fmt"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,10 +18,11 @@ type decoder struct {
 	nodes map[string]*yaml.Node // field path → its value node, for later checks
 	keys  map[string]*yaml.Node // field path → its key node
 	bad   map[string]bool       // field paths already reported
+	re    patterns
 }
 
 func newDecoder(file string) *decoder {
-	return &decoder{file: file, nodes: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}, bad: map[string]bool{}}
+	return &decoder{file: file, nodes: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}, bad: map[string]bool{}, re: compilePatterns()}
 }
 
 // errorf records a problem at node n for the field at path.
@@ -135,13 +135,23 @@ func fields(t reflect.Type) []field {
 // join appends a mapping key to a path, bracketing keys that are not plain
 // words.
 func join(path, key string) string {
-	if !regexp.MustCompile(`^[A-Za-z0-9_-]+$`).MatchString(key) {
+	if !plainKey(key) {
 		return path + "[" + strconv.Quote(key) + "]"
 	}
 	if path == "" {
 		return key
 	}
 	return path + "." + key
+}
+
+// plainKey reports whether key is made of ASCII letters, digits, - and _.
+func plainKey(key string) bool {
+	for _, r := range key {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return key != ""
 }
 
 // decode stores node n into v, the field at path, reporting what does not

@@ -151,8 +151,12 @@ func syntaxError(file string, data []byte, err error) *Error {
 	if m := regexp.MustCompile(`^unknown anchor '(.*)' referenced$`).FindStringSubmatch(msg); m != nil {
 		e.Line, e.Column = find(data, "*"+m[1])
 	}
-	if e.Line > 0 {
-		text := lineOf(data, e.Line)
+	if e.Line == 0 {
+		// The parser leaves the line out when its marks are on the first
+		// line (0-based line 0).
+		e.Line = 1
+	}
+	if text := lineOf(data, e.Line); text != "" {
 		if i := strings.IndexByte(text, '\t'); i >= 0 && strings.TrimLeft(text[:i], " ") == "" {
 			e.Column = utf8.RuneCountInString(text[:i]) + 1
 			msg += " (indent with spaces: YAML does not allow tabs here)"

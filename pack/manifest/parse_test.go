@@ -248,6 +248,11 @@ func TestParseErrors(t *testing.T) {
 			want: []string{`m.yaml:4: invalid YAML: did not find expected key`},
 		},
 		{
+			name: "syntax error on the first line",
+			yaml: "\"schema: dossier/v1\n",
+			want: []string{`m.yaml:1: invalid YAML: found unexpected end of stream`},
+		},
+		{
 			name: "control character",
 			yaml: edit("Notes.", "No\x07tes."),
 			want: []string{`m.yaml:6:18: control character U+0007 is not allowed`},

@@ -19,6 +19,22 @@ import (
 // envNamePattern is what an environment variable name looks like.
 const envNamePattern = `^[A-Z_][A-Z0-9_]*$`
 
+// patterns are the regular expressions validate uses, compiled once per
+// Parse rather than once per value.
+type patterns struct {
+	envName, checkName, jwt, apiKey, tokenChars *regexp.Regexp
+}
+
+func compilePatterns() patterns {
+	return patterns{
+		envName:    regexp.MustCompile(envNamePattern),
+		checkName:  regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`),
+		jwt:        regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`),
+		apiKey:     regexp.MustCompile(`(^|[^A-Za-z0-9])(sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|glpat-[A-Za-z0-9_-]{20,})`),
+		tokenChars: regexp.MustCompile(`^[A-Za-z0-9_\-.+/=~]+$`),
+	}
+}
+
 // checkGroups are the groups of the check catalogue; an evidence file may
 // name a check of one of them.
 func checkGroups() []string {
@@ -81,9 +97,9 @@ func (d *decoder) validate(m *Manifest) {
 	for i, ts := range m.Probe.Tokens {
 		p := fmt.Sprintf("probe.tokens[%d].env", i)
 		switch {
-		case looksLikeSecret(ts.Env) != "":
-			d.failIf(true, p, "this looks like %s: put the token in the environment variable, not in the manifest, and name the variable here", looksLikeSecret(ts.Env))
-		case !regexp.MustCompile(envNamePattern).MatchString(ts.Env):
+		case d.re.secret(ts.Env) != "":
+			d.failIf(true, p, "this looks like %s: put the token in the environment variable, not in the manifest, and name the variable here", d.re.secret(ts.Env))
+		case !d.re.envName.MatchString(ts.Env):
 			d.failIf(true, p, "%s is not an environment variable name (want upper case letters, digits and underscores, such as \"DOSSIER_TOKEN\")", quote(ts.Env))
 		}
 	}
@@ -110,7 +126,7 @@ func (d *decoder) validate(m *Manifest) {
 		d.failIf(e.Path != "" && !filepath.IsLocal(filepath.FromSlash(e.Path)), p+".path",
 			"%s must be a relative path inside the manifest's directory", quote(e.Path))
 		if e.Check != "" {
-			if _, ok := check.Lookup(e.Check); !ok && !plausibleCheck(e.Check) {
+			if _, ok := check.Lookup(e.Check); !ok && !d.re.plausibleCheck(e.Check) {
 				d.failIf(true, p+".check", "%s is not a check ID (want group.name with group one of %s)%s",
 					quote(e.Check), strings.Join(checkGroups(), ", "), suggestCheck(e.Check))
 			}
@@ -187,9 +203,9 @@ func suggestCheck(id string) string {
 
 // plausibleCheck accepts group.name IDs of a known group that the catalogue
 // may not list yet.
-func plausibleCheck(id string) bool {
+func (re patterns) plausibleCheck(id string) bool {
 	group, name, ok := strings.Cut(id, ".")
-	return ok && slices.Contains(checkGroups(), group) && regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`).MatchString(name)
+	return ok && slices.Contains(checkGroups(), group) && re.checkName.MatchString(name)
 }
 
 func isHTTPURL(s string) bool {
@@ -202,15 +218,15 @@ func isEmail(s string) bool {
 	return err == nil && a.Address == s
 }
 
-// looksLikeSecret says what kind of secret s looks like, or "" if none.
-func looksLikeSecret(s string) string {
+// secret says what kind of secret s looks like, or "" if none.
+func (re patterns) secret(s string) string {
 	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "Bearer "))
 	switch {
-	case regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`).MatchString(s):
+	case re.jwt.MatchString(s):
 		return "a JWT"
-	case regexp.MustCompile(`(^|[^A-Za-z0-9])(sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|glpat-[A-Za-z0-9_-]{20,})`).MatchString(s):
+	case re.apiKey.MatchString(s):
 		return "an API key"
-	case randomToken(s):
+	case re.randomToken(s):
 		return "a random token"
 	}
 	return ""
@@ -218,8 +234,8 @@ func looksLikeSecret(s string) string {
 
 // randomToken reports whether s is one long word of mixed letters and
 // digits with the entropy of a generated secret, not of a name.
-func randomToken(s string) bool {
-	if len(s) < 20 || !regexp.MustCompile(`^[A-Za-z0-9_\-.+/=~]+$`).MatchString(s) || regexp.MustCompile(envNamePattern).MatchString(s) {
+func (re patterns) randomToken(s string) bool {
+	if len(s) < 20 || !re.tokenChars.MatchString(s) || re.envName.MatchString(s) {
 		return false
 	}
 	var letters, digits int
@@ -248,10 +264,10 @@ func randomToken(s string) bool {
 // API key. Token env values are checked, more closely, by validate.
 func (d *decoder) secrets() {
 	for path, n := range d.nodes {
-		if n.Kind != yaml.ScalarNode || d.bad[path] || regexp.MustCompile(`^probe\.tokens\[[0-9]+\]\.env$`).MatchString(path) {
+		if n.Kind != yaml.ScalarNode || d.bad[path] || strings.HasPrefix(path, "probe.tokens[") && strings.HasSuffix(path, "].env") {
 			continue
 		}
-		if kind := looksLikeSecret(n.Value); kind != "" && kind != "a random token" {
+		if kind := d.re.secret(n.Value); kind != "" && kind != "a random token" {
 			d.errorf(n, path, "this looks like %s: secrets do not belong in the manifest; remove it", kind)
 		}
 	}
