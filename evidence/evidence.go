@@ -1,0 +1,198 @@
+// Package evidence is the rendering stage of the pipeline: it loads each UI
+// widget the live server serves into a sandboxed iframe of a loopback test
+// host, under exactly the CSP the widget declares, and records what it tried
+// to do (CSP violations, network requests, privileged APIs, sandbox escapes);
+// it also renders a simulated confirmation prompt for every write tool. Each
+// render yields a PNG, a JSON log and a capture record, and the widget.* and
+// evidence.confirmation results that rest on them.
+//
+// The browser sits behind the small Browser interface; evidence/chrome is the
+// only implementation and the only package that imports chromedp.
+package evidence
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/dossier-dev/dossier/evidence/chrome"
+	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/live"
+	"github.com/dossier-dev/dossier/pack/manifest"
+)
+
+// Options tune a run. The zero value works.
+type Options struct {
+	ChromePath  string        // "" = discover (see FindBrowser)
+	Parallel    int           // tabs at once, default 2
+	PageTimeout time.Duration // per page, default 15s
+	Now         func() time.Time
+	Progress    func(string)
+	// Launch starts the browser; nil starts Chromium with evidence/chrome.
+	// Tests of other packages pass a fake.
+	Launch Launcher
+}
+
+// Input is what the earlier stages observed and declared.
+type Input struct {
+	Resources []live.Resource            // UI resources read from the server
+	Tools     []live.Tool                // live tools (annotations, titles, UI links)
+	Declared  []manifest.Tool            // kinds, egress and example arguments
+	Results   map[string]json.RawMessage // recorded tool results (CallToolResult JSON) by tool name
+}
+
+// Output is the stage's contribution to the pack.
+type Output struct {
+	Results  []check.Result
+	Evidence []check.Evidence
+	Captures []Capture
+}
+
+// Capture is the record of one PNG: what was rendered, how, and what the
+// page did. The pack stage serializes it into pack.json.
+type Capture struct {
+	ID         check.EvidenceID `json:"id"` // the PNG's evidence ID
+	Subject    string           `json:"subject"`
+	URL        string           `json:"url"`
+	Time       time.Time        `json:"time"`
+	Chrome     string           `json:"chrome"`
+	Flags      []string         `json:"flags"`
+	Viewport   string           `json:"viewport"`
+	CSP        string           `json:"csp,omitempty"` // the exact policy applied to the widget document
+	Dropped    []string         `json:"droppedCspEntries,omitempty"`
+	Violations []Violation      `json:"violations,omitempty"`
+	Requests   []Request        `json:"requests,omitempty"`
+	Privileged []string         `json:"privileged,omitempty"`
+	Escapes    []string         `json:"escapes,omitempty"`
+	Bridge     []string         `json:"bridge,omitempty"` // bridge messages the widget sent, in order
+	Console    []string         `json:"console,omitempty"`
+	PNGSHA256  string           `json:"pngSha256"`
+	HTMLSHA256 string           `json:"htmlSha256"`
+	Simulated  bool             `json:"simulated,omitempty"` // a host prompt dossier drew, not a real host
+}
+
+// Violation is one CSP violation as the browser reported it to the
+// harness's report-uri endpoint.
+type Violation struct {
+	Directive  string `json:"directive"` // effective directive, such as connect-src
+	BlockedURL string `json:"blockedUrl"`
+	Source     string `json:"source,omitempty"` // file:line of the offending code
+	Sample     string `json:"sample,omitempty"`
+}
+
+// Request is one network request the widget attempted.
+type Request struct {
+	URL       string   `json:"url"`
+	Class     string   `json:"class"`   // connect, resource or frame: which allow-list governs it
+	Allowed   bool     `json:"allowed"` // inside the declared allow-list
+	Blocked   bool     `json:"blocked"` // the CSP blocked it
+	Seen      []string `json:"seen"`    // how it was observed: fetch, xhr, img, csp-report, resource:script …
+}
+
+// Browser renders one page at a time per call; calls may run in parallel.
+type Browser interface {
+	Version() string
+	Flags() []string
+	// Shoot opens url in a new tab at 1280×800, waits until the JavaScript
+	// expression ready is truthy, and returns a viewport PNG and the
+	// console messages. ctx is the page's deadline.
+	Shoot(ctx context.Context, url, ready string) (png []byte, console []string, err error)
+	// Close stops the browser and removes everything it left on disk.
+	Close() error
+}
+
+// Launcher starts a browser from the executable at path.
+type Launcher func(ctx context.Context, path string) (Browser, error)
+
+func launchChrome(ctx context.Context, path string) (Browser, error) {
+	b, err := chrome.Start(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// ErrNoBrowser is reported (as result details) when no browser is found.
+var ErrNoBrowser = errors.New("no browser found (install chromium, or pass --chrome)")
+
+// FindBrowser returns the browser executable: path itself when given (it
+// must exist), else Debian's /usr/lib/chromium/chromium, else chromium,
+// chromium-browser or google-chrome from PATH.
+func FindBrowser(path string) (string, error) {
+	if path != "" {
+		if st, err := os.Stat(path); err != nil || st.IsDir() {
+			return "", fmt.Errorf("browser %q: %w", path, ErrNoBrowser)
+		}
+		return path, nil
+	}
+	if st, err := os.Stat("/usr/lib/chromium/chromium"); err == nil && !st.IsDir() {
+		return "/usr/lib/chromium/chromium", nil
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", ErrNoBrowser
+}
+
+const (
+	viewport       = "1280x800"
+	defaultTimeout = 15 * time.Second
+)
+
+// Run renders every UI resource and every write tool's confirmation prompt
+// and judges the widget.* and evidence.confirmation checks. A browser that
+// is missing or does not start gives error results, not an error; the error
+// is for a harness that cannot run at all (no loopback, cancelled context).
+func Run(ctx context.Context, in Input, opts Options) (*Output, error) {
+	if opts.Parallel <= 0 {
+		opts.Parallel = 2
+	}
+	if opts.PageTimeout <= 0 {
+		opts.PageTimeout = defaultTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Progress == nil {
+		opts.Progress = func(string) {}
+	}
+	if opts.Launch == nil {
+		opts.Launch = launchChrome
+	}
+
+	jobs := plan(in)
+	if len(jobs) == 0 {
+		return &Output{}, nil
+	}
+
+	path, err := FindBrowser(opts.ChromePath)
+	if err != nil {
+		return unrendered(jobs, ErrNoBrowser.Error()), nil
+	}
+	opts.Progress(fmt.Sprintf("starting %s", path))
+	b, err := opts.Launch(ctx, path)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("starting browser: %w", ctx.Err())
+		}
+		return unrendered(jobs, err.Error()), nil
+	}
+	defer b.Close()
+
+	h, err := startHarness()
+	if err != nil {
+		return nil, err
+	}
+	defer h.close()
+
+	if err := render(ctx, h, b, jobs, opts); err != nil {
+		return nil, err
+	}
+	return assemble(jobs), nil
+}

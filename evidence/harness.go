@@ -1,0 +1,277 @@
+package evidence
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Bounds on what an untrusted widget can make the harness keep.
+const (
+	maxBody    = 256 << 10 // one log or report POST
+	maxEvents  = 2000      // instrumentation events per page
+	maxReports = 500       // CSP reports per page
+)
+
+// harness is the loopback test host: the host origin serves host pages,
+// prompt pages and the log and CSP-report endpoints; the frame origin (a
+// second port, so a second origin) serves the widget documents with their
+// CSP as an HTTP header.
+type harness struct {
+	hostURL, frameURL *url.URL
+	servers           []*http.Server
+
+	mu    sync.Mutex
+	pages map[string]*page
+}
+
+// page is the harness's state for one render.
+type page struct {
+	frameDoc  []byte // widget document (frame origin)
+	csp       string
+	hostDoc   []byte // host page or prompt page (host origin)
+	hostCSP   string
+	token     string // instrumentation messages carry it
+	policy    policy
+	mu        sync.Mutex
+	reports   []json.RawMessage
+	events    []event
+	truncated bool
+	last      time.Time
+}
+
+// event is one instrumentation or host-page record. Fields are optional
+// and depend on T: "req", "priv", "escape", "bridge", "csp", "error", "done".
+type event struct {
+	T         string `json:"t"`
+	Kind      string `json:"kind,omitempty"`
+	URL       string `json:"url,omitempty"`
+	API       string `json:"api,omitempty"`
+	What      string `json:"what,omitempty"`
+	Detail    string `json:"detail,omitempty"`
+	Method    string `json:"method,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Directive string `json:"directive,omitempty"`
+	Blocked   string `json:"blocked,omitempty"`
+}
+
+func startHarness() (*harness, error) {
+	h := &harness{pages: make(map[string]*page)}
+	hostMux := http.NewServeMux()
+	hostMux.HandleFunc("GET /host/{key}", h.serveHost)
+	hostMux.HandleFunc("POST /log/{key}", h.serveLog)
+	hostMux.HandleFunc("POST /csp/{key}", h.serveReport)
+	frameMux := http.NewServeMux()
+	frameMux.HandleFunc("GET /frame/{key}", h.serveFrame)
+
+	var err error
+	if h.hostURL, err = h.listen(hostMux); err != nil {
+		return nil, err
+	}
+	if h.frameURL, err = h.listen(frameMux); err != nil {
+		h.close()
+		return nil, err
+	}
+	return h, nil
+}
+
+func (h *harness) listen(mux http.Handler) (*url.URL, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listening on loopback for the test host: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	h.servers = append(h.servers, srv)
+	go srv.Serve(l)
+	return &url.URL{Scheme: "http", Host: l.Addr().String()}, nil
+}
+
+func (h *harness) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for _, s := range h.servers {
+		if err := s.Shutdown(ctx); err != nil {
+			s.Close()
+		}
+	}
+}
+
+func (h *harness) add(key string, p *page) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p.last = time.Now()
+	h.pages[key] = p
+}
+
+func (h *harness) page(r *http.Request) *page {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.pages[r.PathValue("key")]
+}
+
+func (h *harness) hostPageURL(key string) string  { return h.hostURL.String() + "/host/" + key }
+func (h *harness) framePageURL(key string) string { return h.frameURL.String() + "/frame/" + key }
+func (h *harness) logURL(key string) string       { return h.hostURL.String() + "/log/" + key }
+func (h *harness) reportURL(key string) string    { return h.hostURL.String() + "/csp/" + key }
+
+func (h *harness) serveHost(w http.ResponseWriter, r *http.Request) {
+	p := h.page(r)
+	if p == nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if p.hostCSP != "" {
+		w.Header().Set("Content-Security-Policy", p.hostCSP)
+	}
+	w.Write(p.hostDoc)
+}
+
+func (h *harness) serveFrame(w http.ResponseWriter, r *http.Request) {
+	p := h.page(r)
+	if p == nil || p.frameDoc == nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", p.csp)
+	w.Write(p.frameDoc)
+}
+
+// serveLog takes the batches of events the host page forwards: its own
+// bridge records and the instrumentation's messages from the frame.
+func (h *harness) serveLog(w http.ResponseWriter, r *http.Request) {
+	p := h.page(r)
+	if p == nil {
+		http.NotFound(w, r)
+		return
+	}
+	var evs []event
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&evs); err != nil {
+		http.Error(w, "bad log batch", http.StatusBadRequest)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last = time.Now()
+	for _, e := range evs {
+		if len(p.events) >= maxEvents {
+			p.truncated = true
+			break
+		}
+		p.events = append(p.events, e)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// serveReport records CSP violation reports: the browser's own record, the
+// authoritative one (the sandboxed frame's events do not reach the page).
+func (h *harness) serveReport(w http.ResponseWriter, r *http.Request) {
+	p := h.page(r)
+	if p == nil {
+		http.NotFound(w, r)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		http.Error(w, "report too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	var reports []json.RawMessage
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/reports+json") {
+		if err := json.Unmarshal(body, &reports); err != nil {
+			http.Error(w, "bad reports", http.StatusBadRequest)
+			return
+		}
+	} else if json.Valid(body) {
+		reports = []json.RawMessage{body}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last = time.Now()
+	for _, rep := range reports {
+		if len(p.reports) >= maxReports {
+			p.truncated = true
+			break
+		}
+		p.reports = append(p.reports, rep)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// settle waits until the page has been quiet (no log or report) for quiet,
+// at most max: reports and forwarded logs arrive after the screenshot.
+func (p *page) settle(ctx context.Context, quiet, max time.Duration) {
+	deadline := time.Now().Add(max)
+	t := time.NewTicker(25 * time.Millisecond)
+	defer t.Stop()
+	for time.Now().Before(deadline) {
+		p.mu.Lock()
+		last := p.last
+		p.mu.Unlock()
+		if time.Since(last) >= quiet {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// violation parses one report in either format (report-uri's
+// {"csp-report":{…}} or a Reporting API {"type":"csp-violation","body":{…}}).
+func parseReport(raw json.RawMessage) (Violation, error) {
+	var legacy struct {
+		R *struct {
+			Effective  string `json:"effective-directive"`
+			Violated   string `json:"violated-directive"`
+			Blocked    string `json:"blocked-uri"`
+			SourceFile string `json:"source-file"`
+			Line       int    `json:"line-number"`
+			Sample     string `json:"script-sample"`
+		} `json:"csp-report"`
+		Type string `json:"type"`
+		Body *struct {
+			Effective  string `json:"effectiveDirective"`
+			Blocked    string `json:"blockedURL"`
+			SourceFile string `json:"sourceFile"`
+			Line       int    `json:"lineNumber"`
+			Sample     string `json:"sample"`
+		} `json:"body"`
+	}
+	if err := json.Unmarshal(raw, &legacy); err != nil {
+		return Violation{}, err
+	}
+	var v Violation
+	var file string
+	var line int
+	switch {
+	case legacy.R != nil:
+		v.Directive, v.BlockedURL, v.Sample = legacy.R.Effective, legacy.R.Blocked, legacy.R.Sample
+		if v.Directive == "" {
+			v.Directive = legacy.R.Violated
+		}
+		file, line = legacy.R.SourceFile, legacy.R.Line
+	case legacy.Body != nil && legacy.Type == "csp-violation":
+		v.Directive, v.BlockedURL, v.Sample = legacy.Body.Effective, legacy.Body.Blocked, legacy.Body.Sample
+		file, line = legacy.Body.SourceFile, legacy.Body.Line
+	default:
+		return Violation{}, errors.New("not a CSP violation report")
+	}
+	if file != "" {
+		v.Source = fmt.Sprintf("%s:%d", file, line)
+	}
+	return v, nil
+}

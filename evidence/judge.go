@@ -1,0 +1,184 @@
+package evidence
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dossier-dev/dossier/pack/check"
+)
+
+// Check IDs this stage judges.
+const (
+	checkCSPSufficient = "widget.csp-sufficient"
+	checkEgress        = "widget.egress"
+	checkPrivileged    = "widget.privileged-api"
+	checkEscape        = "widget.sandbox-escape"
+	checkConfirmation  = "evidence.confirmation"
+)
+
+var widgetChecks = []string{checkCSPSufficient, checkEgress, checkPrivileged, checkEscape}
+
+// unrendered gives every job error results: nothing could be rendered.
+func unrendered(jobs []*job, detail string) *Output {
+	out := &Output{}
+	for _, j := range jobs {
+		out.Results = append(out.Results, errorResults(j, detail)...)
+	}
+	check.Sort(out.Results)
+	return out
+}
+
+func errorResults(j *job, detail string) []check.Result {
+	if j.kind == promptJob {
+		return []check.Result{{ID: checkConfirmation, Subject: j.subject, Status: check.Error, Basis: check.Absent, Detail: detail}}
+	}
+	rs := make([]check.Result, 0, len(widgetChecks))
+	for _, id := range widgetChecks {
+		rs = append(rs, check.Result{ID: id, Subject: j.subject, Status: check.Error, Basis: check.Absent, Detail: detail})
+	}
+	return rs
+}
+
+// assemble numbers the evidence in job order (C0001 …), so IDs do not depend
+// on which tab finished first, and judges each job.
+func assemble(jobs []*job) *Output {
+	out := &Output{}
+	n := 0
+	next := func(kind, title, ext string, data []byte) check.EvidenceID {
+		n++
+		id := check.EvidenceID(fmt.Sprintf("C%04d", n))
+		out.Evidence = append(out.Evidence, check.Evidence{
+			ID: id, Kind: kind, Title: title, Path: "evidence/captures/" + string(id) + "." + ext,
+			SHA256: sum(data), Size: int64(len(data)), Data: data,
+		})
+		return id
+	}
+	for _, j := range jobs {
+		if j.kind == promptJob {
+			out.Results = append(out.Results, judgePrompt(j, next, out))
+			continue
+		}
+		if j.err != nil || j.png == nil {
+			out.Results = append(out.Results, errorResults(j, renderError(j))...)
+			continue
+		}
+		png := next(check.KindScreenshot, "Widget "+j.res.URI+" rendered in the test host", "png", j.png)
+		j.capture.ID = png
+		collect(j)
+		logID := next(check.KindCSPLog, "CSP reports and request log of widget "+j.res.URI, "json", j.log)
+		out.Captures = append(out.Captures, j.capture)
+		out.Results = append(out.Results, judgeWidget(j, []check.EvidenceID{png, logID})...)
+	}
+	check.Sort(out.Results)
+	return out
+}
+
+func renderError(j *job) string {
+	if j.err != nil {
+		return fmt.Sprintf("rendering %s: %v", j.subject, j.err)
+	}
+	return "rendering " + j.subject + ": no screenshot"
+}
+
+func judgePrompt(j *job, next func(kind, title, ext string, data []byte) check.EvidenceID, out *Output) check.Result {
+	r := check.Result{ID: checkConfirmation, Subject: j.subject}
+	name := strings.TrimPrefix(j.subject, "tool:")
+	if j.decided != nil {
+		r.Status, r.Basis, r.Severity, r.Detail = j.decided.Status, j.decided.Basis, j.decided.Severity, j.decided.Detail
+		if j.tool != nil {
+			r.Evidence = []check.EvidenceID{next(check.KindTrace, "Live tools/list entry of "+name, "json", trace(j))}
+		}
+		return r
+	}
+	if j.err != nil || j.png == nil {
+		r.Status, r.Basis, r.Detail = check.Error, check.Absent, renderError(j)
+		return r
+	}
+	png := next(check.KindScreenshot, "Simulated confirmation prompt of "+name+" (not a real host)", "png", j.png)
+	tr := next(check.KindTrace, "Live tools/list entry of "+name+" that makes the host ask", "json", trace(j))
+	j.capture.ID = png
+	out.Captures = append(out.Captures, j.capture)
+	r.Status, r.Basis = check.Pass, check.Probed
+	r.Evidence = []check.EvidenceID{png, tr}
+	r.Detail = fmt.Sprintf("A simulated host confirmation prompt was rendered from the live annotations (%s); the trace holds the live tools/list entry that makes the host ask. It is dossier's drawing, not a screenshot of ChatGPT.", hintSummary(j.tool.Hints))
+	return r
+}
+
+func judgeWidget(j *job, ev []check.EvidenceID) []check.Result {
+	c := j.capture
+	res := func(id string) check.Result {
+		return check.Result{ID: id, Subject: j.subject, Basis: check.Probed, Evidence: ev}
+	}
+	policyNote := "under its declared CSP"
+	if !j.page.policy.declared {
+		policyNote = "under the host's restrictive default CSP (none declared)"
+	}
+
+	csp := res(checkCSPSufficient)
+	if len(c.Violations) == 0 {
+		csp.Status = check.Pass
+		csp.Detail = "Rendered in headless Chrome " + policyNote + " with zero CSP violations."
+	} else {
+		csp.Status, csp.Severity = check.Fail, check.Medium
+		var l []string
+		for _, v := range c.Violations {
+			s := v.Directive + " blocked " + v.BlockedURL
+			if v.Source != "" {
+				s += " (at " + v.Source + ")"
+			}
+			l = append(l, s)
+		}
+		csp.Detail = fmt.Sprintf("Rendered %s, the browser reported %d CSP violation(s): %s.", policyNote, len(c.Violations), list(l))
+	}
+
+	egress := res(checkEgress)
+	var outside []string
+	for _, r := range c.Requests {
+		if !r.Allowed {
+			s := r.URL + " (" + r.Class + ")"
+			if r.Blocked {
+				s += " blocked by the CSP"
+			}
+			outside = append(outside, s)
+		}
+	}
+	switch {
+	case len(outside) > 0:
+		egress.Status, egress.Severity = check.Fail, check.High
+		egress.Detail = fmt.Sprintf("The widget attempted %d request(s) outside its declared allow-list: %s.", len(outside), list(outside))
+	case len(c.Requests) == 0:
+		egress.Status = check.Pass
+		egress.Detail = "The widget attempted no network requests."
+	default:
+		egress.Status = check.Pass
+		egress.Detail = fmt.Sprintf("All %d request(s) the widget attempted go to declared domains.", len(c.Requests))
+	}
+
+	priv := res(checkPrivileged)
+	if len(c.Privileged) == 0 {
+		priv.Status = check.Pass
+		priv.Detail = "The widget called no privileged browser API (geolocation, camera/microphone, clipboard, notifications, payment, USB/serial/HID, credentials, dialogs, popups, top navigation)."
+	} else {
+		priv.Status, priv.Severity = check.Fail, check.High
+		priv.Detail = fmt.Sprintf("The widget called privileged browser APIs: %s.", list(c.Privileged))
+	}
+
+	esc := res(checkEscape)
+	if len(c.Escapes) == 0 {
+		esc.Status = check.Pass
+		esc.Detail = "The widget made no attempt to reach the host page, navigate the top window, or load remote scripts outside its CSP."
+	} else {
+		esc.Status, esc.Severity = check.Fail, check.Critical
+		esc.Detail = fmt.Sprintf("The widget tried to leave its sandbox: %s.", list(c.Escapes))
+	}
+	return []check.Result{csp, egress, priv, esc}
+}
+
+// list joins items, showing at most ten.
+func list(items []string) string {
+	const most = 10
+	if len(items) <= most {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items[:most], "; ") + fmt.Sprintf("; and %d more (see the log)", len(items)-most)
+}

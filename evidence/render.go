@@ -1,0 +1,456 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+var (
+	//go:embed assets/instrument.js
+	instrumentJS string
+	//go:embed assets/openai.js
+	openaiJS string
+	//go:embed assets/host.html
+	hostHTML string
+)
+
+// Timing of one widget render, in the host page and after the screenshot.
+const (
+	settle      = 500 * time.Millisecond // after the frame's load event
+	maxWait     = 5 * time.Second        // the host page gives up waiting for load
+	quietPeriod = 200 * time.Millisecond // no log or report for this long: done
+	maxQuiet    = 1500 * time.Millisecond
+	readyJS     = `window.__dossierDone === true`
+	promptReady = `document.readyState === "complete"`
+)
+
+// render runs every job, widgets first (prompts show their PNGs), at most
+// opts.Parallel at once, each under its own deadline.
+func render(ctx context.Context, h *harness, b Browser, jobs []*job, opts Options) error {
+	var widgets, prompts []*job
+	for _, j := range jobs {
+		switch {
+		case j.kind == widgetJob:
+			widgets = append(widgets, j)
+		case j.decided == nil:
+			prompts = append(prompts, j)
+		}
+	}
+	for _, phase := range [][]*job{widgets, prompts} {
+		sem := make(chan struct{}, opts.Parallel)
+		var wg sync.WaitGroup
+		for _, j := range phase {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				opts.Progress("rendering " + j.subject)
+				renderJob(ctx, h, b, j, opts)
+			}()
+		}
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("rendering evidence: %w", err)
+		}
+	}
+	return nil
+}
+
+func renderJob(ctx context.Context, h *harness, b Browser, j *job, opts Options) {
+	j.capture = Capture{
+		Subject:  j.subject,
+		Time:     opts.Now().UTC(),
+		Chrome:   b.Version(),
+		Flags:    b.Flags(),
+		Viewport: viewport,
+	}
+	var p *page
+	var url, ready string
+	var err error
+	if j.kind == widgetJob {
+		p, err = widgetPage(h, j)
+		url, ready = h.hostPageURL(j.key), readyJS
+	} else {
+		p, err = promptPage(j)
+		url, ready = h.hostPageURL(j.key), promptReady
+	}
+	if err != nil {
+		j.err = err
+		return
+	}
+	h.add(j.key, p)
+	j.page = p
+	j.capture.URL = url
+
+	pctx, cancel := context.WithTimeout(ctx, opts.PageTimeout)
+	defer cancel()
+	png, console, err := b.Shoot(pctx, url, ready)
+	j.capture.Console = console
+	if err != nil {
+		j.err = err
+		return
+	}
+	if j.kind == widgetJob {
+		p.settle(pctx, quietPeriod, maxQuiet)
+	}
+	j.png = png
+	j.capture.PNGSHA256 = sum(png)
+}
+
+// widgetPage builds the host page and the widget document for a widget job.
+func widgetPage(h *harness, j *job) (*page, error) {
+	token, err := randomToken()
+	if err != nil {
+		return nil, err
+	}
+	pol := buildPolicy(j.res.CSP, h.frameURL, h.reportURL(j.key))
+	j.capture.CSP = pol.header
+	j.capture.Dropped = pol.dropped
+	j.capture.HTMLSHA256 = sum([]byte(j.res.HTML))
+
+	var input map[string]any
+	var toolName string
+	if j.declared != nil {
+		input = j.declared.Example
+	}
+	if j.tool != nil {
+		toolName = j.tool.Name
+	}
+	var result map[string]json.RawMessage
+	if len(j.result) > 0 {
+		if err := json.Unmarshal(j.result, &result); err != nil {
+			result = nil // not an object: not a CallToolResult, so not fed
+		}
+	}
+	frameCfg := map[string]any{
+		"token":                token,
+		"toolInput":            input,
+		"toolOutput":           result["structuredContent"],
+		"toolResponseMetadata": result["_meta"],
+	}
+	inject, err := scripts(frameCfg)
+	if err != nil {
+		return nil, err
+	}
+	label := "CSP: declared"
+	if !pol.declared {
+		label = "CSP: none declared, host default applied"
+	}
+	results := map[string]json.RawMessage{}
+	if toolName != "" && result != nil {
+		results[toolName] = j.result
+	}
+	var toolResult json.RawMessage
+	if result != nil {
+		toolResult = j.result
+	}
+	hostCfg := map[string]any{
+		"token":       token,
+		"subject":     j.subject,
+		"policyLabel": label,
+		"frameURL":    h.framePageURL(j.key),
+		"logURL":      h.logURL(j.key),
+		"toolInput":   input,
+		"toolResult":  toolResult,
+		"results":     results,
+		"settleMs":    settle.Milliseconds(),
+		"maxMs":       maxWait.Milliseconds(),
+		"initialize":  initializeResult(j, toolName),
+	}
+	cfg, err := json.Marshal(hostCfg)
+	if err != nil {
+		return nil, fmt.Errorf("encoding host page config: %w", err)
+	}
+	return &page{
+		frameDoc: injectScripts(j.res.HTML, inject),
+		csp:      pol.header,
+		hostDoc:  []byte(strings.Replace(hostHTML, "__DOSSIER_CFG__", string(cfg), 1)),
+		token:    token,
+		policy:   pol,
+	}, nil
+}
+
+// initializeResult is the answer to ui/initialize (MCP Apps 2026-01-26).
+func initializeResult(j *job, toolName string) map[string]any {
+	ctx := map[string]any{
+		"theme":                 "light",
+		"displayMode":           "inline",
+		"availableDisplayModes": []string{"inline"},
+		"containerDimensions":   map[string]any{"width": 1280, "maxHeight": 760},
+		"locale":                "en-US",
+		"timeZone":              "UTC",
+		"platform":              "web",
+		"deviceCapabilities":    map[string]any{"touch": false, "hover": true},
+		"safeAreaInsets":        map[string]any{"top": 0, "right": 0, "bottom": 0, "left": 0},
+	}
+	if j.tool != nil {
+		ctx["toolInfo"] = map[string]any{"tool": map[string]any{
+			"name": toolName, "title": j.tool.Title, "description": j.tool.Description,
+			"inputSchema": j.tool.InputSchema, "annotations": j.tool.Hints,
+		}}
+	}
+	return map[string]any{
+		"protocolVersion":  "2026-01-26",
+		"hostInfo":         map[string]any{"name": "dossier-test-host", "version": "1"},
+		"hostCapabilities": map[string]any{"serverTools": map[string]any{}, "openLinks": map[string]any{}, "logging": map[string]any{}, "updateModelContext": map[string]any{}},
+		"hostContext":      ctx,
+	}
+}
+
+// scripts is the block injected first into the widget document: the
+// instrumentation, then window.openai.
+func scripts(cfg map[string]any) (string, error) {
+	js, err := json.Marshal(cfg) // escapes <, > and & so "</script>" cannot appear
+	if err != nil {
+		return "", fmt.Errorf("encoding widget config: %w", err)
+	}
+	c := string(js)
+	return "<script>" + strings.Replace(instrumentJS, "__DOSSIER_CFG__", c, 1) + "</script>" +
+		"<script>" + strings.Replace(openaiJS, "__DOSSIER_CFG__", c, 1) + "</script>", nil
+}
+
+var (
+	headTag    = regexp.MustCompile(`(?i)<head(\s[^>]*)?>`)
+	htmlTag    = regexp.MustCompile(`(?i)<html(\s[^>]*)?>`)
+	doctypeTag = regexp.MustCompile(`(?i)^\s*<!doctype[^>]*>`)
+)
+
+// injectScripts puts block before anything the widget runs: just after
+// <head>, else after <html>, else after the doctype, else first.
+func injectScripts(html, block string) []byte {
+	for _, re := range []*regexp.Regexp{headTag, htmlTag, doctypeTag} {
+		if loc := re.FindStringIndex(html); loc != nil {
+			return []byte(html[:loc[1]] + block + html[loc[1]:])
+		}
+	}
+	return []byte(block + html)
+}
+
+func randomToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("making instrumentation token: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+func sum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// collect turns a rendered widget page's events and reports into the
+// capture's violations, requests, privileged calls, escapes and bridge log,
+// and writes the JSON log.
+func collect(j *job) {
+	p := j.page
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	events := append([]event(nil), p.events...)
+	reports := append([]json.RawMessage(nil), p.reports...)
+	truncated := p.truncated
+	p.mu.Unlock()
+
+	c := &j.capture
+	reqs := map[string]*Request{}
+	addReq := func(raw, class, seen string, blocked bool) {
+		u, ok := parseURL(raw)
+		if !ok {
+			return
+		}
+		k := class + " " + u.String()
+		r := reqs[k]
+		if r == nil {
+			r = &Request{URL: u.String(), Class: class, Allowed: p.policy.allows(class, u)}
+			reqs[k] = r
+		}
+		r.Blocked = r.Blocked || blocked
+		if !contains(r.Seen, seen) {
+			r.Seen = append(r.Seen, seen)
+		}
+	}
+	seenV := map[Violation]bool{}
+	for _, raw := range reports {
+		v, err := parseReport(raw)
+		if err != nil || seenV[v] {
+			continue
+		}
+		seenV[v] = true
+		c.Violations = append(c.Violations, v)
+		if class := directiveClass(v.Directive); class != "" {
+			addReq(v.BlockedURL, class, "csp-report:"+v.Directive, true)
+		}
+	}
+	priv := map[string]bool{}
+	esc := map[string]bool{}
+	addEsc := func(s string) {
+		if !esc[s] {
+			esc[s] = true
+			c.Escapes = append(c.Escapes, s)
+		}
+	}
+	for _, e := range events {
+		switch e.T {
+		case "req":
+			addReq(e.URL, kindClass(e.Kind), e.Kind, false)
+		case "priv":
+			s := e.API
+			if e.Detail != "" {
+				s += " (" + e.Detail + ")"
+			}
+			if !priv[s] {
+				priv[s] = true
+				c.Privileged = append(c.Privileged, s)
+			}
+		case "escape":
+			s := e.What
+			if e.Detail != "" {
+				s += ": " + e.Detail
+			}
+			addEsc(s)
+		case "bridge":
+			s := e.Method
+			if e.Detail != "" {
+				s += " " + e.Detail
+			}
+			c.Bridge = append(c.Bridge, s)
+		}
+	}
+	for _, line := range c.Console {
+		switch {
+		case strings.Contains(line, "Unsafe attempt to initiate navigation") || strings.Contains(line, "allow-top-navigation"):
+			addEsc("top navigation attempt blocked by the sandbox: " + firstLine(line))
+			if !priv["top navigation"] {
+				priv["top navigation"] = true
+				c.Privileged = append(c.Privileged, "top navigation")
+			}
+		case strings.Contains(line, "from accessing a cross-origin frame"):
+			addEsc("cross-origin access to the host page: " + firstLine(line))
+		case strings.Contains(line, "allow-popups"):
+			if !priv["popup"] {
+				priv["popup"] = true
+				c.Privileged = append(c.Privileged, "popup blocked by the sandbox: "+firstLine(line))
+			}
+		}
+	}
+	for _, r := range reqs {
+		if r.Class == classResource && !r.Allowed && isScript(r) {
+			addEsc("remote script not in the CSP: " + r.URL)
+		}
+		sort.Strings(r.Seen)
+		c.Requests = append(c.Requests, *r)
+	}
+	sort.Slice(c.Requests, func(a, b int) bool {
+		if c.Requests[a].URL != c.Requests[b].URL {
+			return c.Requests[a].URL < c.Requests[b].URL
+		}
+		return c.Requests[a].Class < c.Requests[b].Class
+	})
+	sort.Slice(c.Violations, func(a, b int) bool {
+		x, y := c.Violations[a], c.Violations[b]
+		if x.Directive != y.Directive {
+			return x.Directive < y.Directive
+		}
+		if x.BlockedURL != y.BlockedURL {
+			return x.BlockedURL < y.BlockedURL
+		}
+		return x.Source < y.Source
+	})
+	sort.Strings(c.Escapes)
+	sort.Strings(c.Privileged)
+
+	logDoc := map[string]any{
+		"capture":   c,
+		"reports":   reports,
+		"events":    events,
+		"truncated": truncated,
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(logDoc); err == nil {
+		j.log = buf.Bytes()
+	}
+}
+
+func isScript(r *Request) bool {
+	for _, s := range r.Seen {
+		if s == "script" || s == "worker" || s == "resource:script" || strings.HasPrefix(s, "csp-report:script-src") || strings.HasPrefix(s, "csp-report:worker-src") {
+			return true
+		}
+	}
+	return false
+}
+
+// parseURL accepts only network URLs; data:, blob:, "inline" and "eval"
+// are not requests to anywhere.
+func parseURL(raw string) (*url.URL, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, false
+	}
+	switch u.Scheme {
+	case "http", "https", "ws", "wss":
+		return u, true
+	}
+	return nil, false
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(s)
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// directiveClass maps a violated directive to the allow-list behind it;
+// "" for violations that are not requests (inline code, eval).
+func directiveClass(d string) string {
+	switch {
+	case strings.HasPrefix(d, "connect-src"):
+		return classConnect
+	case strings.HasPrefix(d, "frame-src"), strings.HasPrefix(d, "child-src"):
+		return classFrame
+	case strings.HasPrefix(d, "script-src"), strings.HasPrefix(d, "style-src"), strings.HasPrefix(d, "img-src"),
+		strings.HasPrefix(d, "font-src"), strings.HasPrefix(d, "media-src"), strings.HasPrefix(d, "worker-src"),
+		strings.HasPrefix(d, "object-src"), d == "default-src":
+		return classResource
+	}
+	return ""
+}
+
+func kindClass(kind string) string {
+	switch kind {
+	case "fetch", "xhr", "beacon", "websocket", "eventsource",
+		"resource:fetch", "resource:xmlhttprequest", "resource:beacon", "resource:eventsource":
+		return classConnect
+	case "iframe", "resource:iframe", "resource:frame":
+		return classFrame
+	}
+	return classResource
+}
