@@ -145,8 +145,10 @@ func syntaxError(file string, data []byte, err error) *Error {
 		if parserProblem(msg) {
 			// The parser, unlike the scanner, reports a 0-based line: the
 			// line of the construct left open, or of the end of input.
-			e.Line = min(e.Line+1, max(1, bytes.Count(bytes.TrimRight(data, "\r\n"), []byte("\n"))+1))
+			e.Line++
 		}
+		// The end of input is reported past the last line; point at it.
+		e.Line = min(e.Line, max(1, bytes.Count(bytes.TrimRight(data, "\r\n"), []byte("\n"))+1))
 	}
 	if m := regexp.MustCompile(`^unknown anchor '(.*)' referenced$`).FindStringSubmatch(msg); m != nil {
 		e.Line, e.Column = find(data, "*"+m[1])
