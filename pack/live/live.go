@@ -20,6 +20,10 @@ type Observation struct {
 	OAuth     *OAuth     `json:"oauth,omitempty"`
 	Skipped   []Skip     `json:"skipped,omitempty"` // active probes not run, and why
 	Limits    []string   `json:"limits,omitempty"`  // bounds that were hit
+
+	// RefusedRedirects lists redirects to another origin the probe did not
+	// follow, as "from -> to".
+	RefusedRedirects []string `json:"refusedRedirects,omitempty"`
 }
 
 // Server is the handshake's outcome.
@@ -33,6 +37,14 @@ type Server struct {
 	Version         string          `json:"version,omitempty"`
 	Instructions    string          `json:"instructions,omitempty"`
 	Capabilities    json.RawMessage `json:"capabilities,omitempty"`
+
+	// Discover records the raw server/discover probe: true when the server
+	// answered it listing 2026-07-28 or later (the stateless era), and the
+	// versions it listed whenever it answered.
+	Discover         bool     `json:"discover,omitempty"`
+	DiscoverVersions []string `json:"discoverVersions,omitempty"`
+	// Stateful is true when the server handed out an Mcp-Session-Id.
+	Stateful bool `json:"stateful,omitempty"`
 }
 
 // Tool is one entry of tools/list, with the annotation hints read from the
@@ -48,6 +60,16 @@ type Tool struct {
 	Fields          []Field          `json:"fields,omitempty"` // top-level input properties
 	SecuritySchemes []SecurityScheme `json:"securitySchemes,omitempty"`
 	UI              string           `json:"ui,omitempty"` // _meta.ui.resourceUri or openai/outputTemplate
+
+	// SecuritySchemes holds the top-level securitySchemes, or the _meta
+	// mirror when the top level is absent. MetaSecuritySchemes is the
+	// _meta["securitySchemes"] mirror as given; SchemesSource says where
+	// SecuritySchemes came from: "top-level", "_meta" or "" (neither).
+	MetaSecuritySchemes []SecurityScheme `json:"metaSecuritySchemes,omitempty"`
+	SchemesSource       string           `json:"schemesSource,omitempty"`
+	// UILinks lists every distinct UI link of the tool (_meta.ui.resourceUri,
+	// openai/outputTemplate, legacy ui/resourceUri), UI first.
+	UILinks []string `json:"uiLinks,omitempty"`
 }
 
 // Hints are the annotation values; nil means the key was absent or not a boolean.
@@ -84,7 +106,7 @@ type Resource struct {
 	Domain     string          `json:"domain,omitempty"`
 	HTMLSHA256 string          `json:"htmlSha256,omitempty"`
 	Size       int             `json:"size,omitempty"`
-	HTML       string          `json:"-"` // the widget's HTML, for rendering; not serialized
+	HTML       string          `json:"-"`                    // the widget's HTML, for rendering; not serialized
 	LinkedFrom []string        `json:"linkedFrom,omitempty"` // tools whose UI link names it
 }
 

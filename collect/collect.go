@@ -1,0 +1,310 @@
+// Package collect is the probing stage of the pipeline: it talks to the live
+// MCP server and its OAuth setup as an untrusted party, records every HTTP
+// exchange as redacted evidence, and turns what it saw into observations and
+// check results. It never judges from the manifest alone what it can probe.
+package collect
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dossier-dev/dossier/collect/mcpsdk"
+	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/live"
+	"github.com/dossier-dev/dossier/pack/manifest"
+)
+
+// Token is a bearer token the probe may use.
+type Token struct {
+	Value     string
+	Scopes    []string
+	Source    string // env var name or "dcr+pkce"
+	ExpiresIn int
+}
+
+// Options configure one probe run.
+type Options struct {
+	Manifest       *manifest.Manifest
+	HTTPClient     *http.Client     // base client (tests pass one); nil = a sane default
+	Tokens         []Token          // bearer tokens, one per scope set; may be empty
+	AllowWrite     []string         // write tools the user explicitly allowed to be called
+	Now            func() time.Time // nil = time.Now
+	Deadline       time.Duration    // whole run, default 60s
+	RequestTimeout time.Duration    // per request, default 10s
+	Progress       func(msg string) // optional progress lines
+}
+
+// Report is what one probe run produced.
+type Report struct {
+	Observation live.Observation
+	Results     []check.Result
+	Evidence    []check.Evidence // Data holds the redacted transcript; IDs H0001… in order
+}
+
+// Protocol versions the probe speaks.
+const (
+	version20250618 = "2025-06-18"
+	version20251125 = "2025-11-25"
+	version20260728 = "2026-07-28"
+)
+
+// Probe runs every probe against the server the manifest names. Server
+// misbehaviour becomes results; the error is only for a run that could not
+// be done at all.
+func Probe(ctx context.Context, opts Options) (*Report, error) {
+	if opts.Manifest == nil {
+		return nil, errors.New("probing: no manifest")
+	}
+	u, err := url.Parse(opts.Manifest.Server.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("probing: server URL %q is not an absolute http(s) URL", opts.Manifest.Server.URL)
+	}
+	if opts.Deadline <= 0 {
+		opts.Deadline = 60 * time.Second
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = 10 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Deadline)
+	defer cancel()
+
+	p := newProber(opts, u)
+	p.run(ctx)
+	return p.report(), nil
+}
+
+// prober holds the state of one run. Probe steps fill facts; checks read them.
+type prober struct {
+	opts   Options
+	m      *manifest.Manifest
+	mcpURL *url.URL
+	red    *redactor
+	rec    *recorder
+	hc     *http.Client
+
+	obs     live.Observation
+	results []check.Result
+	token   *Token // the token used for listing, nil without one
+
+	// facts gathered by the steps
+	unauth   rpcReply // unauthenticated initialize
+	session  *mcpsdk.Session
+	info     mcpsdk.Info
+	listErr  error
+	listed   bool
+	rawTools map[string]json.RawMessage
+	dupTools []string
+	oauth    oauthFacts
+	called   map[string]callOutcome // tool → result of a call with valid arguments
+}
+
+func newProber(opts Options, u *url.URL) *prober {
+	red := newRedactor()
+	for _, t := range opts.Tokens {
+		red.add(t.Value)
+	}
+	var base http.RoundTripper
+	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
+		base = opts.HTTPClient.Transport
+	}
+	rec := newRecorder(base, opts.RequestTimeout, red)
+	p := &prober{opts: opts, m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}}
+	p.obs.Server.URL = opts.Manifest.Server.URL
+	if p.m.Server.Auth.Mode != manifest.AuthNone {
+		p.token = pickToken(opts.Tokens)
+	}
+	return p
+}
+
+// pickToken prefers the token with the most scopes; ties go to the first.
+func pickToken(ts []Token) *Token {
+	var best *Token
+	for i := range ts {
+		if ts[i].Value == "" {
+			continue
+		}
+		if best == nil || len(ts[i].Scopes) > len(best.Scopes) {
+			best = &ts[i]
+		}
+	}
+	return best
+}
+
+func (p *prober) progress(format string, args ...any) {
+	if p.opts.Progress != nil {
+		p.opts.Progress(p.red.known(fmt.Sprintf(format, args...)))
+	}
+}
+
+func (p *prober) bearer() string {
+	if p.token == nil {
+		return ""
+	}
+	return p.token.Value
+}
+
+func (p *prober) run(ctx context.Context) {
+	p.progress("probing %s", p.m.Server.URL)
+	p.probeUnauthenticated(ctx)
+	p.probeOAuth(ctx)
+	p.probeSession(ctx)
+	p.probeDiscover(ctx)
+	p.probeTools(ctx)
+	p.probeWidgets(ctx)
+	p.probeTransport(ctx)
+	p.probeAuthActive(ctx)
+	p.probeToolCalls(ctx)
+	p.probeListing(ctx)
+	if p.session != nil {
+		_ = p.session.Close()
+	}
+	p.checkLimits()
+}
+
+// result adds one result. evidence names steps; they become evidence IDs
+// when the report is assembled.
+func (p *prober) result(id, subject string, st check.Status, basis check.Basis, detail string, steps ...string) {
+	d, ok := check.Lookup(id)
+	if !ok {
+		panic("collect: unknown check ID " + id) // a programming error, caught by tests
+	}
+	r := check.Result{ID: id, Subject: subject, Status: st, Basis: basis, Detail: detail}
+	if st == check.Fail || st == check.Warn || st == check.Error {
+		r.Severity = d.Severity
+	}
+	for _, s := range steps {
+		if s != "" {
+			r.Evidence = append(r.Evidence, check.EvidenceID(s))
+		}
+	}
+	p.results = append(p.results, r)
+}
+
+// resultSev is result with a severity other than the catalogue default.
+func (p *prober) resultSev(id, subject string, st check.Status, sev check.Severity, basis check.Basis, detail string, steps ...string) {
+	p.result(id, subject, st, basis, detail, steps...)
+	p.results[len(p.results)-1].Severity = sev
+}
+
+func (p *prober) skip(probe, subject, reason string) {
+	p.obs.Skipped = append(p.obs.Skipped, live.Skip{Probe: probe, Subject: subject, Reason: reason})
+}
+
+// report assembles evidence from the recorded steps, maps step names in the
+// results to evidence IDs, and scrubs every known secret from what leaves.
+func (p *prober) report() *Report {
+	rep := &Report{}
+	ids := map[string]check.EvidenceID{}
+	for _, s := range p.rec.steps {
+		if len(s.exchanges) == 0 {
+			continue
+		}
+		// Learn secrets from every exchange first, so that a code seen in a
+		// later response is also blanked in an earlier request.
+		for _, ex := range s.exchanges {
+			ex.mu.Lock()
+			p.red.learn(ex.reqBody)
+			p.red.learn(ex.respBody.Bytes())
+			p.red.learnURL(ex.url)
+			if loc := ex.respHdr.Get("Location"); loc != "" {
+				p.red.learnURL(loc)
+			}
+			ex.mu.Unlock()
+		}
+	}
+	for _, s := range p.rec.steps {
+		if len(s.exchanges) == 0 {
+			continue
+		}
+		id := check.EvidenceID(fmt.Sprintf("H%04d", len(rep.Evidence)+1))
+		ids[s.title] = id
+		data := p.rec.transcript(s)
+		sum := sha256.Sum256(data)
+		rep.Evidence = append(rep.Evidence, check.Evidence{
+			ID: id, Kind: check.KindHTTP, Title: p.red.known(s.title),
+			Path: "evidence/http/" + string(id) + ".txt", SHA256: hex.EncodeToString(sum[:]),
+			Size: int64(len(data)), Data: data,
+		})
+	}
+	for _, r := range p.results {
+		var ev []check.EvidenceID
+		for _, e := range r.Evidence {
+			if id, ok := ids[string(e)]; ok && !slices.Contains(ev, id) {
+				ev = append(ev, id)
+			}
+		}
+		r.Evidence = ev
+		r.Detail = p.red.known(r.Detail)
+		rep.Results = append(rep.Results, r)
+	}
+	check.Sort(rep.Results)
+
+	p.obs.Limits = p.rec.Limits()
+	p.obs.RefusedRedirects = append([]string(nil), p.rec.refused...)
+	rep.Observation = p.scrubObservation(p.obs)
+	return rep
+}
+
+// scrubObservation passes the observation through the redactor by way of its
+// JSON, which covers every server-supplied string, then the unserialized HTML.
+func (p *prober) scrubObservation(o live.Observation) live.Observation {
+	html := make([]string, len(o.Resources))
+	for i, r := range o.Resources {
+		html[i] = p.red.known(r.HTML)
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return o
+	}
+	clean := []byte(p.red.known(string(b)))
+	var out live.Observation
+	if json.Unmarshal(clean, &out) != nil {
+		return o
+	}
+	for i := range out.Resources {
+		if i < len(html) {
+			out.Resources[i].HTML = html[i]
+		}
+	}
+	return out
+}
+
+// quote makes an untrusted server string safe to show: control characters
+// dropped, at most 200 characters, quoted.
+func quote(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+			continue
+		}
+		if n == 200 {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return fmt.Sprintf("%q", b.String())
+}
+
+func isLoopbackHost(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	h = strings.Trim(h, "[]")
+	return h == "::1" || strings.HasPrefix(h, "127.")
+}

@@ -1,0 +1,225 @@
+package collect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/dossier-dev/dossier/pack/live"
+)
+
+// LoginOptions configure an unattended sign-in.
+type LoginOptions struct {
+	MCPURL      string
+	Scopes      []string
+	LoginHint   string
+	HTTPClient  *http.Client
+	RedirectURL string // default http://127.0.0.1:<free>/callback; nothing needs to listen
+}
+
+// Login obtains a token the way an MCP client does — PRM, AS metadata, DCR,
+// authorization code with PKCE S256 and resource — without a browser. It
+// works with authorization servers that grant consent without a person
+// (for instance for a login_hint they know): the code is read from the
+// redirect's Location, which is never followed.
+func Login(ctx context.Context, opts LoginOptions) (Token, error) {
+	mcpURL, err := url.Parse(opts.MCPURL)
+	if err != nil || mcpURL.Host == "" {
+		return Token{}, fmt.Errorf("signing in: MCP URL %q is not absolute", opts.MCPURL)
+	}
+	base := http.DefaultTransport
+	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
+		base = opts.HTTPClient.Transport
+	}
+	red := newRedactor()
+	rec := newRecorder(base, defaultLoginTimeout, red)
+	p := &prober{mcpURL: mcpURL, red: red, rec: rec, hc: rec.client()}
+
+	// Discovery, as in Probe.
+	p.unauth = p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125)})
+	if p.unauth.status == http.StatusUnauthorized {
+		for _, h := range p.unauth.header.Values("WWW-Authenticate") {
+			if params, ok := bearerChallenge(h); ok {
+				p.oauth.challenge, p.oauth.challengeOK = params, true
+				break
+			}
+		}
+	}
+	p.obs.OAuth = &live.OAuth{}
+	p.discoverPRM(ctx)
+	if p.oauth.prm == nil {
+		return Token{}, fmt.Errorf("signing in to %q: no protected resource metadata (%s)", opts.MCPURL, strings.Join(p.oauth.prmAttempts, "; "))
+	}
+	p.oauth.issuer = p.oauth.prm.AuthorizationServers[0]
+	var as *asDoc
+	for _, u := range asMetadataURLs(p.oauth.issuer) {
+		var d asDoc
+		if _, _, problem := p.fetchJSON(ctx, u, &d); problem == "" {
+			as = &d
+			break
+		}
+	}
+	if as == nil {
+		return Token{}, fmt.Errorf("signing in: no authorization server metadata for issuer %q", p.oauth.issuer)
+	}
+	if as.Issuer != p.oauth.issuer {
+		return Token{}, fmt.Errorf("signing in: metadata issuer %q is not %q", as.Issuer, p.oauth.issuer)
+	}
+	if !containsFold(as.CodeChallengeMethods, "S256") {
+		return Token{}, fmt.Errorf("signing in: authorization server %q does not support PKCE S256", as.Issuer)
+	}
+	if as.RegistrationEndpoint == "" {
+		return Token{}, fmt.Errorf("signing in: authorization server %q offers no dynamic client registration", as.Issuer)
+	}
+
+	redirect := opts.RedirectURL
+	if redirect == "" {
+		port, err := freePort()
+		if err != nil {
+			return Token{}, fmt.Errorf("signing in: choosing a redirect port: %w", err)
+		}
+		redirect = fmt.Sprintf("http://127.0.0.1:%d/callback", port)
+	}
+	clientID, err := p.register(ctx, as.RegistrationEndpoint, redirect)
+	if err != nil {
+		return Token{}, err
+	}
+
+	scopes := opts.Scopes
+	if len(scopes) == 0 {
+		if s := p.oauth.challenge["scope"]; s != "" {
+			scopes = strings.Fields(s)
+		} else {
+			scopes = p.oauth.prm.ScopesSupported
+		}
+	}
+	cfg := &oauth2.Config{
+		ClientID:    clientID,
+		Endpoint:    oauth2.Endpoint{AuthURL: as.AuthorizationEndpoint, TokenURL: as.TokenEndpoint, AuthStyle: oauth2.AuthStyleInParams},
+		RedirectURL: redirect,
+		Scopes:      scopes,
+	}
+	resource := mcpURL.String()
+	if p.oauth.prm.Resource != "" {
+		resource = p.oauth.prm.Resource
+	}
+	verifier := oauth2.GenerateVerifier()
+	state := randomHex(16)
+	authOpts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("resource", resource)}
+	if opts.LoginHint != "" {
+		authOpts = append(authOpts, oauth2.SetAuthURLParam("login_hint", opts.LoginHint))
+	}
+	code, err := p.authorize(ctx, cfg.AuthCodeURL(state, authOpts...), redirect, state, as.Issuer)
+	if err != nil {
+		return Token{}, err
+	}
+	exCtx := context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: rec, CheckRedirect: rec.checkRedirect})
+	tok, err := cfg.Exchange(exCtx, code, oauth2.VerifierOption(verifier), oauth2.SetAuthURLParam("resource", resource))
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) {
+			return Token{}, fmt.Errorf("signing in: exchanging the code at %q: HTTP %d %s %s", as.TokenEndpoint, re.Response.StatusCode, red.known(re.ErrorCode), red.known(re.ErrorDescription))
+		}
+		return Token{}, fmt.Errorf("signing in: exchanging the code at %q: %s", as.TokenEndpoint, red.known(unwrapURLError(err).Error()))
+	}
+	granted := scopes
+	if s, ok := tok.Extra("scope").(string); ok && s != "" {
+		granted = strings.Fields(s)
+	}
+	return Token{Value: tok.AccessToken, Scopes: granted, Source: "dcr+pkce", ExpiresIn: int(tok.ExpiresIn)}, nil
+}
+
+const defaultLoginTimeout = 10 * time.Second
+
+// register performs a minimal public-client DCR and returns the client_id.
+func (p *prober) register(ctx context.Context, endpoint, redirect string) (string, error) {
+	body, _ := json.Marshal(map[string]any{
+		"redirect_uris":              []string{redirect},
+		"token_endpoint_auth_method": "none",
+		"grant_types":                []string{"authorization_code", "refresh_token"},
+		"response_types":             []string{"code"},
+		"application_type":           "native",
+		"client_name":                "dossier",
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(string(body)))
+	if err != nil {
+		return "", fmt.Errorf("signing in: registration endpoint %q: %w", endpoint, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("signing in: registering a client at %q: %w", endpoint, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	var reg struct {
+		ClientID string `json:"client_id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&reg); err != nil || resp.StatusCode/100 != 2 || reg.ClientID == "" {
+		return "", fmt.Errorf("signing in: registering a client at %q: HTTP %d without a client_id", endpoint, resp.StatusCode)
+	}
+	return reg.ClientID, nil
+}
+
+// authorize walks the authorization request's redirects on the AS (with
+// cookies) until one points at the redirect URI, and returns the code.
+func (p *prober) authorize(ctx context.Context, authURL, redirect, state, issuer string) (string, error) {
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Transport: p.rec, Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	target := authURL
+	for hop := 0; hop < 10; hop++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+		if err != nil {
+			return "", fmt.Errorf("signing in: authorization request: %w", err)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return "", fmt.Errorf("signing in: authorization request: %w", unwrapURLError(err))
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 != 3 {
+			return "", fmt.Errorf("signing in: the authorization server answered HTTP %d instead of redirecting (it may need a person to sign in)", resp.StatusCode)
+		}
+		loc, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
+		if err != nil {
+			return "", errors.New("signing in: the authorization server redirected to an unparsable Location")
+		}
+		if strings.HasPrefix(loc.String(), redirect) {
+			q := loc.Query()
+			p.red.learnQuery(q)
+			if e := q.Get("error"); e != "" {
+				return "", fmt.Errorf("signing in: the authorization server refused: %s %s", e, q.Get("error_description"))
+			}
+			if q.Get("state") != state {
+				return "", errors.New("signing in: the redirect's state does not match the request")
+			}
+			if iss := q.Get("iss"); iss != "" && iss != issuer {
+				return "", fmt.Errorf("signing in: the redirect's iss %q is not the issuer %q", iss, issuer)
+			}
+			if q.Get("code") == "" {
+				return "", errors.New("signing in: the redirect carries no code")
+			}
+			return q.Get("code"), nil
+		}
+		target = loc.String()
+	}
+	return "", errors.New("signing in: too many redirects before reaching the redirect URI")
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,441 @@
+package collect
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/manifest"
+)
+
+const (
+	stepInvalidTokens = "initialize with invalid bearer tokens"
+	stepTokenQuery    = "initialize with the token in the query string"
+	stepSecondSession = "second session (raw initialize)"
+	stepSessionNoAuth = "tools/list with a session id and no token"
+	stepOrigin        = "initialize with a foreign Origin"
+	stepBogusVersion  = "tools/list with a bogus MCP-Protocol-Version"
+)
+
+// probeTransport runs the Origin, protocol-version and session-id probes.
+func (p *prober) probeTransport(ctx context.Context) {
+	p.progress("transport probes")
+	// transport.origin
+	rep := p.post(withStep(ctx, stepOrigin), rawCall{method: "initialize", params: initParams(version20251125), token: p.bearer(), header: http.Header{"Origin": {"http://evil.example"}}})
+	if id := headerOf(rep, "Mcp-Session-Id"); id != "" {
+		p.closeRaw(withStep(ctx, stepOrigin), rawSession{id: id, version: version20251125, token: p.bearer()})
+	}
+	switch {
+	case rep.err != nil:
+		p.result("transport.origin", "app", check.Error, check.Probed, "The request with Origin http://evil.example got "+rep.describe()+".", stepOrigin)
+	case rep.status == http.StatusForbidden:
+		p.result("transport.origin", "app", check.Pass, check.Probed, "initialize with Origin http://evil.example got 403.", stepOrigin)
+	case rep.status/100 == 4:
+		p.result("transport.origin", "app", check.Warn, check.Probed, fmt.Sprintf("initialize with Origin http://evil.example got HTTP %d; 403 is what the spec asks for.", rep.status), stepOrigin)
+	default:
+		p.result("transport.origin", "app", check.Fail, check.Probed, fmt.Sprintf("initialize with Origin http://evil.example was accepted (%s).", rep.describe()), stepOrigin)
+	}
+
+	// A second session, for the session-id and protocol-version probes.
+	sctx := withStep(ctx, stepSecondSession)
+	second, srep := p.openRaw(sctx, p.bearer(), nil)
+	defer p.closeRaw(sctx, second)
+
+	// transport.protocol-version
+	if !srep.ok() {
+		p.result("transport.protocol-version", "app", check.NA, check.Probed, "Not run: a second session could not be opened ("+srep.describe()+").", stepSecondSession)
+	} else {
+		bogus := second
+		bogus.version = "1999-01-01"
+		rep := p.call(withStep(ctx, stepBogusVersion), bogus, "tools/list", nil)
+		switch {
+		case rep.err != nil:
+			p.result("transport.protocol-version", "app", check.Error, check.Probed, "The request with MCP-Protocol-Version 1999-01-01 got "+rep.describe()+".", stepBogusVersion)
+		case rep.status == http.StatusBadRequest:
+			p.result("transport.protocol-version", "app", check.Pass, check.Probed, "tools/list with MCP-Protocol-Version 1999-01-01 got 400.", stepBogusVersion)
+		case rep.status/100 == 2:
+			p.result("transport.protocol-version", "app", check.Fail, check.Probed, fmt.Sprintf("tools/list with MCP-Protocol-Version 1999-01-01 was accepted (%s).", rep.describe()), stepBogusVersion)
+		default:
+			p.result("transport.protocol-version", "app", check.Warn, check.Probed, fmt.Sprintf("tools/list with MCP-Protocol-Version 1999-01-01 got HTTP %d; the spec asks for 400.", rep.status), stepBogusVersion)
+		}
+	}
+
+	// transport.session-id
+	a, b := p.info.SessionID, second.id
+	switch {
+	case p.session == nil || !srep.ok():
+		p.result("transport.session-id", "app", check.NA, check.Probed, "Not judged: two sessions could not be opened.", stepInit, stepSecondSession)
+	case a == "" && b == "":
+		p.result("transport.session-id", "app", check.NA, check.Probed, "The server is stateless: it hands out no Mcp-Session-Id.", stepInit, stepSecondSession)
+	default:
+		if prob := sessionIDProblem(a, b); prob != "" {
+			p.result("transport.session-id", "app", check.Fail, check.Probed, prob, stepInit, stepSecondSession)
+		} else {
+			p.result("transport.session-id", "app", check.Pass, check.Probed, fmt.Sprintf("Two session ids of %d and %d visible-ASCII characters, unrelated to each other.", len(a), len(b)), stepInit, stepSecondSession)
+		}
+	}
+
+	// auth.session-not-auth
+	const sna = "auth.session-not-auth"
+	switch {
+	case !p.authDeclared():
+		p.result(sna, "app", check.NA, check.Declared, "The manifest declares no sign-in.")
+	case p.token == nil:
+		p.result(sna, "app", check.NA, check.Absent, "Not run: no token to open an authenticated session with.")
+	case !srep.ok():
+		p.result(sna, "app", check.NA, check.Probed, "Not run: no authenticated session could be opened ("+srep.describe()+").", stepSecondSession)
+	case second.id == "":
+		p.result(sna, "app", check.NA, check.Probed, "The server is stateless (no Mcp-Session-Id), so a session cannot stand in for a token.", stepSecondSession)
+	default:
+		noTok := second
+		noTok.token = ""
+		rep := p.call(withStep(ctx, stepSessionNoAuth), noTok, "tools/list", nil)
+		switch {
+		case rep.err != nil:
+			p.result(sna, "app", check.Error, check.Probed, "tools/list with the session id and no token got "+rep.describe()+".", stepSessionNoAuth)
+		case rep.status == http.StatusUnauthorized:
+			p.result(sna, "app", check.Pass, check.Probed, "tools/list with a valid session id and no token got 401.", stepSecondSession, stepSessionNoAuth)
+		case rep.ok():
+			p.result(sna, "app", check.Fail, check.Probed, "tools/list with a valid session id and no token succeeded: the session id works as a credential.", stepSecondSession, stepSessionNoAuth)
+		default:
+			p.result(sna, "app", check.Pass, check.Probed, fmt.Sprintf("tools/list with a valid session id and no token was refused (%s; 401 is usual).", rep.describe()), stepSecondSession, stepSessionNoAuth)
+		}
+	}
+}
+
+func headerOf(r rpcReply, k string) string {
+	if r.header == nil {
+		return ""
+	}
+	return r.header.Get(k)
+}
+
+// sessionIDProblem judges two session ids; "" if they look fine.
+func sessionIDProblem(a, b string) string {
+	for _, id := range []string{a, b} {
+		if id == "" {
+			return "Only one of two sessions got an Mcp-Session-Id."
+		}
+		for _, c := range []byte(id) {
+			if c < 0x21 || c > 0x7e {
+				return fmt.Sprintf("The session id %s contains characters outside visible ASCII.", quote(id))
+			}
+		}
+		if len(id) < 16 {
+			return fmt.Sprintf("The session id %s is %d characters; at least 16 are expected for an unguessable id.", quote(id), len(id))
+		}
+	}
+	if a == b {
+		return "Two sessions got the same session id."
+	}
+	if sequential(a, b) {
+		return fmt.Sprintf("The session ids %s and %s look sequential.", quote(a), quote(b))
+	}
+	return ""
+}
+
+// sequential reports whether two ids differ only in a small number at the
+// end of a common prefix.
+func sequential(a, b string) bool {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	// Back up to the start of the number the ids differ in.
+	for i > 0 && isHex(a[i-1]) {
+		i--
+	}
+	ra, rb := a[i:], b[i:]
+	for _, base := range []int{10, 16} {
+		x, err1 := strconv.ParseUint(ra, base, 64)
+		y, err2 := strconv.ParseUint(rb, base, 64)
+		if err1 == nil && err2 == nil {
+			d := int64(x - y)
+			if d < 0 {
+				d = -d
+			}
+			if d <= 1000 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// probeAuthActive sends invalid and misplaced credentials.
+func (p *prober) probeAuthActive(ctx context.Context) {
+	if !p.authDeclared() {
+		for _, id := range []string{"auth.required", "auth.invalid-token", "auth.token-in-query", "auth.audience"} {
+			p.result(id, "app", check.NA, check.Declared, "The manifest declares no sign-in (auth mode none).")
+		}
+		return
+	}
+	p.progress("auth probes")
+	p.checkRequired(ctx)
+
+	// auth.invalid-token
+	now := p.opts.Now()
+	issuer := p.oauth.issuer
+	if issuer == "" {
+		issuer = p.m.Server.Auth.Issuer
+	}
+	claims := map[string]any{"iss": issuer, "aud": p.mcpURL.String(), "sub": "dossier-probe", "scope": strings.Join(p.allScopes(), " "), "iat": now.Unix()}
+	foreign, errF := signJWT(mergeClaims(claims, map[string]any{"exp": now.Add(1 * 3600e9).Unix()}))
+	expired, errE := signJWT(mergeClaims(claims, map[string]any{"iat": now.Add(-2 * 3600e9).Unix(), "exp": now.Add(-1 * 3600e9).Unix()}))
+	type bad struct{ name, tok string }
+	bads := []bad{{"garbage", "dossier-not-a-token-" + randomHex(12)}}
+	if errF == nil {
+		bads = append(bads, bad{"JWT signed by an unknown key", foreign})
+	}
+	if errE == nil {
+		bads = append(bads, bad{"expired JWT", expired})
+	}
+	ictx := withStep(ctx, stepInvalidTokens)
+	var accepted, other, seen []string
+	for _, b := range bads {
+		p.red.add(b.tok)
+		rep := p.post(ictx, rawCall{method: "initialize", params: initParams(version20251125), token: b.tok})
+		seen = append(seen, fmt.Sprintf("%s: %s", b.name, rep.describe()))
+		switch {
+		case rep.err != nil:
+			other = append(other, b.name)
+		case rep.status == http.StatusUnauthorized:
+		case rep.status/100 == 2:
+			accepted = append(accepted, b.name)
+			if id := headerOf(rep, "Mcp-Session-Id"); id != "" {
+				p.closeRaw(ictx, rawSession{id: id, version: version20251125, token: b.tok})
+			}
+		default:
+			other = append(other, b.name)
+		}
+	}
+	switch {
+	case len(accepted) > 0:
+		p.result("auth.invalid-token", "app", check.Fail, check.Probed, "Invalid bearer tokens were accepted on initialize: "+strings.Join(seen, "; ")+".", stepInvalidTokens)
+	case len(other) > 0:
+		p.result("auth.invalid-token", "app", check.Fail, check.Probed, "Invalid bearer tokens should get 401: "+strings.Join(seen, "; ")+".", stepInvalidTokens)
+	default:
+		p.result("auth.invalid-token", "app", check.Pass, check.Probed, "Garbage, foreign-signed and expired bearer tokens all got 401 on initialize.", stepInvalidTokens)
+	}
+
+	// auth.token-in-query
+	if p.token == nil {
+		p.result("auth.token-in-query", "app", check.NA, check.Absent, "Not run: no token was supplied.")
+	} else {
+		u := *p.mcpURL
+		q := u.Query()
+		q.Set("access_token", p.token.Value)
+		u.RawQuery = q.Encode()
+		rep := p.post(withStep(ctx, stepTokenQuery), rawCall{url: u.String(), method: "initialize", params: initParams(version20251125)})
+		switch {
+		case rep.err != nil:
+			p.result("auth.token-in-query", "app", check.Error, check.Probed, "initialize with ?access_token= got "+rep.describe()+".", stepTokenQuery)
+		case rep.ok():
+			if id := headerOf(rep, "Mcp-Session-Id"); id != "" {
+				p.closeRaw(withStep(ctx, stepTokenQuery), rawSession{id: id, version: version20251125, token: p.token.Value})
+			}
+			p.result("auth.token-in-query", "app", check.Fail, check.Probed, "initialize with the token in ?access_token= and no Authorization header was accepted.", stepTokenQuery)
+		default:
+			p.result("auth.token-in-query", "app", check.Pass, check.Probed, fmt.Sprintf("initialize with the token in ?access_token= and no header was refused (%s).", rep.describe()), stepTokenQuery)
+		}
+	}
+
+	p.result("auth.audience", "app", check.NA, check.Absent, "Not run: the probe cannot obtain a token minted for another resource.")
+	p.skip("auth.audience", "app", "needs a token minted for another resource, which the probe cannot obtain")
+}
+
+func (p *prober) allScopes() []string {
+	var out []string
+	for _, t := range p.m.Tools {
+		for _, s := range t.Scopes {
+			if !contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func mergeClaims(a, b map[string]any) map[string]any {
+	m := map[string]any{}
+	for k, v := range a {
+		m[k] = v
+	}
+	for k, v := range b {
+		m[k] = v
+	}
+	return m
+}
+
+// signJWT signs claims with a fresh RSA key nobody trusts.
+func signJWT(claims map[string]any) (string, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", fmt.Errorf("generating a signing key: %w", err)
+	}
+	hdr, _ := json.Marshal(map[string]string{"alg": "RS256", "typ": "at+jwt", "kid": "dossier-probe-" + randomHex(4)})
+	body, _ := json.Marshal(claims)
+	enc := base64.RawURLEncoding
+	signing := enc.EncodeToString(hdr) + "." + enc.EncodeToString(body)
+	sum := sha256.Sum256([]byte(signing))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	if err != nil {
+		return "", fmt.Errorf("signing a probe token: %w", err)
+	}
+	return signing + "." + enc.EncodeToString(sig), nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// checkRequired judges auth.required from the unauthenticated initialize,
+// and for mixed servers from an unauthenticated call of a protected tool.
+func (p *prober) checkRequired(ctx context.Context) {
+	const id = "auth.required"
+	u := p.unauth
+	switch {
+	case u.err != nil:
+		p.result(id, "app", check.Error, check.Probed, "The unauthenticated initialize got "+u.describe()+".", stepUnauth)
+		return
+	case u.status == http.StatusUnauthorized:
+		note := ""
+		if !p.oauth.challengeOK {
+			note = " It carries no Bearer challenge (see auth.challenge)."
+		}
+		p.result(id, "app", check.Pass, check.Probed, "initialize without a token got 401."+note, stepUnauth)
+		return
+	case u.status == http.StatusForbidden:
+		p.result(id, "app", check.Warn, check.Probed, "initialize without a token got 403; 401 with a Bearer challenge is what clients expect.", stepUnauth)
+		return
+	case !u.ok():
+		p.result(id, "app", check.Fail, check.Probed, "initialize without a token got "+u.describe()+" instead of 401.", stepUnauth)
+		return
+	case p.m.Server.Auth.Mode == manifest.AuthOAuth:
+		p.result(id, "app", check.Fail, check.Probed, "initialize without a token succeeded although the manifest declares OAuth for the whole server.", stepUnauth)
+		return
+	}
+	// Mixed: initialize may be open; a protected tool must not be.
+	var tool *manifest.Tool
+	for i, t := range p.m.Tools {
+		if t.NoAuth || !p.mayCall(t.Name) {
+			continue
+		}
+		tool = &p.m.Tools[i]
+		break
+	}
+	if tool == nil {
+		p.result(id, "app", check.NA, check.Probed, "initialize is open (mixed mode) and no protected tool is listed in probe.callable, so protected work was not tried without a token.", stepUnauth)
+		p.skip("auth.required", "app", "no protected tool is listed as callable")
+		return
+	}
+	step := "unauthenticated tools/call " + tool.Name
+	sctx := withStep(ctx, step)
+	s, rep := p.openRaw(sctx, "", nil)
+	defer p.closeRaw(sctx, s)
+	if rep.ok() {
+		rep = p.call(sctx, s, "tools/call", map[string]any{"name": tool.Name, "arguments": exampleArgs(*tool)})
+	}
+	v := judgeRefusal(rep)
+	sub := "tool:" + tool.Name
+	_ = sub
+	switch v.kind {
+	case refusedChallenge:
+		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("initialize is open (mixed mode); calling the protected tool %s without a token was refused: %s.", quote(tool.Name), v.detail), stepUnauth, step)
+	case refusedOther:
+		p.result(id, "app", check.Warn, check.Probed, fmt.Sprintf("initialize is open (mixed mode); calling the protected tool %s without a token was refused without an auth challenge: %s.", quote(tool.Name), v.detail), stepUnauth, step)
+	case ran:
+		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("The protected tool %s ran without a token: %s.", quote(tool.Name), v.detail), stepUnauth, step)
+	default:
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Calling %s without a token got %s.", quote(tool.Name), v.detail), stepUnauth, step)
+	}
+}
+
+// mayCall reports whether the manifest and the user allow calling a tool.
+func (p *prober) mayCall(name string) bool {
+	if !contains(p.m.Probe.Callable, name) {
+		return false
+	}
+	d, ok := p.m.Tool(name)
+	if !ok || d.IsWrite() {
+		return contains(p.opts.AllowWrite, name)
+	}
+	return true
+}
+
+func exampleArgs(t manifest.Tool) map[string]any {
+	if t.Example != nil {
+		return t.Example
+	}
+	return map[string]any{}
+}
+
+type refusal int
+
+const (
+	unknownOutcome refusal = iota
+	refusedChallenge
+	refusedOther
+	ran
+)
+
+type verdict struct {
+	kind   refusal
+	detail string
+	status int
+}
+
+// judgeRefusal reads the answer to a tools/call that should be refused for
+// want of a credential or scope.
+func judgeRefusal(rep rpcReply) verdict {
+	if rep.err != nil {
+		return verdict{unknownOutcome, rep.describe(), 0}
+	}
+	if rep.status == http.StatusUnauthorized || rep.status == http.StatusForbidden {
+		wa := rep.header.Values("WWW-Authenticate")
+		if len(wa) > 0 {
+			return verdict{refusedChallenge, fmt.Sprintf("HTTP %d with WWW-Authenticate %s", rep.status, quote(strings.Join(wa, ", "))), rep.status}
+		}
+		return verdict{refusedOther, fmt.Sprintf("HTTP %d without WWW-Authenticate", rep.status), rep.status}
+	}
+	if rep.rpcErr != nil {
+		return verdict{refusedOther, rep.describe(), rep.status}
+	}
+	if rep.ok() {
+		var res struct {
+			IsError bool                       `json:"isError"`
+			Meta    map[string]json.RawMessage `json:"_meta"`
+		}
+		_ = json.Unmarshal(rep.result, &res)
+		if res.IsError {
+			if ch, ok := res.Meta["mcp/www_authenticate"]; ok {
+				return verdict{refusedChallenge, "an isError result with _meta[\"mcp/www_authenticate\"] " + quote(string(ch)), rep.status}
+			}
+			return verdict{refusedOther, "an isError result without _meta[\"mcp/www_authenticate\"]", rep.status}
+		}
+		return verdict{ran, fmt.Sprintf("HTTP %d with a successful result", rep.status), rep.status}
+	}
+	if rep.status/100 == 4 {
+		return verdict{refusedOther, rep.describe(), rep.status}
+	}
+	return verdict{unknownOutcome, rep.describe(), rep.status}
+}
+
+var _ = url.Parse

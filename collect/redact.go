@@ -1,0 +1,187 @@
+package collect
+
+import (
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+const redacted = "[REDACTED]"
+
+// secretKeys are JSON keys, form fields and query parameters whose values
+// are credentials.
+var secretKeys = []string{
+	"access_token", "refresh_token", "id_token", "code", "code_verifier",
+	"client_secret", "registration_access_token", "password", "assertion",
+	"client_assertion", "subject_token", "actor_token",
+}
+
+var (
+	jsonSecret  = regexp.MustCompile(`(?i)("(?:` + strings.Join(secretKeys, "|") + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	formSecret  = regexp.MustCompile(`(?i)((?:^|[?&;\s])(?:` + strings.Join(secretKeys, "|") + `)=)[^&\s#"]*`)
+	bearerValue = regexp.MustCompile(`(?i)bearer\s+([A-Za-z0-9\-._~+/]+=*)`)
+	jwtLike     = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
+)
+
+// redactor removes credentials from everything the probe keeps. It knows
+// the token values handed to it and every secret it has seen pass by in
+// a response (authorization codes, issued tokens, client secrets).
+type redactor struct {
+	mu     sync.Mutex
+	values map[string]bool
+}
+
+func newRedactor() *redactor { return &redactor{values: map[string]bool{}} }
+
+// add registers a secret value. Very short values are not registered: they
+// would blank out unrelated text, and the structural rules still catch them.
+func (r *redactor) add(v string) {
+	if len(v) < 6 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.values[v] = true
+	if e := url.QueryEscape(v); e != v {
+		r.values[e] = true
+	}
+	if e := url.PathEscape(v); e != v {
+		r.values[e] = true
+	}
+}
+
+// learn registers the secrets found in a body: JSON keys at any depth and
+// form fields named in secretKeys.
+func (r *redactor) learn(body []byte) {
+	var v any
+	if json.Unmarshal(body, &v) == nil {
+		r.learnJSON(v)
+		return
+	}
+	if q, err := url.ParseQuery(strings.TrimSpace(string(body))); err == nil {
+		r.learnQuery(q)
+	}
+}
+
+func (r *redactor) learnURL(raw string) {
+	if u, err := url.Parse(raw); err == nil {
+		r.learnQuery(u.Query())
+	}
+}
+
+func (r *redactor) learnQuery(q url.Values) {
+	for _, k := range secretKeys {
+		for _, v := range q[k] {
+			r.add(v)
+		}
+	}
+}
+
+func (r *redactor) learnJSON(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && isSecretKey(k) {
+				r.add(s)
+				continue
+			}
+			r.learnJSON(x)
+		}
+	case []any:
+		for _, x := range v {
+			r.learnJSON(x)
+		}
+	}
+}
+
+func isSecretKey(k string) bool {
+	for _, s := range secretKeys {
+		if strings.EqualFold(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// text replaces every known secret value, bearer credential and JWT in s.
+func (r *redactor) text(s string) string {
+	return redactBearer(r.known(s))
+}
+
+// known replaces every known secret value and anything shaped like a JWT.
+// It is what prose (details, progress, errors) goes through.
+func (r *redactor) known(s string) string {
+	r.mu.Lock()
+	vals := make([]string, 0, len(r.values))
+	for v := range r.values {
+		vals = append(vals, v)
+	}
+	r.mu.Unlock()
+	// Longest first, so a value that contains another is replaced whole.
+	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
+	for _, v := range vals {
+		s = strings.ReplaceAll(s, v, redacted)
+	}
+	s = jwtLike.ReplaceAllString(s, redacted)
+	return s
+}
+
+// redactBearer blanks "Bearer <credential>" but leaves challenges such as
+// `Bearer resource_metadata="…"` alone.
+func redactBearer(s string) string {
+	var out strings.Builder
+	last := 0
+	for _, m := range bearerValue.FindAllStringSubmatchIndex(s, -1) {
+		val := s[m[2]:m[1]]
+		next := byte(0)
+		if m[1] < len(s) {
+			next = s[m[1]]
+		}
+		if strings.HasSuffix(val, "=") && next != 0 && next != ' ' && next != ',' && next != '\n' && next != '\r' {
+			continue // an auth-param: name=value
+		}
+		out.WriteString(s[last:m[2]])
+		out.WriteString(redacted)
+		last = m[1]
+	}
+	out.WriteString(s[last:])
+	return out.String()
+}
+
+// body redacts a JSON or form body: values under secret keys, then the
+// known values everywhere.
+func (r *redactor) body(b []byte) string {
+	s := jsonSecret.ReplaceAllString(string(b), `${1}"`+redacted+`"`)
+	s = formSecret.ReplaceAllString(s, "${1}"+redacted)
+	return r.text(s)
+}
+
+// url redacts secret query parameters and known values in a URL.
+func (r *redactor) url(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return r.text(raw)
+	}
+	if u.User != nil {
+		u.User = url.User(redacted)
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		changed := false
+		for k := range q {
+			if isSecretKey(k) {
+				for i := range q[k] {
+					q[k][i] = redacted
+				}
+				changed = true
+			}
+		}
+		if changed {
+			u.RawQuery = q.Encode()
+		}
+	}
+	return r.text(u.String())
+}

@@ -1,0 +1,244 @@
+package collect
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+)
+
+// rpcError is a JSON-RPC error object.
+type rpcError struct {
+	Code    int64           `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+// rpcReply is what one raw JSON-RPC POST brought back. err is set when no
+// HTTP answer arrived at all.
+type rpcReply struct {
+	status int
+	header http.Header
+	body   []byte
+	result json.RawMessage
+	rpcErr *rpcError
+	err    error
+}
+
+func (r rpcReply) ok() bool { return r.err == nil && r.status/100 == 2 && r.result != nil }
+
+// describe says in a few words what came back, for details.
+func (r rpcReply) describe() string {
+	switch {
+	case r.err != nil:
+		return "no answer (" + r.err.Error() + ")"
+	case r.rpcErr != nil:
+		return fmt.Sprintf("HTTP %d with JSON-RPC error %d %s", r.status, r.rpcErr.Code, quote(r.rpcErr.Message))
+	default:
+		return fmt.Sprintf("HTTP %d", r.status)
+	}
+}
+
+var rpcID atomic.Int64
+
+// rawCall is a hand-made JSON-RPC request: it lets the probe control every
+// header, which the SDK does not.
+type rawCall struct {
+	url       string
+	method    string
+	params    any
+	token     string // "" sends no Authorization
+	sessionID string
+	version   string // MCP-Protocol-Version header, "" for none
+	header    http.Header
+	notify    bool
+}
+
+func (p *prober) post(ctx context.Context, c rawCall) rpcReply {
+	msg := map[string]any{"jsonrpc": "2.0", "method": c.method}
+	if c.params != nil {
+		msg["params"] = c.params
+	}
+	id := rpcID.Add(1)
+	if !c.notify {
+		msg["id"] = id
+	}
+	data, _ := json.Marshal(msg)
+	target := c.url
+	if target == "" {
+		target = p.mcpURL.String()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(data))
+	if err != nil {
+		return rpcReply{err: err}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if c.version != "" {
+		req.Header.Set("MCP-Protocol-Version", c.version)
+	}
+	if c.sessionID != "" {
+		req.Header.Set("Mcp-Session-Id", c.sessionID)
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, vs := range c.header {
+		for _, v := range vs {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := p.hc.Do(req)
+	if err != nil {
+		return rpcReply{err: fmt.Errorf("POST %s: %w", c.method, unwrapURLError(err))}
+	}
+	defer resp.Body.Close()
+	rep := rpcReply{status: resp.StatusCode, header: resp.Header}
+	rep.body, err = io.ReadAll(resp.Body)
+	if err != nil && len(rep.body) == 0 {
+		rep.err = fmt.Errorf("reading the answer to %s: %w", c.method, err)
+		return rep
+	}
+	if c.notify {
+		return rep
+	}
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	var msgs [][]byte
+	if ct == "text/event-stream" {
+		msgs = sseData(rep.body)
+	} else {
+		msgs = [][]byte{rep.body}
+	}
+	for _, m := range msgs {
+		var env struct {
+			ID     json.RawMessage `json:"id"`
+			Result json.RawMessage `json:"result"`
+			Error  *rpcError       `json:"error"`
+		}
+		if json.Unmarshal(m, &env) != nil {
+			continue
+		}
+		if env.Result == nil && env.Error == nil {
+			continue // a notification or request from the server
+		}
+		if len(env.ID) > 0 && string(env.ID) != fmt.Sprint(id) && string(env.ID) != "null" {
+			continue
+		}
+		rep.result, rep.rpcErr = env.Result, env.Error
+		if string(rep.result) == "null" {
+			rep.result = nil
+		}
+		break
+	}
+	return rep
+}
+
+// sseData returns the data of each event in an SSE stream.
+func sseData(b []byte) [][]byte {
+	var out [][]byte
+	var cur []byte
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 64<<10), maxBody)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if cur != nil {
+				out = append(out, cur)
+				cur = nil
+			}
+		case strings.HasPrefix(line, "data:"):
+			v := strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " ")
+			if cur != nil {
+				cur = append(cur, '\n')
+			}
+			cur = append(cur, v...)
+		}
+	}
+	if cur != nil {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// unwrapURLError drops the *url.Error wrapper, whose message repeats the
+// URL (and so any secret in its query).
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// initParams are the initialize parameters the probe sends.
+func initParams(version string) map[string]any {
+	return map[string]any{
+		"protocolVersion": version,
+		"capabilities": map[string]any{
+			"extensions": map[string]any{"io.modelcontextprotocol/ui": map[string]any{"mimeTypes": []string{"text/html;profile=mcp-app"}}},
+		},
+		"clientInfo": map[string]any{"name": "dossier", "version": "0"},
+	}
+}
+
+// rawSession is a session opened by hand, for probes that need to send
+// requests the SDK would not.
+type rawSession struct {
+	id      string
+	version string
+	token   string
+}
+
+// openRaw sends initialize and notifications/initialized. The reply is that
+// of the initialize.
+func (p *prober) openRaw(ctx context.Context, token string, header http.Header) (rawSession, rpcReply) {
+	rep := p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125), token: token, header: header})
+	s := rawSession{token: token, id: "", version: version20251125}
+	if rep.header != nil {
+		s.id = rep.header.Get("Mcp-Session-Id")
+	}
+	var res struct {
+		ProtocolVersion string `json:"protocolVersion"`
+	}
+	if rep.ok() && json.Unmarshal(rep.result, &res) == nil && res.ProtocolVersion != "" {
+		s.version = res.ProtocolVersion
+	}
+	if rep.ok() {
+		p.post(ctx, rawCall{method: "notifications/initialized", token: token, sessionID: s.id, version: s.version, notify: true})
+	}
+	return s, rep
+}
+
+// call sends one request in a raw session.
+func (p *prober) call(ctx context.Context, s rawSession, method string, params any) rpcReply {
+	return p.post(ctx, rawCall{method: method, params: params, token: s.token, sessionID: s.id, version: s.version})
+}
+
+// closeRaw ends a raw session politely; the answer does not matter.
+func (p *prober) closeRaw(ctx context.Context, s rawSession) {
+	if s.id == "" {
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, p.mcpURL.String(), nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set("Mcp-Session-Id", s.id)
+	req.Header.Set("MCP-Protocol-Version", s.version)
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	if resp, err := p.hc.Do(req); err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}

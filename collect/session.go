@@ -1,0 +1,345 @@
+package collect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dossier-dev/dossier/collect/mcpsdk"
+	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/live"
+)
+
+// Pagination bounds.
+const (
+	maxPages = 50
+	maxTools = 10000
+)
+
+const (
+	stepListSDK   = "tools/list (SDK session)"
+	stepListRaw   = "tools/list (raw JSON, same session)"
+	stepResources = "resources/list"
+)
+
+// probeSession opens the authenticated SDK session at 2025-11-25 and, if
+// that fails, lets the SDK try server/discover.
+func (p *prober) probeSession(ctx context.Context) {
+	p.progress("initialize")
+	sctx := withBearer(withStep(ctx, stepInit), p.bearer())
+	s, err := mcpsdk.Connect(sctx, p.mcpURL.String(), p.hc, version20251125)
+	if err != nil {
+		p.listErr = err
+		s2, err2 := mcpsdk.Connect(sctx, p.mcpURL.String(), p.hc, "")
+		if err2 != nil {
+			return
+		}
+		s, p.listErr = s2, nil
+	}
+	p.session = s
+	p.info = s.Info()
+	srv := &p.obs.Server
+	srv.Reached = true
+	srv.ProtocolVersion, srv.Name, srv.Title, srv.Version = p.info.ProtocolVersion, p.info.Name, p.info.Title, p.info.Version
+	srv.Instructions, srv.Capabilities = p.info.Instructions, p.info.Capabilities
+	srv.Era = live.EraStateful
+	if p.info.ProtocolVersion >= version20260728 {
+		srv.Era = live.EraStateless
+	}
+	srv.Stateful = p.info.SessionID != ""
+}
+
+// probeDiscover posts a raw server/discover to learn whether the server
+// speaks the stateless era, then judges the handshake.
+func (p *prober) probeDiscover(ctx context.Context) {
+	ctx = withStep(ctx, stepDiscover)
+	caps := map[string]any{"extensions": map[string]any{mcpsdk.UIExtension: map[string]any{"mimeTypes": []string{mcpsdk.UIMIMEType}}}}
+	rep := p.post(ctx, rawCall{
+		method: "server/discover",
+		params: map[string]any{"_meta": map[string]any{
+			"io.modelcontextprotocol/protocolVersion":    version20260728,
+			"io.modelcontextprotocol/clientInfo":         map[string]any{"name": "dossier", "version": "0"},
+			"io.modelcontextprotocol/clientCapabilities": caps,
+		}},
+		token:   p.bearer(),
+		version: version20260728,
+		header:  map[string][]string{"Mcp-Method": {"server/discover"}},
+	})
+	var res struct {
+		SupportedVersions []string `json:"supportedVersions"`
+	}
+	answered := rep.ok() && json.Unmarshal(rep.result, &res) == nil
+	if answered {
+		p.obs.Server.DiscoverVersions = res.SupportedVersions
+		for _, v := range res.SupportedVersions {
+			if v >= version20260728 {
+				p.obs.Server.Discover = true
+			}
+		}
+		if p.obs.Server.Discover && !p.obs.Server.Reached {
+			p.obs.Server.Reached, p.obs.Server.Era = true, live.EraStateless
+		}
+	}
+	var disc string
+	switch {
+	case p.obs.Server.Discover:
+		disc = fmt.Sprintf("server/discover (stateless era) is supported, with versions %s", quote(strings.Join(res.SupportedVersions, ", ")))
+	case answered:
+		disc = fmt.Sprintf("server/discover answers but lists only %s, so the stateless 2026-07-28 era is not supported", quote(strings.Join(res.SupportedVersions, ", ")))
+	default:
+		disc = "server/discover (2026-07-28) is not supported (" + rep.describe() + ")"
+	}
+	const id = "transport.handshake"
+	switch {
+	case p.session != nil:
+		srv := p.obs.Server
+		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("initialize negotiated protocol %s with server %s version %s; %s.", quote(srv.ProtocolVersion), quote(srv.Name), quote(srv.Version), disc), stepInit, stepDiscover)
+	case p.obs.Server.Discover:
+		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("initialize failed (%s) but %s.", p.red.known(unwrapURLError(p.listErr).Error()), disc), stepInit, stepDiscover)
+	default:
+		msg := "no session"
+		if p.listErr != nil {
+			msg = unwrapURLError(p.listErr).Error()
+		}
+		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("Neither initialize nor server/discover worked: initialize: %s; %s.", quote(msg), disc), stepInit, stepDiscover)
+	}
+}
+
+// rawTool is a tools/list entry as the server wrote it.
+type rawTool struct {
+	Name            string                     `json:"name"`
+	Title           string                     `json:"title"`
+	Description     string                     `json:"description"`
+	InputSchema     json.RawMessage            `json:"inputSchema"`
+	OutputSchema    json.RawMessage            `json:"outputSchema"`
+	Annotations     map[string]json.RawMessage `json:"annotations"`
+	Meta            json.RawMessage            `json:"_meta"`
+	SecuritySchemes json.RawMessage            `json:"securitySchemes"`
+}
+
+// listTools pages through tools/list twice in the SDK session: through the
+// SDK (which proves a client can) and raw (which keeps absent vs false).
+func (p *prober) listTools(ctx context.Context) {
+	p.listed = false
+	if p.session == nil {
+		return
+	}
+	var names []string
+	cursor := ""
+	sctx := withBearer(withStep(ctx, stepListSDK), p.bearer())
+	for page := 0; ; page++ {
+		if page == maxPages {
+			p.rec.limit(fmt.Sprintf("tools/list returned more than %d pages", maxPages))
+			break
+		}
+		ns, next, err := p.session.ListTools(sctx, cursor)
+		if err != nil {
+			p.listErr = err
+			break
+		}
+		names = append(names, ns...)
+		if len(names) > maxTools {
+			p.rec.limit(fmt.Sprintf("tools/list returned more than %d tools", maxTools))
+			break
+		}
+		if next == "" {
+			p.listed = true
+			break
+		}
+		cursor = next
+	}
+
+	// The raw listing, in the same session.
+	rs := rawSession{id: p.info.SessionID, version: p.info.ProtocolVersion, token: p.bearer()}
+	rctx := withStep(ctx, stepListRaw)
+	cursor = ""
+	p.rawTools = map[string]json.RawMessage{}
+	var order []string
+	for page := 0; page < maxPages; page++ {
+		var params any
+		if cursor != "" {
+			params = map[string]any{"cursor": cursor}
+		}
+		rep := p.call(rctx, rs, "tools/list", params)
+		var res struct {
+			Tools      []json.RawMessage `json:"tools"`
+			NextCursor string            `json:"nextCursor"`
+		}
+		if !rep.ok() || json.Unmarshal(rep.result, &res) != nil {
+			break
+		}
+		for _, t := range res.Tools {
+			var n struct {
+				Name string `json:"name"`
+			}
+			if json.Unmarshal(t, &n) == nil {
+				if _, dup := p.rawTools[n.Name]; !dup {
+					order = append(order, n.Name)
+					p.rawTools[n.Name] = t
+				} else {
+					p.dupTools = append(p.dupTools, n.Name)
+				}
+			}
+		}
+		if res.NextCursor == "" || len(order) > maxTools {
+			break
+		}
+		cursor = res.NextCursor
+	}
+	if !p.listed && len(order) == 0 {
+		return
+	}
+	if len(order) == 0 {
+		order = names
+	}
+	p.listed = true
+	for _, n := range order {
+		raw, ok := p.rawTools[n]
+		if !ok {
+			raw, _ = json.Marshal(map[string]string{"name": n})
+		}
+		p.obs.Tools = append(p.obs.Tools, parseTool(raw))
+	}
+}
+
+func parseTool(raw json.RawMessage) live.Tool {
+	var rt rawTool
+	_ = json.Unmarshal(raw, &rt)
+	t := live.Tool{Name: rt.Name, Title: rt.Title, Description: rt.Description, InputSchema: rt.InputSchema, OutputSchema: nullToNil(rt.OutputSchema), Meta: nullToNil(rt.Meta)}
+	hint := func(k string) *bool {
+		var b bool
+		if v, ok := rt.Annotations[k]; ok && json.Unmarshal(v, &b) == nil && string(v) != "null" {
+			return &b
+		}
+		return nil
+	}
+	t.Hints = live.Hints{ReadOnly: hint("readOnlyHint"), Destructive: hint("destructiveHint"), OpenWorld: hint("openWorldHint"), Idempotent: hint("idempotentHint")}
+	t.Fields = fields(rt.InputSchema)
+	meta := metaMap(rt.Meta)
+	if top, ok := parseSchemes(rt.SecuritySchemes); ok {
+		t.SecuritySchemes, t.SchemesSource = top, "top-level"
+	}
+	if m, ok := parseSchemes(meta["securitySchemes"]); ok {
+		t.MetaSecuritySchemes = m
+		if t.SchemesSource == "" {
+			t.SecuritySchemes, t.SchemesSource = m, "_meta"
+		}
+	}
+	t.UILinks = uiLinks(meta)
+	if len(t.UILinks) > 0 {
+		t.UI = t.UILinks[0]
+	}
+	return t
+}
+
+func nullToNil(r json.RawMessage) json.RawMessage {
+	if len(r) == 0 || string(r) == "null" {
+		return nil
+	}
+	return r
+}
+
+func metaMap(r json.RawMessage) map[string]json.RawMessage {
+	m := map[string]json.RawMessage{}
+	_ = json.Unmarshal(r, &m)
+	return m
+}
+
+func uiLinks(meta map[string]json.RawMessage) []string {
+	var links []string
+	add := func(s string) {
+		if s != "" && !contains(links, s) {
+			links = append(links, s)
+		}
+	}
+	var ui struct {
+		ResourceURI string `json:"resourceUri"`
+	}
+	if json.Unmarshal(meta["ui"], &ui) == nil {
+		add(ui.ResourceURI)
+	}
+	for _, k := range []string{"openai/outputTemplate", "ui/resourceUri"} {
+		var s string
+		if json.Unmarshal(meta[k], &s) == nil {
+			add(s)
+		}
+	}
+	return links
+}
+
+func parseSchemes(r json.RawMessage) ([]live.SecurityScheme, bool) {
+	if len(r) == 0 || string(r) == "null" {
+		return nil, false
+	}
+	var ss []live.SecurityScheme
+	if json.Unmarshal(r, &ss) != nil {
+		return nil, false
+	}
+	if ss == nil {
+		ss = []live.SecurityScheme{}
+	}
+	return ss, true
+}
+
+type schemaNode struct {
+	Type        json.RawMessage        `json:"type"`
+	Description string                 `json:"description"`
+	Format      string                 `json:"format"`
+	Pattern     string                 `json:"pattern"`
+	Properties  map[string]*schemaNode `json:"properties"`
+	Required    []string               `json:"required"`
+	Items       json.RawMessage        `json:"items"`
+	Additional  json.RawMessage        `json:"additionalProperties"`
+	AnyOf       []*schemaNode          `json:"anyOf"`
+	OneOf       []*schemaNode          `json:"oneOf"`
+	AllOf       []*schemaNode          `json:"allOf"`
+	Defs        map[string]*schemaNode `json:"$defs"`
+	Definitions map[string]*schemaNode `json:"definitions"`
+}
+
+func (n *schemaNode) typeName() string {
+	if n == nil {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(n.Type, &s) == nil {
+		return s
+	}
+	var ss []string
+	if json.Unmarshal(n.Type, &ss) == nil {
+		for _, x := range ss {
+			if x != "null" {
+				return x
+			}
+		}
+	}
+	return ""
+}
+
+// fields lists the top-level input properties, sorted by name.
+func fields(schema json.RawMessage) []live.Field {
+	var n schemaNode
+	if json.Unmarshal(schema, &n) != nil {
+		return nil
+	}
+	var out []live.Field
+	for name, prop := range n.Properties {
+		if prop == nil {
+			prop = &schemaNode{}
+		}
+		out = append(out, live.Field{Name: name, Type: prop.typeName(), Description: prop.Description, Format: prop.Format, Pattern: prop.Pattern, Required: contains(n.Required, name)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,318 @@
+package collect
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Bounds the probe holds every server answer to.
+const (
+	maxBody       = 4 << 20  // bytes read from one response body
+	maxTranscript = 64 << 10 // bytes of one body kept in a transcript
+	maxRedirects  = 5
+)
+
+// errBodyLimit is returned by a response body that grew past maxBody.
+var errBodyLimit = errors.New("response body exceeds the probe's limit")
+
+type stepKey struct{}
+
+// withStep labels the requests made under ctx, so that the exchanges of one
+// probe step end up in one evidence item.
+func withStep(ctx context.Context, title string) context.Context {
+	return context.WithValue(ctx, stepKey{}, title)
+}
+
+type bearerKey struct{}
+
+// withBearer asks the transport to send token as the bearer credential.
+func withBearer(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, bearerKey{}, token)
+}
+
+// exchange is one request and its answer, as recorded.
+type exchange struct {
+	method, url string
+	reqHeader   http.Header
+	reqBody     []byte
+	reqTrunc    bool
+
+	mu        sync.Mutex
+	status    string
+	respHdr   http.Header
+	respBody  bytes.Buffer
+	respTrunc bool
+	err       string
+}
+
+// step is one evidence item in the making.
+type step struct {
+	title     string
+	exchanges []*exchange
+}
+
+// recorder is the single RoundTripper all probe traffic goes through. It
+// adds bearer tokens on request, bounds time and size, and keeps a transcript
+// of every exchange, grouped by step.
+type recorder struct {
+	base    http.RoundTripper
+	timeout time.Duration
+	red     *redactor
+
+	mu      sync.Mutex
+	steps   []*step
+	byTitle map[string]*step
+	limits  []string
+	refused []string
+}
+
+func newRecorder(base http.RoundTripper, timeout time.Duration, red *redactor) *recorder {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &recorder{base: base, timeout: timeout, red: red, byTitle: map[string]*step{}}
+}
+
+// client returns an http.Client on top of the recorder that refuses to
+// follow redirects to another origin.
+func (r *recorder) client() *http.Client {
+	return &http.Client{Transport: r, CheckRedirect: r.checkRedirect}
+}
+
+func (r *recorder) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		r.limit(fmt.Sprintf("more than %d redirects starting at %s", maxRedirects, r.red.url(via[0].URL.String())))
+		return http.ErrUseLastResponse
+	}
+	if origin(req.URL) != origin(via[0].URL) {
+		r.mu.Lock()
+		r.refused = append(r.refused, fmt.Sprintf("%s -> %s", r.red.url(via[len(via)-1].URL.String()), r.red.url(req.URL.String())))
+		r.mu.Unlock()
+		return http.ErrUseLastResponse
+	}
+	return nil
+}
+
+func (r *recorder) limit(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, l := range r.limits {
+		if l == msg {
+			return
+		}
+	}
+	r.limits = append(r.limits, msg)
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	title, _ := ctx.Value(stepKey{}).(string)
+	if title == "" {
+		title = "MCP session traffic"
+	}
+	req = req.Clone(ctx)
+	if tok, ok := ctx.Value(bearerKey{}).(string); ok && tok != "" && req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	ex := &exchange{method: req.Method, url: req.URL.String(), reqHeader: req.Header.Clone()}
+	if req.Body != nil && req.GetBody != nil {
+		if b, err := req.GetBody(); err == nil {
+			data, _ := io.ReadAll(io.LimitReader(b, maxTranscript+1))
+			b.Close()
+			ex.reqBody, ex.reqTrunc = cut(data)
+		}
+	} else if req.Body != nil {
+		data, err := io.ReadAll(io.LimitReader(req.Body, maxBody))
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("reading request body: %w", err)
+		}
+		req.Body = io.NopCloser(bytes.NewReader(data))
+		ex.reqBody, ex.reqTrunc = cut(data)
+	}
+	r.add(title, ex)
+
+	tctx, cancel := context.WithTimeout(ctx, r.timeout)
+	req = req.WithContext(tctx)
+	resp, err := r.base.RoundTrip(req)
+	if err != nil {
+		cancel()
+		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			r.limit(fmt.Sprintf("request timeout (%s) on %s %s", r.timeout, req.Method, r.red.url(req.URL.String())))
+		}
+		ex.mu.Lock()
+		ex.err = err.Error()
+		ex.mu.Unlock()
+		return nil, err
+	}
+	ex.mu.Lock()
+	ex.status = resp.Proto + " " + resp.Status
+	ex.respHdr = resp.Header.Clone()
+	ex.mu.Unlock()
+	resp.Body = &boundedBody{rc: resp.Body, ex: ex, cancel: cancel, rec: r, what: req.Method + " " + r.red.url(req.URL.String()), tctx: tctx, parent: ctx}
+	return resp, nil
+}
+
+func (r *recorder) add(title string, ex *exchange) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.byTitle[title]
+	if s == nil {
+		s = &step{title: title}
+		r.byTitle[title] = s
+		r.steps = append(r.steps, s)
+	}
+	s.exchanges = append(s.exchanges, ex)
+}
+
+func cut(b []byte) ([]byte, bool) {
+	if len(b) > maxTranscript {
+		return b[:maxTranscript], true
+	}
+	return b, false
+}
+
+// boundedBody enforces maxBody and the per-request timeout while the caller
+// reads, and copies what is read into the transcript.
+type boundedBody struct {
+	rc     io.ReadCloser
+	ex     *exchange
+	cancel context.CancelFunc
+	rec    *recorder
+	what   string
+	n      int64
+	tctx   context.Context
+	parent context.Context
+	once   sync.Once
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.n >= maxBody {
+		b.rec.limit(fmt.Sprintf("response body larger than %d bytes on %s", maxBody, b.what))
+		b.ex.mu.Lock()
+		b.ex.respTrunc = true
+		b.ex.mu.Unlock()
+		return 0, errBodyLimit
+	}
+	if int64(len(p)) > maxBody-b.n {
+		p = p[:maxBody-b.n]
+	}
+	n, err := b.rc.Read(p)
+	b.n += int64(n)
+	b.ex.mu.Lock()
+	if room := maxTranscript - b.ex.respBody.Len(); room > 0 {
+		k := n
+		if k > room {
+			k = room
+			b.ex.respTrunc = true
+		}
+		b.ex.respBody.Write(p[:k])
+	} else if n > 0 {
+		b.ex.respTrunc = true
+	}
+	b.ex.mu.Unlock()
+	if err != nil && !errors.Is(err, io.EOF) && errors.Is(b.tctx.Err(), context.DeadlineExceeded) && b.parent.Err() == nil {
+		b.rec.limit(fmt.Sprintf("request timeout (%s) while reading %s", b.rec.timeout, b.what))
+	}
+	return n, err
+}
+
+func (b *boundedBody) Close() error {
+	err := b.rc.Close()
+	b.once.Do(b.cancel)
+	return err
+}
+
+// Limits returns the bounds that were hit, in order.
+func (r *recorder) Limits() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.limits...)
+}
+
+// transcript renders one step as text, redacted.
+func (r *recorder) transcript(s *step) []byte {
+	var buf bytes.Buffer
+	for i, ex := range s.exchanges {
+		if i > 0 {
+			buf.WriteString("\n----------------------------------------\n\n")
+		}
+		ex.mu.Lock()
+		fmt.Fprintf(&buf, "%s %s\n", ex.method, r.red.url(ex.url))
+		writeHeaders(&buf, ex.reqHeader, r.red)
+		buf.WriteString("\n")
+		writeBody(&buf, ex.reqBody, ex.reqTrunc, r.red)
+		buf.WriteString("\n")
+		switch {
+		case ex.status != "":
+			buf.WriteString(ex.status + "\n")
+			writeHeaders(&buf, ex.respHdr, r.red)
+			buf.WriteString("\n")
+			writeBody(&buf, ex.respBody.Bytes(), ex.respTrunc, r.red)
+		case ex.err != "":
+			fmt.Fprintf(&buf, "(no response: %s)\n", r.red.text(ex.err))
+		default:
+			buf.WriteString("(no response recorded)\n")
+		}
+		ex.mu.Unlock()
+	}
+	return buf.Bytes()
+}
+
+var secretHeaders = map[string]bool{
+	"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true,
+}
+
+func writeHeaders(buf *bytes.Buffer, h http.Header, red *redactor) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range h[k] {
+			if secretHeaders[http.CanonicalHeaderKey(k)] {
+				v = redactedHeader(k, v)
+			} else {
+				v = red.text(v)
+			}
+			fmt.Fprintf(buf, "%s: %s\n", k, v)
+		}
+	}
+}
+
+// redactedHeader keeps the auth scheme, which a reviewer needs, and drops the credential.
+func redactedHeader(k, v string) string {
+	if strings.EqualFold(k, "Authorization") || strings.EqualFold(k, "Proxy-Authorization") {
+		if scheme, _, ok := strings.Cut(v, " "); ok {
+			return scheme + " " + redacted
+		}
+	}
+	return redacted
+}
+
+func writeBody(buf *bytes.Buffer, b []byte, trunc bool, red *redactor) {
+	if len(b) == 0 && !trunc {
+		return
+	}
+	buf.WriteString(red.body(b))
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		buf.WriteString("\n")
+	}
+	if trunc {
+		fmt.Fprintf(buf, "[TRUNCATED: body longer than %d bytes; only the first %d are shown]\n", maxTranscript, maxTranscript)
+	}
+}
+
+func origin(u *url.URL) string {
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
+}
