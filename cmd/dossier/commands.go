@@ -1,0 +1,236 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
+	"github.com/dossier-dev/dossier/pack"
+	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/manifest"
+)
+
+func parseSeverity(s string) (check.Severity, error) { return check.ParseSeverity(s) }
+
+func newDemoCmd(e *env) *cobra.Command {
+	var out, flaw, failOn string
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Build the pack of the embedded sample app (Orderly), served on 127.0.0.1",
+		Long: `demo starts the sample app (an MCP server with its own OAuth 2.1 authorization
+server) in-process on 127.0.0.1, signs in unattended as its test user, and builds
+its pack. --flaw plants one flaw, to see how dossier reports it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			failOn, err := parseFailOn(failOn)
+			if err != nil {
+				return err
+			}
+			now, err := e.packTime()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := withDeadline(cmd.Context(), 2*time.Minute)
+			defer cancel()
+			b, err := pipeline.Demo(ctx, flaw, pipeline.Options{Now: now, Version: version(), Progress: e.progress})
+			if err != nil {
+				return err
+			}
+			return e.finish(cmd, b, out, pack.DefaultFormats(), failOn)
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "dossier-demo", "the directory to write the pack into")
+	cmd.Flags().StringVar(&flaw, "flaw", "", "plant one flaw in the sample app (see samples/app)")
+	cmd.Flags().StringVar(&failOn, "fail-on", "none", "exit 3 when a check fails at or above this severity")
+	return cmd
+}
+
+func newBuildCmd(e *env) *cobra.Command {
+	var f commonFlags
+	var out string
+	cmd := &cobra.Command{
+		Use:   "build --manifest FILE --out DIR",
+		Short: "Probe the server a manifest describes and write its pack",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := requireManifest(f.manifest); err != nil {
+				return err
+			}
+			if out == "" {
+				return &usageError{fmt.Errorf("--out is required")}
+			}
+			b, failOn, err := e.probe(cmd, &f)
+			if err != nil {
+				return err
+			}
+			return e.finish(cmd, b, out, pack.DefaultFormats(), failOn)
+		},
+	}
+	f.register(cmd, "none")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "the directory to write the pack into (created; an earlier pack there is replaced)")
+	return cmd
+}
+
+func newCheckCmd(e *env) *cobra.Command {
+	var f commonFlags
+	var format string
+	cmd := &cobra.Command{
+		Use:   "check --manifest FILE",
+		Short: "Probe the server a manifest describes and print the check results (no pack)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := requireManifest(f.manifest); err != nil {
+				return err
+			}
+			if format != "table" && format != "json" {
+				return &usageError{fmt.Errorf("--format %q: want table or json", format)}
+			}
+			b, failOn, err := e.probe(cmd, &f)
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(checkOutput{Summary: b.Summary, RedFlags: b.RedFlags, Results: b.Results, Answers: b.Answers}); err != nil {
+					return fmt.Errorf("writing results: %w", err)
+				}
+			} else {
+				printResults(e, b, true)
+			}
+			return thresholdError(b, failOn)
+		},
+	}
+	f.register(cmd, "high")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	return cmd
+}
+
+// checkOutput is what check --format json prints.
+type checkOutput struct {
+	Summary  bundle.Summary  `json:"summary"`
+	RedFlags []check.Result  `json:"redFlags"`
+	Results  []check.Result  `json:"results"`
+	Answers  []bundle.Answer `json:"answers"`
+}
+
+func newSchemaCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "schema",
+		Short: "Print the JSON Schema of the manifest (dossier/v1)",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := e.stdout.Write(manifest.Schema())
+			return err
+		},
+	}
+}
+
+func newVersionCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print dossier's version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintln(e.stdout, "dossier", version())
+			return nil
+		},
+	}
+}
+
+// probe loads the manifest, reads the tokens it names and runs the pipeline.
+func (e *env) probe(cmd *cobra.Command, f *commonFlags) (*bundle.Bundle, string, error) {
+	failOn, err := parseFailOn(f.failOn)
+	if err != nil {
+		return nil, "", err
+	}
+	m, err := manifest.Load(f.manifest)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", &usageError{err}
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	q, err := f.readQuestionnaire()
+	if err != nil {
+		return nil, "", err
+	}
+	now, err := e.packTime()
+	if err != nil {
+		return nil, "", err
+	}
+	ctx, cancel := withDeadline(cmd.Context(), f.deadline)
+	defer cancel()
+	b, err := pipeline.Run(ctx, pipeline.Options{
+		Manifest: m, Tokens: e.tokens(m), AllowWrite: f.allowWrite, Questionnaire: q,
+		Now: now, Version: version(), Deadline: f.deadline, Progress: e.progress,
+	})
+	return b, failOn, err
+}
+
+// finish writes the pack, prints the summary and applies --fail-on.
+func (e *env) finish(cmd *cobra.Command, b *bundle.Bundle, out string, formats []string, failOn string) error {
+	w, err := pack.Write(cmd.Context(), b, out, formats)
+	if err != nil {
+		return err
+	}
+	printResults(e, b, false)
+	fmt.Fprintf(e.stdout, "\nWrote %d files to %s:\n", len(w.Files), w.Dir)
+	for _, f := range []string{"pack.json", "pack.pdf", "answers.csv"} {
+		fmt.Fprintf(e.stdout, "  %s/%s\n", w.Dir, f)
+	}
+	return thresholdError(b, failOn)
+}
+
+// printResults prints the results table (all of them, or only those that
+// are not passes), then the counts and the verdict.
+func printResults(e *env, b *bundle.Bundle, all bool) {
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tSEVERITY\tCHECK\tSUBJECT\tBASIS")
+	for _, r := range b.Results {
+		if !all && (r.Status == check.Pass || r.Status == check.NA) {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Status, orDash(string(r.Severity)), r.ID, r.Subject, r.Basis)
+	}
+	tw.Flush()
+	s := b.Summary
+	fmt.Fprintf(e.stdout, "\n%d results: %d pass, %d fail, %d warn, %d manual, %d n/a, %d error. %d red %s.\n%s\n",
+		len(b.Results), s.ByStatus[check.Pass], s.ByStatus[check.Fail], s.ByStatus[check.Warn], s.ByStatus[check.Manual],
+		s.ByStatus[check.NA], s.ByStatus[check.Error], len(b.RedFlags), pluralS(len(b.RedFlags), "flag"), s.Verdict)
+}
+
+func thresholdError(b *bundle.Bundle, failOn string) error {
+	if failOn == "none" {
+		return nil
+	}
+	threshold, _ := check.ParseSeverity(failOn)
+	n := 0
+	var worst check.Severity
+	for _, r := range b.Results {
+		if r.Status == check.Fail && r.Severity.Rank() >= threshold.Rank() {
+			n++
+			if r.Severity.Rank() > worst.Rank() {
+				worst = r.Severity
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return &findingsError{threshold: failOn, worst: string(worst), count: n}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

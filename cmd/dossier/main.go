@@ -1,0 +1,87 @@
+// Command dossier produces the compliance pack a vendor hands to a buyer's
+// security review for an app that runs inside ChatGPT: it reads the app
+// manifest, probes the live MCP server and its OAuth setup, and writes
+// pack.json, pack.pdf and answers.csv.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/dossier-dev/dossier/pack/manifest"
+)
+
+// Exit codes, documented in --help and the README.
+const (
+	exitOK       = 0 // done
+	exitFailure  = 1 // the tool could not do its job
+	exitUsage    = 2 // usage or manifest error
+	exitFindings = 3 // findings at or above --fail-on
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and maps its error to an exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var findings *findingsError
+	if errors.As(err, &findings) {
+		fmt.Fprintln(stderr, "dossier:", err)
+		return exitFindings
+	}
+	var merrs manifest.Errors
+	if errors.As(err, &merrs) {
+		fmt.Fprintln(stderr, "dossier: the manifest has errors:")
+		for _, e := range merrs {
+			fmt.Fprintln(stderr, "  "+e.Error())
+		}
+		return exitUsage
+	}
+	var usage *usageError
+	if errors.As(err, &usage) {
+		fmt.Fprintln(stderr, "dossier:", err)
+		fmt.Fprintln(stderr, "Run 'dossier --help' for usage.")
+		return exitUsage
+	}
+	fmt.Fprintln(stderr, "dossier:", err)
+	return exitFailure
+}
+
+// usageError is a bad command line.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+// findingsError says results reached the --fail-on threshold.
+type findingsError struct {
+	threshold string
+	worst     string
+	count     int
+}
+
+func (e *findingsError) Error() string {
+	return fmt.Sprintf("%d failing %s at or above %s (worst: %s)", e.count, pluralS(e.count, "check"), e.threshold, e.worst)
+}
+
+func pluralS(n int, s string) string {
+	if n == 1 {
+		return s
+	}
+	return s + "s"
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	typo := filepath.Join(dir, "typo.yaml")
+	sample, err := os.ReadFile("../../samples/orderly/manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Misspell the first "vendor:" key; the loader must name file, line and key.
+	lines := strings.Split(string(sample), "\n")
+	line := 0
+	for i, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "vendor:") {
+			lines[i] = strings.Replace(l, "vendor:", "vendorr:", 1)
+			line = i + 1
+			break
+		}
+	}
+	if line == 0 {
+		t.Fatal("the sample manifest has no vendor key")
+	}
+	if err := os.WriteFile(typo, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		stderr   []string
+		stdoutIs string
+	}{
+		{name: "version", args: []string{"version"}, code: exitOK},
+		{name: "unknown flag", args: []string{"check", "--nope"}, code: exitUsage, stderr: []string{"unknown flag: --nope"}},
+		{name: "no manifest", args: []string{"check"}, code: exitUsage, stderr: []string{"--manifest is required"}},
+		{name: "bad fail-on", args: []string{"check", "-m", typo, "--fail-on", "severe"}, code: exitUsage, stderr: []string{`unknown severity "severe"`}},
+		{
+			name: "typo'd key", args: []string{"check", "-m", typo}, code: exitUsage,
+			stderr: []string{typo + ":" + strconv.Itoa(line) + ":", "vendorr", `did you mean "vendor"`},
+		},
+		{name: "missing manifest file", args: []string{"build", "-m", filepath.Join(dir, "none.yaml"), "-o", filepath.Join(dir, "out")}, code: exitUsage, stderr: []string{"none.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), tt.args, &stdout, &stderr)
+			if code != tt.code {
+				t.Fatalf("exit code %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout.String(), stderr.String())
+			}
+			for _, s := range tt.stderr {
+				if !strings.Contains(stderr.String(), s) {
+					t.Errorf("stderr does not contain %q:\n%s", s, stderr.String())
+				}
+			}
+		})
+	}
+}
+
+func TestSchemaIsJSON(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"schema"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var v map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil {
+		t.Fatalf("dossier schema is not JSON: %v", err)
+	}
+	if v["$schema"] == nil || v["properties"] == nil {
+		t.Errorf("schema lacks $schema or properties: %v", v)
+	}
+}

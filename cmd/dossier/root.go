@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dossier-dev/dossier/collect"
+	"github.com/dossier-dev/dossier/pack/manifest"
+)
+
+const exitCodesHelp = `Exit codes:
+  0  done
+  1  the tool could not do its job (unreachable output, no browser, internal error)
+  2  usage or manifest error (the manifest's errors name file:line:column)
+  3  findings at or above --fail-on`
+
+// env is what commands read from the process environment; tests replace it.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	now            func() time.Time
+}
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	e := &env{stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
+	root := &cobra.Command{
+		Use:   "dossier",
+		Short: "Build and verify the security-review pack of a ChatGPT app",
+		Long: `dossier reads an app manifest (what the vendor claims), probes the live MCP
+server and its OAuth setup (what is true), and writes a compliance pack:
+pack.json (the machine-readable source of truth), pack.pdf and answers.csv.
+
+` + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.AddCommand(newDemoCmd(e), newBuildCmd(e), newCheckCmd(e), newSchemaCmd(e), newVersionCmd(e))
+	return root
+}
+
+// version is the module version the binary was built from.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// packTime is the pack's date: SOURCE_DATE_EPOCH when set, so that the same
+// inputs give the same pack, else now.
+func (e *env) packTime() (time.Time, error) {
+	if s := e.getenv("SOURCE_DATE_EPOCH"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return time.Time{}, &usageError{fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds", s)}
+		}
+		return time.Unix(n, 0).UTC(), nil
+	}
+	return e.now().UTC().Truncate(time.Second), nil
+}
+
+// progress writes a progress line to stderr.
+func (e *env) progress(msg string) { fmt.Fprintln(e.stderr, "·", msg) }
+
+// tokens reads the bearer tokens the manifest names from the environment.
+// Values never leave memory; a missing variable is reported by name only.
+func (e *env) tokens(m *manifest.Manifest) []collect.Token {
+	var out []collect.Token
+	for _, ts := range m.Probe.Tokens {
+		v := strings.TrimSpace(e.getenv(ts.Env))
+		if v == "" {
+			e.progress(fmt.Sprintf("%s is not set; probing without the token for %v", ts.Env, ts.Scopes))
+			continue
+		}
+		out = append(out, collect.Token{Value: v, Scopes: ts.Scopes, Source: ts.Env})
+	}
+	return out
+}
+
+// commonFlags are shared by build and check.
+type commonFlags struct {
+	manifest      string
+	failOn        string
+	allowWrite    []string
+	questionnaire string
+	deadline      time.Duration
+}
+
+func (f *commonFlags) register(cmd *cobra.Command, failOnDefault string) {
+	cmd.Flags().StringVarP(&f.manifest, "manifest", "m", "", "the app manifest (YAML, schema dossier/v1)")
+	cmd.Flags().StringVar(&f.failOn, "fail-on", failOnDefault, "exit 3 when a check fails at or above this severity: critical, high, medium, low, info, or none")
+	cmd.Flags().StringSliceVar(&f.allowWrite, "allow-write", nil, "write tools the probe may call (never called otherwise)")
+	cmd.Flags().StringVar(&f.questionnaire, "questionnaire", "", "a questionnaire file replacing the built-in one")
+	cmd.Flags().DurationVar(&f.deadline, "deadline", 2*time.Minute, "the whole probe's deadline")
+}
+
+func (f *commonFlags) readQuestionnaire() ([]byte, error) {
+	if f.questionnaire == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(f.questionnaire)
+	if err != nil {
+		return nil, fmt.Errorf("reading the questionnaire: %w", err)
+	}
+	return data, nil
+}
+
+func parseFailOn(s string) (string, error) {
+	if s == "none" || s == "" {
+		return "none", nil
+	}
+	if _, err := parseSeverity(s); err != nil {
+		return "", &usageError{fmt.Errorf("--fail-on: %w", err)}
+	}
+	return s, nil
+}
+
+func requireManifest(path string) error {
+	if path == "" {
+		return &usageError{fmt.Errorf("--manifest is required")}
+	}
+	return nil
+}
+
+// withDeadline bounds a whole run.
+func withDeadline(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d+30*time.Second) // the probe keeps its own, tighter deadline
+}

@@ -1,0 +1,83 @@
+// Package pipeline is the one assembling function of dossier: it runs the
+// stages in order (collect the live facts, capture evidence, judge and
+// pack) and hands the Bundle to the writers. Stages never import each other;
+// they meet only here.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/dossier-dev/dossier/collect"
+	"github.com/dossier-dev/dossier/evidence"
+	"github.com/dossier-dev/dossier/pack"
+	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/manifest"
+	"github.com/dossier-dev/dossier/templates"
+)
+
+// Options configure one run.
+type Options struct {
+	Manifest      *manifest.Manifest
+	Tokens        []collect.Token
+	AllowWrite    []string // write tools the user allowed the probe to call
+	Questionnaire []byte   // nil = the built-in one
+	HTTPClient    *http.Client
+	Now           time.Time // the pack's date
+	Version       string
+	Deadline      time.Duration
+	Progress      func(string)
+}
+
+// Run probes the server the manifest describes and assembles the Bundle.
+func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
+	qdata, qname := opts.Questionnaire, "questionnaire"
+	if qdata == nil {
+		qdata, qname = templates.Questionnaire(), "templates/questionnaire.yaml"
+	}
+	q, err := pack.ParseQuestionnaire(qname, qdata)
+	if err != nil {
+		return nil, err
+	}
+	platform, err := pack.ParsePlatform(templates.Platform())
+	if err != nil {
+		return nil, err
+	}
+
+	rep, err := collect.Probe(ctx, collect.Options{
+		Manifest:   opts.Manifest,
+		HTTPClient: opts.HTTPClient,
+		Tokens:     opts.Tokens,
+		AllowWrite: opts.AllowWrite,
+		Now:        func() time.Time { return opts.Now },
+		Deadline:   opts.Deadline,
+		Progress:   progress,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("probing %s: %w", opts.Manifest.Server.URL, err)
+	}
+	results := rep.Results
+	ev := rep.Evidence
+
+	attResults, attEvidence := evidence.Attach(opts.Manifest.Dir, opts.Manifest.Evidence)
+	results = append(results, attResults...)
+	ev = append(ev, attEvidence...)
+
+	progress("judging and answering the questionnaire")
+	return pack.Assemble(pack.Input{
+		Manifest:      opts.Manifest,
+		Observation:   rep.Observation,
+		Results:       results,
+		Evidence:      ev,
+		Questionnaire: q,
+		Platform:      platform,
+		Created:       opts.Now,
+		Version:       opts.Version,
+	})
+}
