@@ -16,13 +16,12 @@ type decoder struct {
 	file  string
 	errs  Errors
 	nodes map[string]*yaml.Node // field path → its value node, for later checks
-	keys  map[string]*yaml.Node // field path → its key node
 	bad   map[string]bool       // field paths already reported
 	re    patterns
 }
 
 func newDecoder(file string) *decoder {
-	return &decoder{file: file, nodes: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}, bad: map[string]bool{}, re: compilePatterns()}
+	return &decoder{file: file, nodes: map[string]*yaml.Node{}, bad: map[string]bool{}, re: compilePatterns()}
 }
 
 // errorf records a problem at node n for the field at path.
@@ -302,7 +301,6 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) bool 
 		f := fs[i]
 		p := join(path, key)
 		present[key] = true
-		d.keys[p] = k
 		if !d.decode(val, v.Field(f.index), p) {
 			ok = false
 			return
