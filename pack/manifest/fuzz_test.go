@@ -3,11 +3,11 @@ package manifest
 import (
 	"errors"
 	"fmt"
-	"time"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParse checks that Parse never panics and always returns exactly one
