@@ -199,7 +199,6 @@ func (p *prober) probeOAuth(ctx context.Context) {
 	p.ensureOAuth()
 	p.progress("OAuth discovery")
 	p.discoverPRM(withStep(ctx, stepPRM))
-	p.checkChallenge()
 	p.checkPRM()
 	p.discoverAS(withStep(ctx, stepASMeta))
 	p.checkASMeta()
@@ -241,16 +240,21 @@ func (p *prober) discoverPRM(ctx context.Context) {
 	}
 }
 
-// negotiatedVersion is what the unauthenticated initialize established: the
-// server's answer when it answered, else the version the probe asked for.
-func (p *prober) negotiatedVersion() string {
+// negotiatedVersion is the version the server settles on when asked for
+// 2025-11-25, as the unauthenticated initialize was: its answer to that
+// request when it answered, else its answer to the same request with a
+// token, else the version asked for.
+func (p *prober) negotiatedVersion() (version, source string) {
 	var res struct {
 		ProtocolVersion string `json:"protocolVersion"`
 	}
 	if p.unauth.ok() && json.Unmarshal(p.unauth.result, &res) == nil && res.ProtocolVersion != "" {
-		return res.ProtocolVersion
+		return res.ProtocolVersion, "answered to the unauthenticated initialize"
 	}
-	return version20251125
+	if p.info.ProtocolVersion != "" {
+		return p.info.ProtocolVersion, "negotiated by the authenticated initialize"
+	}
+	return version20251125, "requested; the server answered no initialize"
 }
 
 func (p *prober) checkChallenge() {
@@ -263,15 +267,16 @@ func (p *prober) checkChallenge() {
 		p.result(id, "app", check.NA, check.Probed, fmt.Sprintf("No 401 challenge to judge: the unauthenticated initialize got %s.", p.unauth.describe()), stepUnauth)
 		return
 	}
-	ver := p.negotiatedVersion()
+	ver, src := p.negotiatedVersion()
+	ver = ver + ", " + src
 	rm := p.oauth.challenge["resource_metadata"]
 	switch {
 	case rm != "" && p.oauth.challenge["scope"] == "":
 		p.result(id, "app", check.Warn, check.Probed, fmt.Sprintf("The 401 challenge names resource_metadata %s but carries no scope (SHOULD since 2025-11-25; protocol %s).", quote(rm), ver), stepUnauth)
 	case rm != "":
 		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("The 401 challenge names resource_metadata %s and scope %s (protocol %s).", quote(rm), quote(p.oauth.challenge["scope"]), ver), stepUnauth)
-	case ver == version20250618:
-		p.result(id, "app", check.Fail, check.Probed, "The 401 challenge has no resource_metadata, which protocol 2025-06-18 requires.", stepUnauth)
+	case strings.HasPrefix(ver, version20250618) || ver < version20250618:
+		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("The 401 challenge has no resource_metadata, which protocol 2025-06-18 requires (protocol %s).", ver), stepUnauth, stepInit)
 	case p.oauth.wellKnown:
 		p.result(id, "app", check.Warn, check.Probed, fmt.Sprintf("The 401 challenge has no resource_metadata; allowed under protocol %s because PRM is served at the well-known URL %s.", ver, quote(p.oauth.prmURL)), stepUnauth, stepPRM)
 	default:

@@ -160,6 +160,9 @@ func (p *prober) run(ctx context.Context) {
 	p.probeUnauthenticated(ctx)
 	p.probeOAuth(ctx)
 	p.probeSession(ctx)
+	if p.authDeclared() || p.oauth.challengeOK {
+		p.checkChallenge()
+	}
 	p.probeDiscover(ctx)
 	p.probeTools(ctx)
 	p.probeWidgets(ctx)

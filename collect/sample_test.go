@@ -1,0 +1,107 @@
+package collect
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/manifest"
+	"github.com/dossier-dev/dossier/samples/app"
+)
+
+// startSample runs the sample app with one flaw ("" for none) and returns a
+// manifest pointing at it and tokens for each of its probe.tokens entries.
+func startSample(t *testing.T, flaw string) (*app.Server, *manifest.Manifest, []Token) {
+	t.Helper()
+	srv, err := app.Start(t.Context(), app.Options{Flaw: flaw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	data := bytes.ReplaceAll(app.Manifest(), []byte(app.CanonicalOrigin), []byte(srv.Origin))
+	m, err := manifest.Parse("manifest.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var toks []Token
+	for _, ts := range m.Probe.Tokens {
+		v, err := srv.MintToken(ts.Scopes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks = append(toks, Token{Value: v, Scopes: ts.Scopes, Source: ts.Env})
+	}
+	return srv, m, toks
+}
+
+func TestSampleClean(t *testing.T) {
+	_, m, toks := startSample(t, "")
+	rep, _ := runProbe(t, Options{Manifest: m, Tokens: toks})
+	checkInvariants(t, rep)
+	for _, r := range rep.Results {
+		if r.Failing() {
+			t.Errorf("clean sample: %s %s %s: %s", r.Status, r.ID, r.Subject, r.Detail)
+		}
+	}
+	if t.Failed() || testing.Verbose() {
+		t.Log("\n" + dump(rep.Results))
+	}
+}
+
+func TestSampleFlaws(t *testing.T) {
+	for _, f := range app.Flaws() {
+		t.Run(f.Name, func(t *testing.T) {
+			t.Parallel()
+			_, m, toks := startSample(t, f.Name)
+			rep, _ := runProbe(t, Options{Manifest: m, Tokens: toks})
+			checkInvariants(t, rep)
+			var failing []string
+			for _, r := range rep.Results {
+				if r.Failing() {
+					failing = append(failing, r.ID)
+				}
+			}
+			if len(failing) != 1 || failing[0] != f.Check {
+				t.Errorf("flaw %s: failing checks %v, want exactly [%s]\n%s", f.Name, failing, f.Check, dump(rep.Results))
+			}
+		})
+	}
+}
+
+// TestSampleNoSecretLeaks greps everything the report carries for the
+// tokens, including one obtained by the unattended sign-in.
+func TestSampleNoSecretLeaks(t *testing.T) {
+	srv, m, toks := startSample(t, "")
+	login, err := Login(t.Context(), LoginOptions{MCPURL: srv.URL, Scopes: []string{"orders:read"}, LoginHint: "demo"})
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	if login.Value == "" || login.Source != "dcr+pkce" {
+		t.Fatalf("login: %+v", login)
+	}
+	toks = append(toks, login)
+	rep, progress := runProbe(t, Options{Manifest: m, Tokens: toks})
+	obs, _ := json.Marshal(rep.Observation)
+	parts := []string{string(obs), strings.Join(progress, "\n")}
+	for _, r := range rep.Results {
+		parts = append(parts, r.Detail, r.Subject)
+	}
+	for _, e := range rep.Evidence {
+		parts = append(parts, string(e.Data), e.Title)
+	}
+	blob := strings.Join(parts, "\n")
+	for _, tok := range toks {
+		if strings.Contains(blob, tok.Value) {
+			t.Errorf("token from %s leaked", tok.Source)
+		}
+		// A JWT's signature alone is as good as a fingerprint of it.
+		if i := strings.LastIndex(tok.Value, "."); i > 0 && len(tok.Value)-i > 20 && strings.Contains(blob, tok.Value[i+1:]) {
+			t.Errorf("signature of the token from %s leaked", tok.Source)
+		}
+	}
+	if r, ok := find(rep.Results, "transport.handshake", "app"); !ok || r.Status != check.Pass {
+		t.Errorf("handshake: %+v", r)
+	}
+}
