@@ -1,0 +1,134 @@
+// Package app is Orderly, a small but honest order-management ChatGPT app: an
+// MCP server (seven tools, two widgets), its own OAuth 2.1 authorization
+// server and its listing pages, all on one loopback origin. dossier's tests and
+// demo probe it as the server under review; Options.Flaw plants one defect at
+// a time so each check can be seen to fail for the right reason.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/dossier-dev/dossier/samples/orderly"
+)
+
+// CanonicalOrigin is the origin the shipped manifest uses everywhere.
+const CanonicalOrigin = orderly.CanonicalOrigin
+
+// Manifest returns the clean app's manifest YAML (samples/orderly/manifest.yaml).
+func Manifest() []byte { return orderly.Manifest() }
+
+// Options configures a Server.
+type Options struct {
+	Addr string           // listen address; "" means 127.0.0.1:0
+	Flaw string           // "" for the clean app, else one of Flaws()
+	Now  func() time.Time // nil = time.Now
+}
+
+// Server is a running Orderly. Everything is served on Origin: the MCP
+// endpoint at /mcp, the authorization server under /oauth, and the pages
+// /privacy, /terms and /support.
+type Server struct {
+	URL    string // the MCP endpoint, e.g. http://127.0.0.1:PORT/mcp
+	Origin string // e.g. http://127.0.0.1:PORT
+	Issuer string // Origin + "/oauth"
+
+	flaw   string
+	scopes map[string]string // tool name → the scope it needs
+	as     *authServer
+	store  *store
+	srv    *http.Server
+	done   chan struct{}
+}
+
+// Start listens on opts.Addr and serves until Close or until ctx ends.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	if err := checkFlaw(opts.Flaw); err != nil {
+		return nil, err
+	}
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %q: %w", addr, err)
+	}
+	origin := "http://" + ln.Addr().String()
+	s := &Server{
+		URL:    origin + "/mcp",
+		Origin: origin,
+		Issuer: origin + "/oauth",
+		flaw:   opts.Flaw,
+		store:  newStore(),
+		done:   make(chan struct{}),
+	}
+	s.as, err = newAuthServer(s.Issuer, s.URL, opts.Flaw, now)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.srv = &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(slog.DiscardHandler, slog.LevelError),
+	}
+	go func() {
+		defer close(s.done)
+		s.srv.Serve(ln)
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			s.Close()
+		case <-s.done:
+		}
+	}()
+	return s, nil
+}
+
+// Close stops the server and waits for it to finish.
+func (s *Server) Close() error {
+	err := s.srv.Close()
+	<-s.done
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// MintToken returns a valid access token of the test user for this server's
+// MCP endpoint, as the authorization server would issue it.
+func (s *Server) MintToken(scopes []string) (string, error) {
+	return s.MintTokenFor(s.URL, scopes)
+}
+
+// MintTokenFor returns an otherwise valid access token whose audience is
+// resource, for testing that the server refuses tokens meant for others.
+func (s *Server) MintTokenFor(resource string, scopes []string) (string, error) {
+	return s.as.accessToken(grant{Subject: testUser, ClientID: testClientID, Scope: joinScopes(scopes), Resource: resource})
+}
+
+// routes is the whole origin's mux.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", s.mcpHandler())
+	if s.flaw != flawNoPRM {
+		prm := s.protectedResourceMetadata()
+		mux.Handle(prmPath, prm)
+		mux.Handle("/.well-known/oauth-protected-resource", prm)
+	}
+	s.as.register(mux)
+	s.pages(mux)
+	return mux
+}

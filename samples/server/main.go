@@ -1,0 +1,77 @@
+// Command server runs the Orderly sample app on its own, for the demo and
+// for poking at it by hand:
+//
+//	go run ./samples/server [-addr 127.0.0.1:8931] [-flaw NAME] [-tokens]
+//
+// It prints the MCP URL and the issuer, and with -tokens two test access
+// tokens as shell exports for the manifest's probe.tokens, then serves until
+// interrupted.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/dossier-dev/dossier/samples/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "orderly:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("orderly", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", strings.TrimPrefix(app.CanonicalOrigin, "http://"), "listen address")
+	var names []string
+	for _, f := range app.Flaws() {
+		names = append(names, f.Name)
+	}
+	flaw := fs.String("flaw", "", "plant one flaw: "+strings.Join(names, ", "))
+	tokens := fs.Bool("tokens", false, "print test access tokens as shell exports (ORDERLY_TOKEN_READ, ORDERLY_TOKEN_FULL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := app.Start(ctx, app.Options{Addr: *addr, Flaw: *flaw})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fmt.Fprintf(stdout, "MCP URL: %s\nIssuer:  %s\n", s.URL, s.Issuer)
+	if *flaw != "" {
+		for _, f := range app.Flaws() {
+			if f.Name == *flaw {
+				fmt.Fprintf(stderr, "planted flaw %s (fails %s): %s\n", f.Name, f.Check, f.Description)
+			}
+		}
+	}
+	if *tokens {
+		for _, t := range []struct {
+			env    string
+			scopes []string
+		}{
+			{"ORDERLY_TOKEN_READ", []string{"orders:read"}},
+			{"ORDERLY_TOKEN_FULL", []string{"orders:read", "orders:write", "email:send"}},
+		} {
+			tok, err := s.MintToken(t.scopes)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "export %s=%s\n", t.env, tok)
+		}
+	}
+	fmt.Fprintln(stderr, "serving; press Ctrl-C to stop")
+	<-ctx.Done()
+	return nil
+}
