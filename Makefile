@@ -40,7 +40,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./pack/manifest
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -fuzzminimizetime 5s ./pack/manifest
 
 clean:
 	rm -rf bin $(OUT)
