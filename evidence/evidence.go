@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sync"
 	"time"
 
 	"github.com/dossier-dev/dossier/evidence/chrome"
@@ -86,11 +87,11 @@ type Violation struct {
 
 // Request is one network request the widget attempted.
 type Request struct {
-	URL       string   `json:"url"`
-	Class     string   `json:"class"`   // connect, resource or frame: which allow-list governs it
-	Allowed   bool     `json:"allowed"` // inside the declared allow-list
-	Blocked   bool     `json:"blocked"` // the CSP blocked it
-	Seen      []string `json:"seen"`    // how it was observed: fetch, xhr, img, csp-report, resource:script …
+	URL     string   `json:"url"`
+	Class   string   `json:"class"`   // connect, resource or frame: which allow-list governs it
+	Allowed bool     `json:"allowed"` // inside the declared allow-list
+	Blocked bool     `json:"blocked"` // the CSP blocked it
+	Seen    []string `json:"seen"`    // how it was observed: fetch, xhr, img, csp-report, resource:script …
 }
 
 // Browser renders one page at a time per call; calls may run in parallel.
@@ -161,6 +162,14 @@ func Run(ctx context.Context, in Input, opts Options) (*Output, error) {
 	}
 	if opts.Progress == nil {
 		opts.Progress = func(string) {}
+	} else {
+		var mu sync.Mutex // tabs report from several goroutines
+		progress := opts.Progress
+		opts.Progress = func(s string) {
+			mu.Lock()
+			defer mu.Unlock()
+			progress(s)
+		}
 	}
 	if opts.Launch == nil {
 		opts.Launch = launchChrome
@@ -183,7 +192,11 @@ func Run(ctx context.Context, in Input, opts Options) (*Output, error) {
 		}
 		return unrendered(jobs, err.Error()), nil
 	}
-	defer b.Close()
+	defer func() {
+		if err := b.Close(); err != nil {
+			opts.Progress(err.Error())
+		}
+	}()
 
 	h, err := startHarness()
 	if err != nil {

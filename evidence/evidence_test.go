@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/png"
 	"net/http"
@@ -375,4 +376,54 @@ func BenchmarkCapture(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*len(res)), "ms/capture")
+}
+
+// fakeBrowser fails every page; it shows that a page that cannot be
+// rendered is an error result, not an error.
+type fakeBrowser struct{ closed bool }
+
+func (f *fakeBrowser) Version() string { return "Fake/1" }
+func (f *fakeBrowser) Flags() []string { return nil }
+func (f *fakeBrowser) Close() error    { f.closed = true; return nil }
+func (f *fakeBrowser) Shoot(ctx context.Context, url, ready string) ([]byte, []string, error) {
+	return nil, nil, errors.New("page crashed")
+}
+
+func TestRunPageErrors(t *testing.T) {
+	fake := &fakeBrowser{}
+	exe, err := os.Executable() // any existing file passes discovery
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{
+		Resources: []live.Resource{{URI: "ui://x/w", HTML: "<p>hi</p>"}},
+		Tools:     []live.Tool{{Name: "send", Hints: hints(false, false, true)}},
+	}
+	out, err := Run(t.Context(), in, Options{ChromePath: exe, Launch: func(context.Context, string) (Browser, error) { return fake, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Results) != 5 || !fake.closed {
+		t.Fatalf("results %+v, closed %t", out.Results, fake.closed)
+	}
+	for _, r := range out.Results {
+		if r.Status != check.Error || !strings.Contains(r.Detail, "page crashed") {
+			t.Errorf("%s %s: %s %q", r.ID, r.Subject, r.Status, r.Detail)
+		}
+	}
+}
+
+// TestRunBrokenBrowser: an executable that is not a browser gives error
+// results naming the failure, and no error.
+func TestRunBrokenBrowser(t *testing.T) {
+	in := Input{Resources: []live.Resource{{URI: "ui://x/w", HTML: "<p>hi</p>"}}}
+	out, err := Run(t.Context(), in, Options{ChromePath: "/bin/true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range out.Results {
+		if r.Status != check.Error || !strings.Contains(r.Detail, "starting chrome") {
+			t.Errorf("%s: %s %q", r.ID, r.Status, r.Detail)
+		}
+	}
 }

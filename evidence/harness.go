@@ -39,7 +39,9 @@ type page struct {
 	csp       string
 	hostDoc   []byte // host page or prompt page (host origin)
 	hostCSP   string
-	token     string // instrumentation messages carry it
+	frameURL  string
+	lineOf    func(int) int // served-document line → widget HTML line
+	token     string        // instrumentation messages carry it
 	policy    policy
 	mu        sync.Mutex
 	reports   []json.RawMessage
@@ -232,7 +234,7 @@ func (p *page) settle(ctx context.Context, quiet, max time.Duration) {
 
 // violation parses one report in either format (report-uri's
 // {"csp-report":{…}} or a Reporting API {"type":"csp-violation","body":{…}}).
-func parseReport(raw json.RawMessage) (Violation, error) {
+func parseReport(raw json.RawMessage, source func(file string, line int) string) (Violation, error) {
 	var legacy struct {
 		R *struct {
 			Effective  string `json:"effective-directive"`
@@ -271,7 +273,16 @@ func parseReport(raw json.RawMessage) (Violation, error) {
 		return Violation{}, errors.New("not a CSP violation report")
 	}
 	if file != "" {
-		v.Source = fmt.Sprintf("%s:%d", file, line)
+		v.Source = source(file, line)
 	}
 	return v, nil
+}
+
+// sourceLine names a line of the widget's HTML as the server sent it; the
+// served document has the harness's scripts injected.
+func (p *page) sourceLine(file string, line int) string {
+	if file == p.frameURL && p.lineOf != nil {
+		return fmt.Sprintf("widget HTML line %d", p.lineOf(line))
+	}
+	return fmt.Sprintf("%s:%d", file, line)
 }

@@ -69,9 +69,9 @@ func promptPage(j *job) (*page, error) {
 	}
 	data := struct {
 		Banner, Title, Name, Description, Hints, PreviewURI string
-		Preview                                            template.URL
-		Labels                                             []promptLabel
-		Args                                               []promptArg
+		Preview                                             template.URL
+		Labels                                              []promptLabel
+		Args                                                []promptArg
 	}{
 		Banner: simulatedBanner, Title: title, Name: t.Name, Description: t.Description,
 		Hints: hintSummary(t.Hints), Labels: labels(t.Hints), Args: exampleArgs(j.declared),

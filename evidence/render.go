@@ -174,8 +174,11 @@ func widgetPage(h *harness, j *job) (*page, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding host page config: %w", err)
 	}
+	doc, lineOf := injectScripts(j.res.HTML, inject)
 	return &page{
-		frameDoc: injectScripts(j.res.HTML, inject),
+		frameDoc: doc,
+		frameURL: h.framePageURL(j.key),
+		lineOf:   lineOf,
 		csp:      pol.header,
 		hostDoc:  []byte(strings.Replace(hostHTML, "__DOSSIER_CFG__", string(cfg), 1)),
 		token:    token,
@@ -229,14 +232,26 @@ var (
 )
 
 // injectScripts puts block before anything the widget runs: just after
-// <head>, else after <html>, else after the doctype, else first.
-func injectScripts(html, block string) []byte {
+// <head>, else after <html>, else after the doctype, else first. It also
+// returns how to map a line of the served document back to the widget's
+// own HTML, so reported source lines match what the server sent.
+func injectScripts(html, block string) ([]byte, func(int) int) {
+	at := 0
 	for _, re := range []*regexp.Regexp{headTag, htmlTag, doctypeTag} {
 		if loc := re.FindStringIndex(html); loc != nil {
-			return []byte(html[:loc[1]] + block + html[loc[1]:])
+			at = loc[1]
+			break
 		}
 	}
-	return []byte(block + html)
+	first := strings.Count(html[:at], "\n") + 1 // line the block starts on
+	added := strings.Count(block, "\n")
+	lineOf := func(l int) int {
+		if l >= first+added {
+			return l - added
+		}
+		return l
+	}
+	return []byte(html[:at] + block + html[at:]), lineOf
 }
 
 func randomToken() (string, error) {
@@ -286,7 +301,7 @@ func collect(j *job) {
 	}
 	seenV := map[Violation]bool{}
 	for _, raw := range reports {
-		v, err := parseReport(raw)
+		v, err := parseReport(raw, p.sourceLine)
 		if err != nil || seenV[v] {
 			continue
 		}
@@ -339,7 +354,7 @@ func collect(j *job) {
 				priv["top navigation"] = true
 				c.Privileged = append(c.Privileged, "top navigation")
 			}
-		case strings.Contains(line, "from accessing a cross-origin frame"):
+		case strings.Contains(line, "from accessing a cross-origin frame") && !hasPrefix(c.Escapes, "cross-origin access"):
 			addEsc("cross-origin access to the host page: " + firstLine(line))
 		case strings.Contains(line, "allow-popups"):
 			if !priv["popup"] {
@@ -417,6 +432,15 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return strings.TrimSpace(s)
+}
+
+func hasPrefix(l []string, prefix string) bool {
+	for _, x := range l {
+		if strings.HasPrefix(x, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(l []string, s string) bool {

@@ -25,38 +25,43 @@ const (
 	Height = 800
 )
 
-// flags are the command-line switches, in order. They are recorded in every
-// capture. IsolateSandboxedIframes is off so that the console messages of the
-// sandboxed widget frame (blocked navigations, uncaught SecurityErrors)
-// reach the tab's events; the sandbox flags and the CSP still apply exactly.
-var flagList = []struct {
+type flag struct {
 	name  string
 	value any
-}{
-	{"headless", true},
-	{"hide-scrollbars", true},
-	{"mute-audio", true},
-	{"no-sandbox", true},
-	{"disable-gpu", true},
-	{"no-first-run", true},
-	{"no-default-browser-check", true},
-	{"disable-quic", true},
-	{"disable-background-networking", true},
-	{"disable-component-update", true},
-	{"disable-sync", true},
-	{"disable-dev-shm-usage", true},
-	{"disable-extensions", true},
-	{"disable-default-apps", true},
-	{"disable-breakpad", true},
-	{"disable-client-side-phishing-detection", true},
-	{"disable-background-timer-throttling", true},
-	{"disable-renderer-backgrounding", true},
-	{"disable-backgrounding-occluded-windows", true},
-	{"disable-features", "Translate,IsolateSandboxedIframes,MediaRouter,OptimizationHints"},
-	{"force-color-profile", "srgb"},
-	{"password-store", "basic"},
-	{"use-mock-keychain", true},
-	{"window-size", fmt.Sprintf("%d,%d", Width, Height)},
+}
+
+// flags are the command-line switches, in order; every capture records them.
+// IsolateSandboxedIframes is off so that the console messages of the
+// sandboxed widget frame (blocked navigations, uncaught SecurityErrors) reach
+// the tab's events; the sandbox flags and the CSP still apply exactly.
+// disable-features is one value: a second Flag would replace the first.
+func flags() []flag {
+	return []flag{
+		{"headless", true},
+		{"hide-scrollbars", true},
+		{"mute-audio", true},
+		{"no-sandbox", true},
+		{"disable-gpu", true},
+		{"no-first-run", true},
+		{"no-default-browser-check", true},
+		{"disable-quic", true},
+		{"disable-background-networking", true},
+		{"disable-component-update", true},
+		{"disable-sync", true},
+		{"disable-dev-shm-usage", true},
+		{"disable-extensions", true},
+		{"disable-default-apps", true},
+		{"disable-breakpad", true},
+		{"disable-client-side-phishing-detection", true},
+		{"disable-background-timer-throttling", true},
+		{"disable-renderer-backgrounding", true},
+		{"disable-backgrounding-occluded-windows", true},
+		{"disable-features", "Translate,IsolateSandboxedIframes,MediaRouter,OptimizationHints"},
+		{"force-color-profile", "srgb"},
+		{"password-store", "basic"},
+		{"use-mock-keychain", true},
+		{"window-size", fmt.Sprintf("%d,%d", Width, Height)},
+	}
 }
 
 // Browser is one running Chromium.
@@ -84,7 +89,7 @@ func Start(ctx context.Context, path string) (*Browser, error) {
 		// Crashpad writes ~/.config/chromium even with --user-data-dir.
 		chromedp.Env("XDG_CONFIG_HOME="+dir, "XDG_CACHE_HOME="+dir),
 	}
-	for _, f := range flagList {
+	for _, f := range flags() {
 		opts = append(opts, chromedp.Flag(f.name, f.value))
 		b.flags = append(b.flags, flagString(f.name, f.value))
 	}
