@@ -319,6 +319,7 @@ func collect(j *job) {
 			c.Escapes = append(c.Escapes, s)
 		}
 	}
+	repeats := 1
 	for _, e := range events {
 		switch e.T {
 		case "req":
@@ -343,7 +344,7 @@ func collect(j *job) {
 			if e.Detail != "" {
 				s += " " + e.Detail
 			}
-			c.Bridge = append(c.Bridge, s)
+			c.Bridge = appendCollapsed(c.Bridge, s, &repeats)
 		}
 	}
 	for _, line := range c.Console {
@@ -402,6 +403,21 @@ func collect(j *job) {
 	if err := enc.Encode(logDoc); err == nil {
 		j.log = buf.Bytes()
 	}
+}
+
+// appendCollapsed appends s, or counts it when it repeats the last entry
+// ("ui/notifications/size-changed ×4"); *n is the current run's length.
+func appendCollapsed(l []string, s string, n *int) []string {
+	if len(l) > 0 {
+		last := l[len(l)-1]
+		if base, _, _ := strings.Cut(last, " ×"); base == s {
+			*n++
+			l[len(l)-1] = fmt.Sprintf("%s ×%d", s, *n)
+			return l
+		}
+	}
+	*n = 1
+	return append(l, s)
 }
 
 func isScript(r *Request) bool {
