@@ -50,48 +50,7 @@ type Input struct {
 type Output struct {
 	Results  []check.Result
 	Evidence []check.Evidence
-	Captures []Capture
-}
-
-// Capture is the record of one PNG: what was rendered, how, and what the
-// page did. The pack stage serializes it into pack.json.
-type Capture struct {
-	ID         check.EvidenceID `json:"id"` // the PNG's evidence ID
-	Subject    string           `json:"subject"`
-	URL        string           `json:"url"`
-	Time       time.Time        `json:"time"`
-	Chrome     string           `json:"chrome"`
-	Flags      []string         `json:"flags"`
-	Viewport   string           `json:"viewport"`
-	CSP        string           `json:"csp,omitempty"` // the exact policy applied to the widget document
-	Dropped    []string         `json:"droppedCspEntries,omitempty"`
-	Violations []Violation      `json:"violations,omitempty"`
-	Requests   []Request        `json:"requests,omitempty"`
-	Privileged []string         `json:"privileged,omitempty"`
-	Escapes    []string         `json:"escapes,omitempty"`
-	Bridge     []string         `json:"bridge,omitempty"` // bridge messages the widget sent, in order
-	Console    []string         `json:"console,omitempty"`
-	PNGSHA256  string           `json:"pngSha256"`
-	HTMLSHA256 string           `json:"htmlSha256"`
-	Simulated  bool             `json:"simulated,omitempty"` // a host prompt dossier drew, not a real host
-}
-
-// Violation is one CSP violation as the browser reported it to the
-// harness's report-uri endpoint.
-type Violation struct {
-	Directive  string `json:"directive"` // effective directive, such as connect-src
-	BlockedURL string `json:"blockedUrl"`
-	Source     string `json:"source,omitempty"` // file:line of the offending code
-	Sample     string `json:"sample,omitempty"`
-}
-
-// Request is one network request the widget attempted.
-type Request struct {
-	URL     string   `json:"url"`
-	Class   string   `json:"class"`   // connect, resource or frame: which allow-list governs it
-	Allowed bool     `json:"allowed"` // inside the declared allow-list
-	Blocked bool     `json:"blocked"` // the CSP blocked it
-	Seen    []string `json:"seen"`    // how it was observed: fetch, xhr, img, csp-report, resource:script …
+	Captures []live.Capture
 }
 
 // Browser renders one page at a time per call; calls may run in parallel.

@@ -128,7 +128,7 @@ func TestRun(t *testing.T) {
 	for _, r := range out.Results {
 		results[r.ID+" "+r.Subject] = r
 	}
-	captures := map[string]Capture{}
+	captures := map[string]live.Capture{}
 	for _, c := range out.Captures {
 		captures[c.Subject] = c
 	}
@@ -273,7 +273,7 @@ func TestRun(t *testing.T) {
 	})
 }
 
-func checkCapture(t *testing.T, c Capture, ev map[check.EvidenceID]check.Evidence) {
+func checkCapture(t *testing.T, c live.Capture, ev map[check.EvidenceID]check.Evidence) {
 	t.Helper()
 	shot, ok := ev[c.ID]
 	if !ok || shot.Kind != check.KindScreenshot {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/dossier-dev/dossier/pack/live"
 	"io"
 	"net"
 	"net/http"
@@ -73,6 +74,11 @@ func startHarness() (*harness, error) {
 	hostMux.HandleFunc("POST /csp/{key}", h.serveReport)
 	frameMux := http.NewServeMux()
 	frameMux.HandleFunc("GET /frame/{key}", h.serveFrame)
+	// Chrome asks each origin for a favicon at a moment of its choosing; a
+	// 404 would land in the console log of some captures and not others.
+	noIcon := func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }
+	hostMux.HandleFunc("GET /favicon.ico", noIcon)
+	frameMux.HandleFunc("GET /favicon.ico", noIcon)
 
 	var err error
 	if h.hostURL, err = h.listen(hostMux); err != nil {
@@ -234,7 +240,7 @@ func (p *page) settle(ctx context.Context, quiet, max time.Duration) {
 
 // violation parses one report in either format (report-uri's
 // {"csp-report":{…}} or a Reporting API {"type":"csp-violation","body":{…}}).
-func parseReport(raw json.RawMessage, source func(file string, line int) string) (Violation, error) {
+func parseReport(raw json.RawMessage, source func(file string, line int) string) (live.Violation, error) {
 	var legacy struct {
 		R *struct {
 			Effective  string `json:"effective-directive"`
@@ -254,9 +260,9 @@ func parseReport(raw json.RawMessage, source func(file string, line int) string)
 		} `json:"body"`
 	}
 	if err := json.Unmarshal(raw, &legacy); err != nil {
-		return Violation{}, err
+		return live.Violation{}, err
 	}
-	var v Violation
+	var v live.Violation
 	var file string
 	var line int
 	switch {
@@ -270,7 +276,7 @@ func parseReport(raw json.RawMessage, source func(file string, line int) string)
 		v.Directive, v.BlockedURL, v.Sample = legacy.Body.Effective, legacy.Body.Blocked, legacy.Body.Sample
 		file, line = legacy.Body.SourceFile, legacy.Body.Line
 	default:
-		return Violation{}, errors.New("not a CSP violation report")
+		return live.Violation{}, errors.New("not a CSP violation report")
 	}
 	if file != "" {
 		v.Source = source(file, line)

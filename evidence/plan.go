@@ -34,7 +34,7 @@ type job struct {
 	decided *check.Result
 
 	// filled by render
-	capture Capture
+	capture live.Capture
 	png     []byte
 	log     []byte
 	trace   []byte

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/dossier-dev/dossier/pack/live"
 	"net/url"
 	"regexp"
 	"sort"
@@ -70,7 +71,7 @@ func render(ctx context.Context, h *harness, b Browser, jobs []*job, opts Option
 }
 
 func renderJob(ctx context.Context, h *harness, b Browser, j *job, opts Options) {
-	j.capture = Capture{
+	j.capture = live.Capture{
 		Subject:  j.subject,
 		Time:     opts.Now().UTC(),
 		Chrome:   b.Version(),
@@ -282,7 +283,7 @@ func collect(j *job) {
 	p.mu.Unlock()
 
 	c := &j.capture
-	reqs := map[string]*Request{}
+	reqs := map[string]*live.Request{}
 	addReq := func(raw, class, seen string, blocked bool) {
 		u, ok := parseURL(raw)
 		if !ok {
@@ -291,7 +292,7 @@ func collect(j *job) {
 		k := class + " " + u.String()
 		r := reqs[k]
 		if r == nil {
-			r = &Request{URL: u.String(), Class: class, Allowed: p.policy.allows(class, u)}
+			r = &live.Request{URL: u.String(), Class: class, Allowed: p.policy.allows(class, u)}
 			reqs[k] = r
 		}
 		r.Blocked = r.Blocked || blocked
@@ -299,7 +300,7 @@ func collect(j *job) {
 			r.Seen = append(r.Seen, seen)
 		}
 	}
-	seenV := map[Violation]bool{}
+	seenV := map[live.Violation]bool{}
 	for _, raw := range reports {
 		v, err := parseReport(raw, p.sourceLine)
 		if err != nil || seenV[v] {
@@ -420,7 +421,7 @@ func appendCollapsed(l []string, s string, n *int) []string {
 	return append(l, s)
 }
 
-func isScript(r *Request) bool {
+func isScript(r *live.Request) bool {
 	for _, s := range r.Seen {
 		if s == "script" || s == "worker" || s == "resource:script" || strings.HasPrefix(s, "csp-report:script-src") || strings.HasPrefix(s, "csp-report:worker-src") {
 			return true

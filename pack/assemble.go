@@ -20,6 +20,7 @@ type Input struct {
 	Observation   live.Observation
 	Results       []check.Result   // from collect and evidence
 	Evidence      []check.Evidence // with Data; paths relative to the pack
+	Captures      []live.Capture   // records of the evidence stage's screenshots
 	Questionnaire *Questionnaire
 	Platform      *Platform
 	Created       time.Time // the pack's date; also "now" for attestation expiry
@@ -66,6 +67,7 @@ func Assemble(in Input) (*bundle.Bundle, error) {
 		Tools:         toolRows(in.Manifest, in.Observation),
 		Results:       results,
 		Evidence:      evidence,
+		Captures:      in.Captures,
 	}
 	for _, q := range in.Questionnaire.Questions {
 		b.Answers = append(b.Answers, answer(q, results))

@@ -29,6 +29,7 @@ type Bundle struct {
 	RedFlags      []check.Result     `json:"redFlags"`
 	Summary       Summary            `json:"summary"`
 	Evidence      []check.Evidence   `json:"evidence"`
+	Captures      []live.Capture     `json:"captures,omitempty"` // the record behind every screenshot
 }
 
 // Generator names the tool that made the pack.

@@ -1,10 +1,15 @@
 // Package live holds what the probe observed on the live server: the
 // handshake, the tools and UI resources as listed, and the OAuth setup as
 // discovered. collect fills it; pack serializes and judges from it. It is a
-// leaf package.
+// leaf package: it imports only the shared vocabulary of pack/check.
 package live
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/dossier-dev/dossier/pack/check"
+)
 
 // Protocol eras.
 const (
@@ -147,4 +152,45 @@ type Skip struct {
 	Probe   string `json:"probe"`
 	Subject string `json:"subject,omitempty"`
 	Reason  string `json:"reason"`
+}
+
+// Capture is the record of one PNG: what was rendered, how, and what the
+// page did. The evidence stage fills it; pack.json carries it.
+type Capture struct {
+	ID         check.EvidenceID `json:"id"` // the PNG's evidence ID
+	Subject    string           `json:"subject"`
+	URL        string           `json:"url"`
+	Time       time.Time        `json:"time"`
+	Chrome     string           `json:"chrome"`
+	Flags      []string         `json:"flags"`
+	Viewport   string           `json:"viewport"`
+	CSP        string           `json:"csp,omitempty"` // the exact policy applied to the widget document
+	Dropped    []string         `json:"droppedCspEntries,omitempty"`
+	Violations []Violation      `json:"violations,omitempty"`
+	Requests   []Request        `json:"requests,omitempty"`
+	Privileged []string         `json:"privileged,omitempty"`
+	Escapes    []string         `json:"escapes,omitempty"`
+	Bridge     []string         `json:"bridge,omitempty"` // bridge messages the widget sent, in order
+	Console    []string         `json:"console,omitempty"`
+	PNGSHA256  string           `json:"pngSha256"`
+	HTMLSHA256 string           `json:"htmlSha256"`
+	Simulated  bool             `json:"simulated,omitempty"` // a host prompt dossier drew, not a real host
+}
+
+// Violation is one CSP violation as the browser reported it to the
+// harness's report-uri endpoint.
+type Violation struct {
+	Directive  string `json:"directive"` // effective directive, such as connect-src
+	BlockedURL string `json:"blockedUrl"`
+	Source     string `json:"source,omitempty"` // file:line of the offending code
+	Sample     string `json:"sample,omitempty"`
+}
+
+// Request is one network request the widget attempted.
+type Request struct {
+	URL     string   `json:"url"`
+	Class   string   `json:"class"`   // connect, resource or frame: which allow-list governs it
+	Allowed bool     `json:"allowed"` // inside the declared allow-list
+	Blocked bool     `json:"blocked"` // the CSP blocked it
+	Seen    []string `json:"seen"`    // how it was observed: fetch, xhr, img, csp-report, resource:script …
 }

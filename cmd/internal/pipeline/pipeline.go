@@ -23,6 +23,7 @@ type Options struct {
 	Manifest      *manifest.Manifest
 	Tokens        []collect.Token
 	AllowWrite    []string // write tools the user allowed the probe to call
+	ChromePath    string   // "" = discover Debian's chromium
 	Questionnaire []byte   // nil = the built-in one
 	HTTPClient    *http.Client
 	Now           time.Time // the pack's date
@@ -65,6 +66,18 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 	results := rep.Results
 	ev := rep.Evidence
 
+	progress("rendering widgets and confirmation prompts in headless Chrome")
+	shots, err := evidence.Run(ctx, evidence.Input{
+		Resources: rep.Observation.Resources,
+		Tools:     rep.Observation.Tools,
+		Declared:  opts.Manifest.Tools,
+	}, evidence.Options{ChromePath: opts.ChromePath, Now: func() time.Time { return opts.Now }, Progress: progress})
+	if err != nil {
+		return nil, fmt.Errorf("capturing evidence: %w", err)
+	}
+	results = append(results, shots.Results...)
+	ev = append(ev, shots.Evidence...)
+
 	attResults, attEvidence := evidence.Attach(opts.Manifest.Dir, opts.Manifest.Evidence)
 	results = append(results, attResults...)
 	ev = append(ev, attEvidence...)
@@ -75,6 +88,7 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		Observation:   rep.Observation,
 		Results:       results,
 		Evidence:      ev,
+		Captures:      shots.Captures,
 		Questionnaire: q,
 		Platform:      platform,
 		Created:       opts.Now,
