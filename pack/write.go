@@ -14,20 +14,79 @@ import (
 
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/csv"
+	"github.com/dossier-dev/dossier/pack/export"
 	"github.com/dossier-dev/dossier/pack/pdf"
 )
 
-// Formats a pack can be written in; pack.json is always written.
-var formats = map[string]string{ // format → file name
-	"json": "pack.json",
-	"pdf":  "pack.pdf",
-	"csv":  "answers.csv",
+// files maps each format to the file it is written to; pack.json is always
+// written. The order is the order of Formats and of writing.
+var files = []struct{ format, file string }{
+	{"json", "pack.json"},
+	{"pdf", "pack.pdf"},
+	{"csv", "answers.csv"},
+	{"xlsx", "answers.xlsx"},
+	{"sarif", "pack.sarif"},
+	{"junit", "junit.xml"},
+	{"openai", "openai-submission.json"},
 }
 
-// DefaultFormats is what build and demo write.
+// DefaultFormats is what build, demo and render write unless told otherwise.
 func DefaultFormats() []string { return []string{"json", "pdf", "csv"} }
 
-// Render renders one output of the bundle.
+// Formats lists every format Render knows, in writing order.
+func Formats() []string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.format
+	}
+	return out
+}
+
+// File is the name of the file a format is written to, or "" for an
+// unknown format.
+func File(format string) string {
+	for _, f := range files {
+		if f.format == format {
+			return f.file
+		}
+	}
+	return ""
+}
+
+// ParseFormats reads a --format list such as "pdf,csv,xlsx" (a list of
+// lists, as a repeated flag gives it): names are trimmed and lowercased,
+// duplicates dropped, json added, and the result put in writing order.
+// "all" means every format. An unknown name is an error.
+func ParseFormats(lists []string) ([]string, error) {
+	want := map[string]bool{"json": true}
+	for _, l := range lists {
+		for _, name := range strings.Split(l, ",") {
+			name = strings.ToLower(strings.TrimSpace(name))
+			switch {
+			case name == "":
+			case name == "all":
+				for _, f := range files {
+					want[f.format] = true
+				}
+			case File(name) == "":
+				return nil, fmt.Errorf("unknown format %q (want %s, or all)", name, strings.Join(Formats(), ", "))
+			default:
+				want[name] = true
+			}
+		}
+	}
+	var out []string
+	for _, f := range files {
+		if want[f.format] {
+			out = append(out, f.format)
+		}
+	}
+	return out, nil
+}
+
+// Render renders one output of the bundle. Every format reads the Bundle
+// alone, so a Bundle read back from pack.json renders the same bytes as
+// the one that wrote it.
 func Render(b *bundle.Bundle, format string) ([]byte, error) {
 	switch format {
 	case "json":
@@ -40,8 +99,16 @@ func Render(b *bundle.Bundle, format string) ([]byte, error) {
 			return nil, err
 		}
 		return buf.Bytes(), nil
+	case "xlsx":
+		return export.XLSX(b)
+	case "sarif":
+		return export.SARIF(b)
+	case "junit":
+		return export.JUnit(b)
+	case "openai":
+		return export.OpenAISubmission(b)
 	}
-	return nil, fmt.Errorf("unknown format %q (want json, pdf or csv)", format)
+	return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats(), ", "))
 }
 
 // JSON is pack.json: the bundle, indented, with a final newline.
@@ -97,6 +164,9 @@ func Write(ctx context.Context, b *bundle.Bundle, dir string, fmts []string) (*W
 		return nil
 	}
 	for _, e := range b.Evidence {
+		if e.Data == nil && e.Size > 0 {
+			continue // not at hand: a pack re-rendered without its evidence files
+		}
 		if err := put(e.Path, e.Data); err != nil {
 			return nil, err
 		}
@@ -105,11 +175,15 @@ func Write(ctx context.Context, b *bundle.Bundle, dir string, fmts []string) (*W
 		fmts = append([]string{"json"}, fmts...)
 	}
 	for _, f := range fmts {
+		name := File(f)
+		if name == "" {
+			return nil, fmt.Errorf("unknown format %q (want %s)", f, strings.Join(Formats(), ", "))
+		}
 		data, err := Render(b, f)
 		if err != nil {
-			return nil, fmt.Errorf("rendering %s: %w", f, err)
+			return nil, fmt.Errorf("rendering %s: %w", name, err)
 		}
-		if err := put(formats[f], data); err != nil {
+		if err := put(name, data); err != nil {
 			return nil, err
 		}
 	}

@@ -21,6 +21,7 @@ func parseSeverity(s string) (check.Severity, error) { return check.ParseSeverit
 
 func newDemoCmd(e *env) *cobra.Command {
 	var out, flaw, failOn string
+	var formats []string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Build the pack of the embedded sample app (Orderly), served on 127.0.0.1",
@@ -30,6 +31,10 @@ its pack. --flaw plants one flaw, to see how dossier reports it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			failOn, err := parseFailOn(failOn)
+			if err != nil {
+				return err
+			}
+			fmts, err := parseFormats(formats)
 			if err != nil {
 				return err
 			}
@@ -43,9 +48,10 @@ its pack. --flaw plants one flaw, to see how dossier reports it.`,
 			if err != nil {
 				return err
 			}
-			return e.finish(cmd, b, out, pack.DefaultFormats(), failOn)
+			return e.finish(cmd, b, out, fmts, failOn)
 		},
 	}
+	registerFormat(cmd, &formats)
 	cmd.Flags().StringVarP(&out, "out", "o", "dossier-demo", "the directory to write the pack into")
 	cmd.Flags().StringVar(&flaw, "flaw", "", "plant one flaw in the sample app (see samples/app)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "none", "exit 3 when a check fails at or above this severity")
@@ -55,6 +61,7 @@ its pack. --flaw plants one flaw, to see how dossier reports it.`,
 func newBuildCmd(e *env) *cobra.Command {
 	var f commonFlags
 	var out string
+	var formats []string
 	cmd := &cobra.Command{
 		Use:   "build --manifest FILE --out DIR",
 		Short: "Probe the server a manifest describes and write its pack",
@@ -66,14 +73,19 @@ func newBuildCmd(e *env) *cobra.Command {
 			if out == "" {
 				return &usageError{fmt.Errorf("--out is required")}
 			}
+			fmts, err := parseFormats(formats)
+			if err != nil {
+				return err
+			}
 			b, failOn, err := e.probe(cmd, &f)
 			if err != nil {
 				return err
 			}
-			return e.finish(cmd, b, out, pack.DefaultFormats(), failOn)
+			return e.finish(cmd, b, out, fmts, failOn)
 		},
 	}
 	f.register(cmd, "none")
+	registerFormat(cmd, &formats)
 	cmd.Flags().StringVarP(&out, "out", "o", "", "the directory to write the pack into (created; an earlier pack there is replaced)")
 	return cmd
 }
@@ -123,11 +135,24 @@ type checkOutput struct {
 
 func newSchemaCmd(e *env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "schema",
-		Short: "Print the JSON Schema of the manifest (dossier/v1)",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			_, err := e.stdout.Write(manifest.Schema())
+		Use:   "schema [manifest|pack]",
+		Short: "Print the JSON Schema of the manifest (dossier/v1) or of pack.json",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			which := "manifest"
+			if len(args) == 1 {
+				which = args[0]
+			}
+			var schema []byte
+			switch which {
+			case "manifest":
+				schema = manifest.Schema()
+			case "pack":
+				schema = pack.Schema()
+			default:
+				return &usageError{fmt.Errorf("schema %q: want manifest or pack", which)}
+			}
+			_, err := e.stdout.Write(schema)
 			return err
 		},
 	}
@@ -182,10 +207,7 @@ func (e *env) finish(cmd *cobra.Command, b *bundle.Bundle, out string, formats [
 		return err
 	}
 	printResults(e, b, false)
-	fmt.Fprintf(e.stdout, "\nWrote %d files to %s:\n", len(w.Files), w.Dir)
-	for _, f := range []string{"pack.json", "pack.pdf", "answers.csv"} {
-		fmt.Fprintf(e.stdout, "  %s/%s\n", w.Dir, f)
-	}
+	printWritten(e, w, formats)
 	return thresholdError(b, failOn)
 }
 

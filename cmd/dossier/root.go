@@ -45,7 +45,7 @@ pack.json (the machine-readable source of truth), pack.pdf and answers.csv.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(newDemoCmd(e), newBuildCmd(e), newCheckCmd(e), newSchemaCmd(e), newVersionCmd(e))
+	root.AddCommand(newDemoCmd(e), newBuildCmd(e), newCheckCmd(e), newRenderCmd(e), newSchemaCmd(e), newVersionCmd(e))
 	return root
 }
 

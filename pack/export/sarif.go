@@ -1,0 +1,232 @@
+package export
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/check"
+)
+
+// SARIFSchema is the URI pack.sarif names in its $schema.
+const SARIFSchema = "https://json.schemastore.org/sarif-2.1.0.json"
+
+// The SARIF 2.1.0 subset pack.sarif uses. Field names follow the OASIS
+// standard; omitempty keeps absent members absent, as the schema wants.
+type (
+	sarifLog struct {
+		Schema  string     `json:"$schema"`
+		Version string     `json:"version"`
+		Runs    []sarifRun `json:"runs"`
+	}
+	sarifRun struct {
+		Tool        sarifTool         `json:"tool"`
+		Invocations []sarifInvocation `json:"invocations"`
+		Results     []sarifResult     `json:"results"`
+		Properties  map[string]any    `json:"properties,omitempty"`
+	}
+	sarifTool struct {
+		Driver sarifDriver `json:"driver"`
+	}
+	sarifDriver struct {
+		Name           string      `json:"name"`
+		Version        string      `json:"version,omitempty"`
+		InformationURI string      `json:"informationUri,omitempty"`
+		Rules          []sarifRule `json:"rules"`
+	}
+	sarifRule struct {
+		ID                   string         `json:"id"`
+		Name                 string         `json:"name,omitempty"`
+		ShortDescription     *sarifMessage  `json:"shortDescription,omitempty"`
+		DefaultConfiguration *sarifConfig   `json:"defaultConfiguration,omitempty"`
+		Properties           map[string]any `json:"properties,omitempty"`
+	}
+	sarifConfig struct {
+		Level string `json:"level"`
+	}
+	sarifInvocation struct {
+		ExecutionSuccessful bool   `json:"executionSuccessful"`
+		StartTimeUTC        string `json:"startTimeUtc,omitempty"`
+	}
+	sarifResult struct {
+		RuleID              string            `json:"ruleId"`
+		RuleIndex           int               `json:"ruleIndex"`
+		Kind                string            `json:"kind"`
+		Level               string            `json:"level"`
+		Message             sarifMessage      `json:"message"`
+		Locations           []sarifLocation   `json:"locations"`
+		PartialFingerprints map[string]string `json:"partialFingerprints"`
+		Properties          map[string]any    `json:"properties"`
+	}
+	sarifMessage struct {
+		Text string `json:"text"`
+	}
+	sarifLocation struct {
+		LogicalLocations []sarifLogicalLocation `json:"logicalLocations"`
+	}
+	sarifLogicalLocation struct {
+		Name               string `json:"name"`
+		FullyQualifiedName string `json:"fullyQualifiedName"`
+		Kind               string `json:"kind"`
+	}
+)
+
+// securitySeverity is the numeric severity code-scanning tools sort by.
+var securitySeverity = map[check.Severity]string{
+	check.Critical: "9.5", check.High: "8.0", check.Medium: "5.5", check.Low: "3.0", check.Info: "1.0",
+}
+
+// SARIF renders the check results as one SARIF 2.1.0 run. The rules are the
+// catalogue entries the pack has results for, in catalogue order. Results
+// are written for what needs attention: fail (level error) and warn
+// (level warning) as kind "fail"; manual as kind "review" and error (the
+// probe could not run) as kind "open", both level "none" because SARIF
+// allows another level only with kind "fail". Passes and n/a are counted
+// in the run's properties, not listed.
+func SARIF(b *bundle.Bundle) ([]byte, error) {
+	if b == nil {
+		return nil, fmt.Errorf("rendering sarif: no bundle")
+	}
+	rules, index := sarifRules(b.Results)
+	run := sarifRun{
+		Tool: sarifTool{Driver: sarifDriver{
+			Name:           "dossier",
+			Version:        b.Generator.Version,
+			InformationURI: "https://github.com/dossier-dev/dossier",
+			Rules:          rules,
+		}},
+		Invocations: []sarifInvocation{{ExecutionSuccessful: true, StartTimeUTC: b.Created.UTC().Format(time.RFC3339)}},
+		Results:     []sarifResult{},
+		Properties: map[string]any{
+			"app":      b.App.Name,
+			"vendor":   b.App.Vendor,
+			"version":  b.App.Version,
+			"server":   b.Observation.Server.URL,
+			"byStatus": b.Summary.ByStatus,
+			"verdict":  b.Summary.Verdict,
+		},
+	}
+	for _, r := range b.Results {
+		kind, level := sarifKindLevel(r)
+		if kind == "" {
+			continue
+		}
+		sub, name := subjectParts(r.Subject)
+		msg := r.Detail
+		if strings.TrimSpace(msg) == "" {
+			msg = string(r.Status) + ": " + r.ID + " for " + r.Subject
+		}
+		props := map[string]any{"status": r.Status, "basis": r.Basis}
+		if r.Severity != "" {
+			props["severity"] = r.Severity
+		}
+		if ids := evidenceIDs(r.Evidence); ids != nil {
+			props["evidence"] = ids
+		}
+		run.Results = append(run.Results, sarifResult{
+			RuleID:    r.ID,
+			RuleIndex: index[r.ID],
+			Kind:      kind,
+			Level:     level,
+			Message:   sarifMessage{Text: msg},
+			Locations: []sarifLocation{{LogicalLocations: []sarifLogicalLocation{{
+				Name: name, FullyQualifiedName: r.Subject, Kind: logicalKind(sub),
+			}}}},
+			// Check ID and subject identify a result across packs, so CI can
+			// tell a new finding from one it has seen.
+			PartialFingerprints: map[string]string{"dossierResult/v1": r.ID + "|" + r.Subject},
+			Properties:          props,
+		})
+	}
+	data, err := indentJSON(sarifLog{Schema: SARIFSchema, Version: "2.1.0", Runs: []sarifRun{run}})
+	if err != nil {
+		return nil, fmt.Errorf("encoding pack.sarif: %w", err)
+	}
+	return data, nil
+}
+
+func sarifKindLevel(r check.Result) (kind, level string) {
+	switch r.Status {
+	case check.Fail:
+		return "fail", "error"
+	case check.Warn:
+		return "fail", "warning"
+	case check.Manual:
+		return "review", "none"
+	case check.Error:
+		return "open", "none"
+	}
+	return "", ""
+}
+
+// sarifRules lists a rule for every check ID the results use: catalogue
+// entries in catalogue order, then any unknown IDs sorted.
+func sarifRules(rs []check.Result) ([]sarifRule, map[string]int) {
+	used := map[string]bool{}
+	for _, r := range rs {
+		used[r.ID] = true
+	}
+	var rules []sarifRule
+	index := map[string]int{}
+	add := func(r sarifRule) {
+		index[r.ID] = len(rules)
+		rules = append(rules, r)
+		delete(used, r.ID)
+	}
+	for _, d := range check.Catalogue() {
+		if !used[d.ID] {
+			continue
+		}
+		level := "error"
+		if d.Severity.Rank() <= check.Low.Rank() {
+			level = "warning"
+		}
+		add(sarifRule{
+			ID:                   d.ID,
+			Name:                 ruleName(d.ID),
+			ShortDescription:     &sarifMessage{Text: d.Title},
+			DefaultConfiguration: &sarifConfig{Level: level},
+			Properties: map[string]any{
+				"severity":          d.Severity,
+				"security-severity": securitySeverity[d.Severity],
+				"redFlag":           d.RedFlag,
+				"tags":              []string{"security", group(d.ID)},
+			},
+		})
+	}
+	var rest []string
+	for id := range used {
+		rest = append(rest, id)
+	}
+	slices.Sort(rest)
+	for _, id := range rest {
+		add(sarifRule{ID: id})
+	}
+	if rules == nil {
+		rules = []sarifRule{}
+	}
+	return rules, index
+}
+
+// ruleName turns "tool.write-labeled" into "ToolWriteLabeled", the
+// PascalCase identifier SARIF suggests for rule names.
+func ruleName(id string) string {
+	var sb strings.Builder
+	for _, part := range strings.FieldsFunc(id, func(r rune) bool { return r == '.' || r == '-' || r == '_' }) {
+		sb.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return sb.String()
+}
+
+// logicalKind maps a result subject's kind to a SARIF logical location kind.
+func logicalKind(subjectKind string) string {
+	switch subjectKind {
+	case "tool":
+		return "function"
+	case "widget", "url":
+		return "resource"
+	}
+	return "module"
+}
