@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -66,6 +65,7 @@ func decode(data []byte) (*bundle.Bundle, error) {
 	var head struct {
 		SchemaVersion *int `json:"schemaVersion"`
 	}
+	// Unmarshal also refuses trailing data after the value.
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, fmt.Errorf("not a pack.json: %w", err)
 	}
@@ -80,9 +80,6 @@ func decode(data []byte) (*bundle.Bundle, error) {
 	var b bundle.Bundle
 	if err := dec.Decode(&b); err != nil {
 		return nil, fmt.Errorf("decoding: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("decoding: data after the pack's JSON value")
 	}
 	return &b, nil
 }
