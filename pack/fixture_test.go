@@ -90,7 +90,7 @@ func assembled(t testing.TB, n int) *bundle.Bundle {
 	}
 	b, err := Assemble(Input{
 		Manifest: m, Observation: obs, Results: results, Evidence: ev,
-		Captures: []live.Capture{{ID: "S0001", Subject: "tool:tool_0001", URL: "http://127.0.0.1:1/h", Time: created, Chrome: "156", Viewport: "1280x800", PNGSHA256: "x", HTMLSHA256: "y"}},
+		Captures:      []live.Capture{{ID: "S0001", Subject: "tool:tool_0001", URL: "http://127.0.0.1:1/h", Time: created, Chrome: "156", Viewport: "1280x800", PNGSHA256: "x", HTMLSHA256: "y"}},
 		Questionnaire: q, Platform: p, Created: created, Version: "test",
 	})
 	if err != nil {
