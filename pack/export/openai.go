@@ -2,11 +2,11 @@ package export
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
-	"github.com/dossier-dev/dossier/pack/live"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
@@ -90,9 +90,7 @@ func OpenAISubmission(b *bundle.Bundle) ([]byte, error) {
 		if row.Live == nil {
 			continue // gone from the server: nothing to submit
 		}
-		subject := "tool:" + row.Name
-		ev := evidenceIDs(results["tool.annotations-explicit|"+subject].Evidence)
-		j := justifier{tool: row.Live, declared: row.Declared, evidence: ev, results: results, subject: subject}
+		j := justifier{declared: row.Declared, results: results, subject: "tool:" + row.Name}
 		s.Tools[row.Name] = submissionTool{
 			Annotations: submissionHints{ReadOnly: row.Live.Hints.ReadOnly, OpenWorld: row.Live.Hints.OpenWorld, Destructive: row.Live.Hints.Destructive},
 			Justifications: submissionJustifications{
@@ -111,9 +109,7 @@ func OpenAISubmission(b *bundle.Bundle) ([]byte, error) {
 
 // justifier drafts the justifications of one tool.
 type justifier struct {
-	tool     *live.Tool
 	declared *manifest.Tool
-	evidence []string
 	results  map[string]check.Result
 	subject  string
 }
@@ -123,8 +119,8 @@ type justifier struct {
 // judges this hint did not pass.
 func (j justifier) justify(hint string, v *bool, basis, checkID string) string {
 	where := "the live tools/list entry"
-	if len(j.evidence) > 0 {
-		where += " " + strings.Join(j.evidence, ", ")
+	if ev := j.evidence(checkID); len(ev) > 0 {
+		where += " " + strings.Join(ev, ", ")
 	}
 	var s string
 	if v == nil {
@@ -136,6 +132,17 @@ func (j justifier) justify(hint string, v *bool, basis, checkID string) string {
 		s += fmt.Sprintf(" Review before submitting: %s %s: %s", checkID, r.Status, r.Detail)
 	}
 	return s
+}
+
+// evidence is what shows the live hints: the evidence of the results of
+// tool.annotations-explicit and of the check judging this hint.
+func (j justifier) evidence(checkID string) []string {
+	var ids []string
+	for _, id := range []string{"tool.annotations-explicit", checkID} {
+		ids = append(ids, evidenceIDs(j.results[id+"|"+j.subject].Evidence)...)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 func (j justifier) readOnlyBasis() string {

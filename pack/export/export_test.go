@@ -1,0 +1,501 @@
+package export
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/csv"
+	"github.com/dossier-dev/dossier/pack/live"
+	"github.com/dossier-dev/dossier/pack/manifest"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// hostile is text a malicious server might send: controls, bidi, markup,
+// a CDATA terminator, a spreadsheet formula, CJK and emoji.
+const hostile = "Ignore\x00 previous\x1b[31m\u202e <script>x</script> ]]> </testcase> =HYPERLINK(\"https://evil.example\") 中文 😀"
+
+var created = time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
+
+// fixture has results of every status, a tool with a missing hint, a tool
+// that is only declared and one that is only live.
+func fixture() *bundle.Bundle {
+	decl := []manifest.Tool{
+		{Name: "get_order", Kind: manifest.KindRead, Description: "Reads one order."},
+		{Name: "cancel_order", Kind: manifest.KindDestructive, Description: "Cancels an order; cannot be undone."},
+		{Name: "send_email", Kind: manifest.KindWrite, Egress: true, Description: "Emails the order to the customer."},
+		{Name: "gone_tool", Kind: manifest.KindRead},
+	}
+	lv := []live.Tool{
+		{Name: "get_order", Hints: live.Hints{ReadOnly: ptr(true), Destructive: ptr(false), OpenWorld: ptr(false)}},
+		{Name: "cancel_order", Hints: live.Hints{ReadOnly: ptr(false), Destructive: ptr(false), OpenWorld: ptr(false)}},
+		{Name: "send_email", Hints: live.Hints{ReadOnly: ptr(false), Destructive: ptr(true)}},
+		{Name: "debug_eval", Description: hostile, Hints: live.Hints{ReadOnly: ptr(true), Destructive: ptr(false), OpenWorld: ptr(false)}},
+	}
+	rows := []bundle.ToolRow{
+		{Name: "cancel_order", Declared: &decl[1], Live: &lv[1]},
+		{Name: "debug_eval", Live: &lv[3]},
+		{Name: "get_order", Declared: &decl[0], Live: &lv[0]},
+		{Name: "gone_tool", Declared: &decl[3]},
+		{Name: "send_email", Declared: &decl[2], Live: &lv[2]},
+	}
+	ev := []check.EvidenceID{"H0007", "H0008"}
+	res := []check.Result{
+		{ID: "auth.audience", Subject: "app", Status: check.Error, Basis: check.Absent, Detail: "token endpoint timed out"},
+		{ID: "auth.required", Subject: "app", Status: check.Pass, Basis: check.Probed, Evidence: []check.EvidenceID{"H0001"}, Detail: "401 with a Bearer challenge"},
+		{ID: "data.log-redaction", Subject: "app", Status: check.Manual, Basis: check.Declared, Detail: "a person must judge the redaction"},
+		{ID: "listing.terms", Subject: "app", Status: check.Warn, Basis: check.Absent, Severity: check.Low, Detail: "no terms declared"},
+		{ID: "tool.annotations-explicit", Subject: "tool:send_email", Status: check.Fail, Basis: check.Probed, Severity: check.High, Evidence: ev, Detail: "openWorldHint is absent."},
+		{ID: "tool.declared", Subject: "tool:debug_eval", Status: check.Fail, Basis: check.Probed, Severity: check.High, Evidence: ev, Detail: "Live tool not in the manifest: " + hostile},
+		{ID: "tool.destructive-labeled", Subject: "tool:cancel_order", Status: check.Fail, Basis: check.Probed, Severity: check.High, Evidence: ev, Detail: "Declared destructive but destructiveHint is false."},
+		{ID: "tool.destructive-labeled", Subject: "tool:get_order", Status: check.NA, Basis: check.Declared, Detail: "Declared read, not destructive."},
+		{ID: "tool.write-labeled", Subject: "tool:cancel_order", Status: check.Pass, Basis: check.Probed, Evidence: ev, Detail: "readOnlyHint is false"},
+		{ID: "widget.csp-declared", Subject: "widget:ui://w/card.html", Status: check.Warn, Basis: check.Probed, Severity: check.Medium, Evidence: []check.EvidenceID{"H0010"}, Detail: "no CSP declared"},
+		{ID: "x.unknown-check", Subject: "url:https://example.com/privacy", Status: check.Fail, Basis: check.Probed, Detail: "a check this version does not know"},
+	}
+	return &bundle.Bundle{
+		SchemaVersion: bundle.SchemaVersion,
+		Generator:     bundle.Generator{Name: "dossier", Version: "test"},
+		Created:       created,
+		App: manifest.App{Name: "Orderly", Vendor: "Orderly Labs", Version: "1.0.0", Description: "Orders from ChatGPT.",
+			PrivacyPolicy: "https://orderly.example/privacy", Terms: "https://orderly.example/terms", Support: "support@orderly.example"},
+		Manifest:    &manifest.Manifest{Tools: decl},
+		Observation: live.Observation{Server: live.Server{URL: "https://orderly.example/mcp"}, Tools: lv},
+		Tools:       rows,
+		Results:     res,
+		Answers: []bundle.Answer{
+			{ID: "SEC-1", Section: "Security controls", Question: "Are writes labeled?", Answer: bundle.No, Basis: check.Probed, Explanation: "1 failed.", Checks: []string{"tool.write-labeled", "tool.annotations-explicit"}, Evidence: ev},
+			{ID: "IAM-4", Section: "Identity and access", Question: "Are bad tokens refused?", Answer: bundle.Partial, Basis: check.Absent, Explanation: "1 could not run.", Checks: []string{"auth.required", "auth.audience"}, Evidence: []check.EvidenceID{"H0001"}},
+			{ID: "PRV-5", Section: "Privacy and data", Question: hostile, Answer: bundle.NA, Basis: check.Declared, Explanation: "-starts with a dash", Checks: []string{"data.log-redaction"}},
+		},
+		Summary: bundle.Summary{ByStatus: map[check.Status]int{check.Pass: 2, check.Fail: 4, check.Warn: 2, check.Manual: 1, check.NA: 1, check.Error: 1}, Verdict: "Not ready."},
+	}
+}
+
+func TestSARIF(t *testing.T) {
+	b := fixture()
+	data, err := SARIF(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := SARIF(b)
+	if !bytes.Equal(data, again) {
+		t.Fatal("two renders of pack.sarif differ")
+	}
+
+	t.Run("valid against the SARIF 2.1.0 schema", func(t *testing.T) {
+		raw, err := os.ReadFile(filepath.Join("testdata", "sarif-schema-2.1.0.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s jsonschema.Schema
+		if err := json.Unmarshal(raw, &s); err != nil {
+			t.Fatal(err)
+		}
+		rs, err := s.Resolve(nil)
+		if err != nil {
+			t.Fatalf("resolving the SARIF schema: %v", err)
+		}
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			t.Fatal(err)
+		}
+		if err := rs.Validate(v); err != nil {
+			t.Fatalf("pack.sarif is not valid SARIF 2.1.0: %v", err)
+		}
+		// The schema must have teeth: a wrong level is refused.
+		var bad any
+		_ = json.Unmarshal(bytes.Replace(data, []byte(`"level": "error"`), []byte(`"level": "severe"`), 1), &bad)
+		if rs.Validate(bad) == nil {
+			t.Error("the schema accepted level \"severe\"")
+		}
+	})
+
+	var log sarifLog
+	if err := json.Unmarshal(data, &log); err != nil {
+		t.Fatal(err)
+	}
+	if len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "dossier" || log.Version != "2.1.0" {
+		t.Fatalf("want one run by dossier, version 2.1.0: %+v", log)
+	}
+	run := log.Runs[0]
+	var ruleIDs []string
+	for _, r := range run.Tool.Driver.Rules {
+		ruleIDs = append(ruleIDs, r.ID)
+	}
+	wantRules := []string{"listing.terms", "tool.declared", "tool.annotations-explicit", "tool.write-labeled", "tool.destructive-labeled",
+		"data.log-redaction", "auth.required", "auth.audience", "widget.csp-declared", "x.unknown-check"}
+	if !slices.Equal(ruleIDs, wantRules) {
+		t.Errorf("rules = %v\nwant %v (catalogue order, then unknown IDs)", ruleIDs, wantRules)
+	}
+	type got struct{ id, subject, kind, level string }
+	var results []got
+	for _, r := range run.Results {
+		if run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID {
+			t.Errorf("result %s points at rule %d (%s)", r.RuleID, r.RuleIndex, run.Tool.Driver.Rules[r.RuleIndex].ID)
+		}
+		results = append(results, got{r.RuleID, r.Locations[0].LogicalLocations[0].FullyQualifiedName, r.Kind, r.Level})
+	}
+	want := []got{
+		{"auth.audience", "app", "open", "none"},
+		{"data.log-redaction", "app", "review", "none"},
+		{"listing.terms", "app", "fail", "warning"},
+		{"tool.annotations-explicit", "tool:send_email", "fail", "error"},
+		{"tool.declared", "tool:debug_eval", "fail", "error"},
+		{"tool.destructive-labeled", "tool:cancel_order", "fail", "error"},
+		{"widget.csp-declared", "widget:ui://w/card.html", "fail", "warning"},
+		{"x.unknown-check", "url:https://example.com/privacy", "fail", "error"},
+	}
+	if !slices.Equal(results, want) {
+		t.Errorf("results:\n got %v\nwant %v", results, want)
+	}
+	for _, r := range run.Results {
+		if r.RuleID == "tool.declared" {
+			if !strings.Contains(r.Message.Text, hostile) {
+				t.Error("the server's text did not survive the JSON round trip")
+			}
+			if ev, _ := r.Properties["evidence"].([]any); len(ev) != 2 || r.Properties["basis"] != "probed" || r.Properties["severity"] != "high" {
+				t.Errorf("properties = %v", r.Properties)
+			}
+			if r.Locations[0].LogicalLocations[0].Kind != "function" || r.Locations[0].LogicalLocations[0].Name != "debug_eval" {
+				t.Errorf("logical location = %+v", r.Locations[0].LogicalLocations[0])
+			}
+		}
+	}
+}
+
+// The JUnit XML as a CI reader sees it.
+type (
+	readSuites struct {
+		Tests    int         `xml:"tests,attr"`
+		Failures int         `xml:"failures,attr"`
+		Suites   []readSuite `xml:"testsuite"`
+	}
+	readSuite struct {
+		Name     string     `xml:"name,attr"`
+		Tests    int        `xml:"tests,attr"`
+		Failures int        `xml:"failures,attr"`
+		Errors   int        `xml:"errors,attr"`
+		Skipped  int        `xml:"skipped,attr"`
+		Cases    []readCase `xml:"testcase"`
+	}
+	readCase struct {
+		Name    string `xml:"name,attr"`
+		Failure *struct {
+			Message string `xml:"message,attr"`
+			Type    string `xml:"type,attr"`
+			Text    string `xml:",chardata"`
+		} `xml:"failure"`
+		Error *struct {
+			Message string `xml:"message,attr"`
+		} `xml:"error"`
+		Skipped *struct {
+			Message string `xml:"message,attr"`
+		} `xml:"skipped"`
+		SystemOut string `xml:"system-out"`
+	}
+)
+
+func TestJUnit(t *testing.T) {
+	b := fixture()
+	data, err := JUnit(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := JUnit(b)
+	if !bytes.Equal(data, again) {
+		t.Fatal("two renders of junit.xml differ")
+	}
+	var doc readSuites
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("junit.xml does not parse: %v\n%s", err, data)
+	}
+	var names []string
+	total := 0
+	for _, s := range doc.Suites {
+		names = append(names, s.Name)
+		total += len(s.Cases)
+		if s.Tests != len(s.Cases) {
+			t.Errorf("suite %s says %d tests and has %d", s.Name, s.Tests, len(s.Cases))
+		}
+	}
+	if want := []string{"auth", "data", "listing", "tool", "widget", "x"}; !slices.Equal(names, want) {
+		t.Errorf("suites %v, want %v", names, want)
+	}
+	if total != len(b.Results) || doc.Tests != total || doc.Failures != 4 {
+		t.Errorf("%d test cases (%d in the total, %d failures) for %d results", total, doc.Tests, doc.Failures, len(b.Results))
+	}
+	find := func(name string) readCase {
+		for _, s := range doc.Suites {
+			for _, c := range s.Cases {
+				if c.Name == name {
+					return c
+				}
+			}
+		}
+		t.Fatalf("no test case %q", name)
+		return readCase{}
+	}
+	if c := find("tool.declared tool:debug_eval"); c.Failure == nil || c.Failure.Type != "high" || !strings.Contains(c.Failure.Text, "evidence: H0007 H0008") {
+		t.Errorf("a fail must be a <failure> of type high with its evidence: %+v", c)
+	} else if !strings.Contains(c.Failure.Message, "]]>") || !strings.Contains(c.Failure.Text, "</testcase>") {
+		t.Errorf("the server's text was lost: %q", c.Failure.Text)
+	}
+	if c := find("auth.audience app"); c.Error == nil || c.Error.Message != "token endpoint timed out" {
+		t.Errorf("an error must be an <error>: %+v", c)
+	}
+	if c := find("tool.destructive-labeled tool:get_order"); c.Skipped == nil || !strings.HasPrefix(c.Skipped.Message, "n/a: Declared read") {
+		t.Errorf("n/a must be <skipped> with the reason: %+v", c)
+	}
+	if c := find("data.log-redaction app"); c.Skipped == nil || !strings.HasPrefix(c.Skipped.Message, "manual:") {
+		t.Errorf("manual must be <skipped>: %+v", c)
+	}
+	if c := find("listing.terms app"); c.Failure != nil || c.Skipped != nil || !strings.Contains(c.SystemOut, "status: warn") {
+		t.Errorf("warn must pass and say so: %+v", c)
+	}
+}
+
+func TestXLSX(t *testing.T) {
+	b := fixture()
+	data, err := XLSX(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := XLSX(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, again) {
+		t.Fatal("two renders of answers.xlsx differ")
+	}
+	t.Run("zip entries carry the pack's date", func(t *testing.T) {
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range zr.File {
+			if !f.Modified.Equal(created) {
+				t.Errorf("%s modified %v, want %v", f.Name, f.Modified, created)
+			}
+		}
+	})
+
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); !slices.Equal(got, []string{"Answers", "Results"}) {
+		t.Fatalf("sheets %v", got)
+	}
+	rows, err := f.GetRows("Answers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(b.Answers)+1 {
+		t.Fatalf("%d rows for %d answers", len(rows), len(b.Answers))
+	}
+	if want := []string{"ID", "Section", "Question", "Answer", "Basis", "Explanation", "Checks", "Evidence"}; !slices.Equal(rows[0], want) {
+		t.Errorf("header %v", rows[0])
+	}
+	if want := []string{"SEC-1", "Security controls", "Are writes labeled?", "no", "probed", "1 failed.", "tool.write-labeled tool.annotations-explicit", "H0007 H0008"}; !slices.Equal(rows[1], want) {
+		t.Errorf("row 1 = %q", rows[1])
+	}
+	// Text from the server stays text: no formula, the characters XML
+	// cannot carry replaced, the rest intact.
+	if q := rows[3][2]; !strings.Contains(q, `=HYPERLINK("https://evil.example") 中文 😀`) {
+		t.Errorf("the hostile question came back as %q", q)
+	}
+	if formula, _ := f.GetCellFormula("Answers", "C4"); formula != "" {
+		t.Errorf("C4 holds a formula %q", formula)
+	}
+	if rows[3][5] != "-starts with a dash" {
+		t.Errorf("explanation %q", rows[3][5])
+	}
+	res, err := f.GetRows("Results")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != len(b.Results)+1 || res[0][0] != "Check" {
+		t.Errorf("Results sheet has %d rows (header %v)", len(res), res[0])
+	}
+
+	styleID, err := f.GetCellStyle("Answers", "A1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.GetStyle(styleID)
+	if err != nil || st.Font == nil || !st.Font.Bold {
+		t.Errorf("the header is not bold: %+v %v", st, err)
+	}
+	bodyID, _ := f.GetCellStyle("Answers", "C2")
+	if body, _ := f.GetStyle(bodyID); body == nil || body.Alignment == nil || !body.Alignment.WrapText {
+		t.Error("the body does not wrap")
+	}
+	panes, err := f.GetPanes("Answers")
+	if err != nil || !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("the header row is not frozen: %+v %v", panes, err)
+	}
+	if w, _ := f.GetColWidth("Answers", "C"); w != 60 {
+		t.Errorf("question column width %v", w)
+	}
+	props, err := f.GetDocProps()
+	if err != nil || props.Created != created.Format(time.RFC3339) || props.Modified != props.Created {
+		t.Errorf("document dates %+v %v, want %s", props, err, created.Format(time.RFC3339))
+	}
+}
+
+func TestOpenAISubmission(t *testing.T) {
+	b := fixture()
+	data, err := OpenAISubmission(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Schema        string `json:"$schema"`
+		SchemaVersion int    `json:"schema_version"`
+		AppInfo       map[string]string
+		Tools         map[string]struct {
+			Annotations    map[string]*bool  `json:"annotations"`
+			Justifications map[string]string `json:"justifications"`
+		} `json:"tools"`
+		TestCases *[]any            `json:"test_cases"`
+		Listing   map[string]string `json:"dossier_listing"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Schema != SubmissionSchema || doc.SchemaVersion != 1 {
+		t.Errorf("$schema %q, schema_version %d", doc.Schema, doc.SchemaVersion)
+	}
+	if doc.TestCases != nil {
+		t.Error("test_cases written although the manifest lists none")
+	}
+	if doc.Listing["privacy_policy_url"] != b.App.PrivacyPolicy || doc.Listing["vendor"] != b.App.Vendor || doc.Listing["support_contact"] != b.App.Support {
+		t.Errorf("listing %v", doc.Listing)
+	}
+	var names []string
+	for n := range doc.Tools {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if want := []string{"cancel_order", "debug_eval", "get_order", "send_email"}; !slices.Equal(names, want) {
+		t.Fatalf("tools %v, want the live ones %v", names, want)
+	}
+	for _, n := range names {
+		tool := doc.Tools[n]
+		for _, k := range []string{"readOnlyHint", "openWorldHint", "destructiveHint"} {
+			if _, ok := tool.Annotations[k]; !ok {
+				t.Errorf("%s: %s is not written", n, k)
+			}
+		}
+		for _, k := range []string{"read_only_justification", "open_world_justification", "destructive_justification"} {
+			if strings.TrimSpace(tool.Justifications[k]) == "" {
+				t.Errorf("%s: %s is empty", n, k)
+			}
+		}
+	}
+	cancel := doc.Tools["cancel_order"]
+	if got := cancel.Justifications["read_only_justification"]; !strings.HasPrefix(got, "readOnlyHint false: declared destructive") || !strings.Contains(got, "H0007, H0008 advertises readOnlyHint false") {
+		t.Errorf("read_only_justification = %q", got)
+	}
+	if got := cancel.Justifications["destructive_justification"]; !strings.Contains(got, "Review before submitting: tool.destructive-labeled fail") {
+		t.Errorf("a failed label is not flagged: %q", got)
+	}
+	send := doc.Tools["send_email"]
+	if send.Annotations["openWorldHint"] != nil {
+		t.Error("an absent hint must be written as null")
+	}
+	if got := send.Justifications["open_world_justification"]; !strings.HasPrefix(got, "openWorldHint missing: declared to send data outside") {
+		t.Errorf("open_world_justification = %q", got)
+	}
+	if got := doc.Tools["debug_eval"].Justifications["read_only_justification"]; !strings.Contains(got, "not declared in the manifest") {
+		t.Errorf("undeclared tool: %q", got)
+	}
+}
+
+// TestLibreOffice opens answers.xlsx and answers.csv in LibreOffice Calc,
+// the tool a buyer without Excel uses: each is converted to the other
+// format and read back.
+func TestLibreOffice(t *testing.T) {
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		t.Skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui); skipping the round trip through Calc")
+	}
+	b := fixture()
+	dir := t.TempDir()
+	xlsx, err := XLSX(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csvBuf bytes.Buffer
+	if err := csv.Answers(&csvBuf, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "in"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "in", "answers.xlsx"), xlsx, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "in", "answers-csv.csv"), csvBuf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	convert := func(to, in string) {
+		t.Helper()
+		cmd := exec.CommandContext(t.Context(), soffice, "--headless", "--norestore",
+			"-env:UserInstallation=file://"+filepath.ToSlash(filepath.Join(dir, "profile")),
+			"--convert-to", to, "--outdir", filepath.Join(dir, "out"), in)
+		cmd.Env = append(os.Environ(), "HOME="+dir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("soffice --convert-to %s %s: %v\n%s", to, in, err, out)
+		}
+	}
+	convert("csv:Text - txt - csv (StarCalc):44,34,76", filepath.Join(dir, "in", "answers.xlsx"))
+	convert("xlsx", filepath.Join(dir, "in", "answers-csv.csv"))
+
+	t.Run("xlsx opens", func(t *testing.T) {
+		data, err := os.ReadFile(filepath.Join(dir, "out", "answers.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		for _, a := range b.Answers {
+			if !strings.Contains(text, a.ID) || !strings.Contains(text, a.Explanation) {
+				t.Errorf("Calc's CSV of answers.xlsx lacks %s: %s", a.ID, text)
+			}
+		}
+		if !strings.Contains(text, "=HYPERLINK") || strings.Contains(text, "#NAME") {
+			t.Errorf("the formula-like text did not stay text: %s", text)
+		}
+	})
+	t.Run("csv opens", func(t *testing.T) {
+		f, err := excelize.OpenFile(filepath.Join(dir, "out", "answers-csv.xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, err := f.GetRows(f.GetSheetList()[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != len(b.Answers)+1 || rows[0][0] != "id" || rows[1][0] != "SEC-1" {
+			t.Fatalf("Calc read answers.csv as %d rows: %q", len(rows), rows)
+		}
+	})
+}
