@@ -59,7 +59,9 @@ func stepCall(name string) string { return "tools/call " + name }
 func (p *prober) callValid(ctx context.Context, t live.Tool, d manifest.Tool) {
 	sub := "tool:" + t.Name
 	step := stepCall(t.Name)
-	raw, err := p.session.CallTool(withBearer(withStep(ctx, step), p.bearer()), t.Name, exampleArgs(d))
+	cctx, cancel := p.sdkCtx(withBearer(withStep(ctx, step), p.bearer()))
+	raw, err := p.session.CallTool(cctx, t.Name, exampleArgs(d))
+	cancel()
 	out := callOutcome{raw: raw, err: err}
 	var res struct {
 		Structured json.RawMessage `json:"structuredContent"`
@@ -220,7 +222,9 @@ func (p *prober) checkInputValidation(ctx context.Context, t live.Tool, d manife
 		return
 	}
 	step := stepCall(t.Name) + " with schema-invalid arguments"
-	raw, err := p.session.CallTool(withBearer(withStep(ctx, step), p.bearer()), t.Name, args)
+	cctx, cancel := p.sdkCtx(withBearer(withStep(ctx, step), p.bearer()))
+	raw, err := p.session.CallTool(cctx, t.Name, args)
+	cancel()
 	var rpcErr *mcpsdk.RPCError
 	switch {
 	case errors.As(err, &rpcErr):

@@ -28,11 +28,14 @@ const (
 // that fails, lets the SDK try server/discover.
 func (p *prober) probeSession(ctx context.Context) {
 	p.progress("initialize")
-	sctx := withBearer(withStep(ctx, stepInit), p.bearer())
+	sctx, cancel := p.sdkCtx(withBearer(withStep(ctx, stepInit), p.bearer()))
+	defer cancel()
 	s, err := mcpsdk.Connect(sctx, p.mcpURL.String(), p.hc, version20251125)
 	if err != nil {
 		p.listErr = err
-		s2, err2 := mcpsdk.Connect(sctx, p.mcpURL.String(), p.hc, "")
+		sctx2, cancel2 := p.sdkCtx(withBearer(withStep(ctx, stepInit), p.bearer()))
+		defer cancel2()
+		s2, err2 := mcpsdk.Connect(sctx2, p.mcpURL.String(), p.hc, "")
 		if err2 != nil {
 			return
 		}
@@ -107,6 +110,12 @@ func (p *prober) probeDiscover(ctx context.Context) {
 	}
 }
 
+// sdkCtx bounds one SDK call: the HTTP exchange has its own timeout, but a
+// server can answer it without ever sending the matching response.
+func (p *prober) sdkCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, p.opts.RequestTimeout)
+}
+
 // rawTool is a tools/list entry as the server wrote it.
 type rawTool struct {
 	Name            string                     `json:"name"`
@@ -134,7 +143,9 @@ func (p *prober) listTools(ctx context.Context) {
 			p.rec.limit(fmt.Sprintf("tools/list returned more than %d pages", maxPages))
 			break
 		}
-		ns, next, err := p.session.ListTools(sctx, cursor)
+		pctx, cancel := p.sdkCtx(sctx)
+		ns, next, err := p.session.ListTools(pctx, cursor)
+		cancel()
 		if err != nil {
 			p.listErr = err
 			break

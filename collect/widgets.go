@@ -65,7 +65,9 @@ func (p *prober) probeWidgets(ctx context.Context) {
 			p.rec.limit(fmt.Sprintf("resources/list returned more than %d pages", maxPages))
 			break
 		}
-		rs, next, err := p.session.ListResources(lctx, cursor)
+		pctx, cancel := p.sdkCtx(lctx)
+		rs, next, err := p.session.ListResources(pctx, cursor)
+		cancel()
 		if err != nil {
 			break // a server without resources may refuse the method; linked widgets are still read
 		}
@@ -104,8 +106,9 @@ func isWidgetMIME(m string) bool {
 func (p *prober) readWidget(ctx context.Context, uri string, entry mcpsdk.Resource, from []string) {
 	sub := "widget:" + uri
 	step := stepRead(uri)
-	rctx := withBearer(withStep(ctx, step), p.bearer())
+	rctx, cancel := p.sdkCtx(withBearer(withStep(ctx, step), p.bearer()))
 	contents, err := p.session.ReadResource(rctx, uri)
+	cancel()
 	res := live.Resource{URI: uri, Name: entry.Name, MIMEType: entry.MIMEType, Meta: entry.Meta, LinkedFrom: from}
 	via := "listed in resources/list"
 	if len(from) > 0 {

@@ -1,0 +1,170 @@
+package collect
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRedactor(t *testing.T) {
+	r := newRedactor()
+	r.add("sekrit-token-123456")
+	r.learn([]byte(`{"access_token":"issued-abcdef123","nested":{"client_secret":"cs-999999999"},"code":-32602}`))
+	r.learnURL("http://127.0.0.1/cb?code=authcode-777777&state=xyz")
+	tests := []struct {
+		name, in, keep string
+		gone           []string
+	}{
+		{"known value", "token sekrit-token-123456 here", "token [REDACTED] here", []string{"sekrit"}},
+		{"query-escaped", "x=sekrit-token-123456&y=1", "x=[REDACTED]&y=1", nil},
+		{"json secret keys", `{"refresh_token":"rrrrrrrrr","id_token":"i"}`, `{"refresh_token":"[REDACTED]","id_token":"[REDACTED]"}`, nil},
+		{"json-rpc code is kept", `{"error":{"code":-32602,"message":"bad"}}`, `{"error":{"code":-32602,"message":"bad"}}`, nil},
+		{"form body", "grant_type=authorization_code&code=abc&code_verifier=vvv&redirect_uri=x", "grant_type=authorization_code&code=[REDACTED]&code_verifier=[REDACTED]&redirect_uri=x", nil},
+		{"learned code", "Location: /cb?code=authcode-777777", "", []string{"authcode-777777"}},
+		{"bearer credential", "Authorization was Bearer abc.def.ghi", "Authorization was Bearer [REDACTED]", nil},
+		{"bearer challenge kept", `Bearer resource_metadata="http://x/.well-known/oauth-protected-resource", scope="a"`, `Bearer resource_metadata="http://x/.well-known/oauth-protected-resource", scope="a"`, nil},
+		{"jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "[REDACTED]", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := r.body([]byte(tt.in))
+			if tt.keep != "" && got != tt.keep {
+				t.Errorf("got %q, want %q", got, tt.keep)
+			}
+			for _, g := range tt.gone {
+				if strings.Contains(got, g) {
+					t.Errorf("%q still in %q", g, got)
+				}
+			}
+		})
+	}
+	if got := r.url("http://h/mcp?access_token=zzz&x=1"); strings.Contains(got, "zzz") {
+		t.Errorf("url: %s", got)
+	}
+	if got := r.known("401 with a Bearer challenge"); got != "401 with a Bearer challenge" {
+		t.Errorf("prose was changed: %q", got)
+	}
+}
+
+func TestSensitiveFields(t *testing.T) {
+	tests := []struct {
+		name   string
+		schema string
+		hit    string // category expected, "" for none
+	}{
+		{"order id", `{"properties":{"order_id":{"type":"string"}}}`, ""},
+		{"tracking number", `{"properties":{"tracking_number":{"type":"string","description":"Carrier tracking number"}}}`, ""},
+		{"note", `{"properties":{"note":{"type":"string","description":"A note to add to the order"}}}`, ""},
+		{"page token", `{"properties":{"page_token":{"type":"string"},"nextToken":{"type":"string"}}}`, ""},
+		{"card number", `{"properties":{"cardNumber":{"type":"string"}}}`, "payment card"},
+		{"cvv by description", `{"properties":{"comment":{"type":"string","description":"Your full card number and CVV"}}}`, "payment card"},
+		{"ssn nested in array", `{"properties":{"people":{"type":"array","items":{"type":"object","properties":{"ssn":{"type":"string"}}}}}}`, "government ID"},
+		{"passport", `{"properties":{"passport_no":{"type":"string"}}}`, "government ID"},
+		{"diagnosis", `{"properties":{"diagnosis":{"type":"string"}}}`, "health data"},
+		{"password format", `{"properties":{"value":{"type":"string","format":"password"}}}`, "password"},
+		{"api key", `{"properties":{"apiKey":{"type":"string"}}}`, "credential or secret"},
+		{"otp", `{"properties":{"otp":{"type":"string"}}}`, "one-time code"},
+		{"2fa code", `{"properties":{"twoFactorCode":{"type":"string"}}}`, "one-time code"},
+		{"ssn pattern", `{"properties":{"x":{"type":"string","pattern":"^\\d{3}-\\d{2}-\\d{4}$"}}}`, "government ID"},
+		{"in $defs", `{"$defs":{"P":{"properties":{"private_key":{"type":"string"}}}}}`, "credential or secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n schemaNode
+			if err := json.Unmarshal([]byte(tt.schema), &n); err != nil {
+				t.Fatal(err)
+			}
+			var hits []sensitiveHit
+			scanSchema(&n, "", 0, &hits)
+			switch {
+			case tt.hit == "" && len(hits) > 0:
+				t.Errorf("false positive: %+v", hits)
+			case tt.hit != "" && (len(hits) == 0 || hits[0].category != tt.hit):
+				t.Errorf("got %+v, want %s", hits, tt.hit)
+			}
+		})
+	}
+}
+
+func TestSessionIDProblem(t *testing.T) {
+	tests := []struct {
+		name, a, b string
+		bad        bool
+	}{
+		{"random", "3KQ7XJ5D2M6W4ZP8TB1NR9VHCY", "Q2W8E4R6T1Y9U3I7O5P0ASDFGH", false},
+		{"sequential", "session-000000000041", "session-000000000042", true},
+		{"short", "abc123", "def456", true},
+		{"same", "aaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaa", true},
+		{"space", "aaaaaaaa aaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbb", true},
+		{"uuid", "0b8f3f8e-5d0a-4c39-9d6e-2f3b1c7a9e11", "7c2d9a41-3e6b-4f85-a0d2-91b4e6c3f870", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := sessionIDProblem(tt.a, tt.b); (got != "") != tt.bad {
+				t.Errorf("sessionIDProblem = %q, want bad=%v", got, tt.bad)
+			}
+		})
+	}
+}
+
+func TestBearerChallenge(t *testing.T) {
+	p, ok := bearerChallenge(`Bearer resource_metadata="https://x/.well-known/oauth-protected-resource", scope="a b", error="invalid_token"`)
+	if !ok || p["resource_metadata"] != "https://x/.well-known/oauth-protected-resource" || p["scope"] != "a b" || p["error"] != "invalid_token" {
+		t.Errorf("%v %v", p, ok)
+	}
+	if _, ok := bearerChallenge(`Basic realm="x"`); ok {
+		t.Error("Basic taken for Bearer")
+	}
+	if p, ok := bearerChallenge(`Basic realm="x", Bearer scope=read`); !ok || p["scope"] != "read" {
+		t.Errorf("second challenge: %v %v", p, ok)
+	}
+}
+
+func TestCSPProblem(t *testing.T) {
+	tests := []struct {
+		entry, problem string
+	}{
+		{"https://api.example.com", ""},
+		{"*", "a wildcard"},
+		{"https://*.example.com", "a wildcard"},
+		{"https:", "a whole scheme"},
+		{"http://cdn.example.com", "plain http:"},
+		{"http://127.0.0.1:8931", ""},
+		{"https://cdn.jsdelivr.net", "a whole public CDN"},
+		{"https://cdn.jsdelivr.net/npm/lib@1.2.3/", ""},
+		{"unpkg.com", "a whole public CDN"},
+	}
+	for _, tt := range tests {
+		if got, _ := cspProblem(tt.entry); got != tt.problem {
+			t.Errorf("cspProblem(%q) = %q, want %q", tt.entry, got, tt.problem)
+		}
+	}
+}
+
+func TestQuote(t *testing.T) {
+	got := quote("a\x1b[31mb\u202ec" + strings.Repeat("x", 300))
+	if strings.ContainsAny(got, "\x1b\u202e") || len([]rune(got)) > 205 {
+		t.Errorf("quote: %q", got)
+	}
+}
+
+// A server that answers the HTTP request but never with the matching
+// JSON-RPC id must not hold the run for the whole deadline.
+func TestHostileWrongID(t *testing.T) {
+	srv := rawServer(t, func(id, method string, _ json.RawMessage, w http.ResponseWriter) bool {
+		if method != "tools/list" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"jsonrpc":"2.0","id":987654,"result":{"tools":[]}}`))
+		return true
+	})
+	start := time.Now()
+	rep, _ := runProbe(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp"), Deadline: 10 * time.Second, RequestTimeout: 300 * time.Millisecond})
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %s", d)
+	}
+	checkInvariants(t, rep)
+}
