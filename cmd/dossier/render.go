@@ -20,7 +20,12 @@ and the exports chosen with --format, all rendered from that file alone. The
 evidence files beside pack.json are copied when present; each must match the
 size and SHA-256 in the evidence index, or nothing is written. The same
 pack.json always gives byte-identical files.`,
-		Args: cobra.ExactArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return &usageError{fmt.Errorf("render takes one pack.json, got %d arguments", len(args))}
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return &usageError{fmt.Errorf("--out is required")}
