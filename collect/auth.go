@@ -3,6 +3,7 @@ package collect
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -523,6 +524,32 @@ func (p *prober) checkHTTPS() {
 	p.result("auth.https", "app", check.Pass, check.Probed, detail, steps...)
 }
 
+// jwtAudience reads the aud claim of a JWT access token without verifying
+// it (the probe holds no keys; it only reports what the token claims).
+func jwtAudience(tok string) []string {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return nil
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return nil
+	}
+	var claims struct {
+		Aud json.RawMessage `json:"aud"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return nil
+	}
+	var one string
+	if json.Unmarshal(claims.Aud, &one) == nil && one != "" {
+		return []string{one}
+	}
+	var many []string
+	_ = json.Unmarshal(claims.Aud, &many)
+	return many
+}
+
 func containsFold(ss []string, want string) bool {
 	for _, s := range ss {
 		if strings.EqualFold(s, want) {
@@ -542,6 +569,7 @@ func (p *prober) ensureOAuth() {
 			}
 			p.obs.OAuth.TokenScopes = p.token.Scopes
 			p.obs.OAuth.TokenExpiresIn = p.token.ExpiresIn
+			p.obs.OAuth.TokenAudience = jwtAudience(p.token.Value)
 		}
 	}
 }

@@ -54,7 +54,7 @@ func (p *prober) probeToolCalls(ctx context.Context) {
 	}
 }
 
-func stepCall(name string) string { return "tools/call " + name }
+func stepCall(name string) string { return "tools/call " + clean(name) }
 
 func (p *prober) callValid(ctx context.Context, t live.Tool, d manifest.Tool) {
 	sub := "tool:" + t.Name
@@ -277,7 +277,7 @@ func (p *prober) checkScopeEnforcement(ctx context.Context, t live.Tool, d manif
 		p.skip(id, sub, reason)
 		return
 	}
-	step := fmt.Sprintf("tools/call %s with a token lacking %s", t.Name, lacking)
+	step := fmt.Sprintf("%s with a token lacking %s", stepCall(t.Name), lacking)
 	sctx := withStep(ctx, step)
 	s, rep := p.openRaw(sctx, tok.Value, nil)
 	defer p.closeRaw(sctx, s)

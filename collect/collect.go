@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -106,6 +107,7 @@ type prober struct {
 	listed   bool
 	rawTools map[string]json.RawMessage
 	dupTools []string
+	rawOK    bool // the raw tools/list worked, so absent hints are known
 	oauth    oauthFacts
 	called   map[string]callOutcome // tool → result of a call with valid arguments
 }
@@ -210,7 +212,11 @@ func (p *prober) skip(probe, subject, reason string) {
 func (p *prober) report() *Report {
 	rep := &Report{}
 	ids := map[string]check.EvidenceID{}
-	for _, s := range p.rec.steps {
+	p.rec.mu.Lock()
+	steps := append([]*step(nil), p.rec.steps...)
+	refused := append([]string(nil), p.rec.refused...)
+	p.rec.mu.Unlock()
+	for _, s := range steps {
 		if len(s.exchanges) == 0 {
 			continue
 		}
@@ -227,7 +233,7 @@ func (p *prober) report() *Report {
 			ex.mu.Unlock()
 		}
 	}
-	for _, s := range p.rec.steps {
+	for _, s := range steps {
 		if len(s.exchanges) == 0 {
 			continue
 		}
@@ -255,7 +261,7 @@ func (p *prober) report() *Report {
 	check.Sort(rep.Results)
 
 	p.obs.Limits = p.rec.Limits()
-	p.obs.RefusedRedirects = append([]string(nil), p.rec.refused...)
+	p.obs.RefusedRedirects = refused
 	rep.Observation = p.scrubObservation(p.obs)
 	return rep
 }
@@ -287,6 +293,12 @@ func (p *prober) scrubObservation(o live.Observation) live.Observation {
 // quote makes an untrusted server string safe to show: control characters
 // dropped, at most 200 characters, quoted.
 func quote(s string) string {
+	return fmt.Sprintf("%q", clean(s))
+}
+
+// clean drops control and bidi-override characters and caps s at 200
+// characters, for untrusted strings shown unquoted (evidence titles).
+func clean(s string) string {
 	var b strings.Builder
 	n := 0
 	for _, r := range s {
@@ -300,7 +312,7 @@ func quote(s string) string {
 		b.WriteRune(r)
 		n++
 	}
-	return fmt.Sprintf("%q", b.String())
+	return b.String()
 }
 
 func isLoopbackHost(host string) bool {
@@ -308,6 +320,6 @@ func isLoopbackHost(host string) bool {
 	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return true
 	}
-	h = strings.Trim(h, "[]")
-	return h == "::1" || strings.HasPrefix(h, "127.")
+	ip := net.ParseIP(strings.Trim(h, "[]"))
+	return ip != nil && ip.IsLoopback()
 }

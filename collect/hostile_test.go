@@ -157,3 +157,41 @@ func TestCrossOriginRedirectRefused(t *testing.T) {
 		t.Errorf("refused redirects: %v", rep.Observation.RefusedRedirects)
 	}
 }
+
+func TestMixedAuthRequired(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		refuse bool
+		want   check.Status
+	}{{"refused", true, check.Pass}, {"runs without token", false, check.Fail}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var srvURL string
+			srv := rawServer(t, func(id, method string, _ json.RawMessage, w http.ResponseWriter) bool {
+				w.Header().Set("Content-Type", "application/json")
+				switch method {
+				case "tools/list":
+					fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"tools":[{"name":"get_thing","description":"Get a thing.","inputSchema":{"type":"object"},"annotations":{"readOnlyHint":true,"destructiveHint":false,"openWorldHint":false},"securitySchemes":[{"type":"oauth2","scopes":["things:read"]}]}]}}`, id)
+				case "tools/call":
+					if tt.refuse {
+						fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"isError":true,"content":[{"type":"text","text":"sign in"}],"_meta":{"mcp/www_authenticate":["Bearer resource_metadata=\"%s/.well-known/oauth-protected-resource\", error=\"invalid_token\", error_description=\"sign in\""]}}}`, id, srvURL)
+					} else {
+						fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"a thing"}]}}`, id)
+					}
+				default:
+					return false
+				}
+				return true
+			})
+			srvURL = srv.URL
+			m := noAuthManifest(srv.URL + "/mcp")
+			m.Server.Auth.Mode = manifest.AuthMixed
+			m.Probe.Callable = []string{"get_thing"}
+			m.Tools = []manifest.Tool{{Name: "get_thing", Kind: manifest.KindRead, Scopes: []string{"things:read"}}}
+			rep, _ := runProbe(t, Options{Manifest: m})
+			checkInvariants(t, rep)
+			if r, _ := find(rep.Results, "auth.required", "app"); r.Status != tt.want {
+				t.Errorf("auth.required: %+v", r)
+			}
+		})
+	}
+}

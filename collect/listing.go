@@ -60,6 +60,10 @@ func (p *prober) checkDocURL(ctx context.Context, id, what, raw string, document
 		note = " Plain http is accepted because the host is loopback."
 	}
 	step := "GET " + what
+	if ctx.Err() != nil {
+		p.result(id, sub, check.Error, check.Absent, fmt.Sprintf("The %s at %s was not fetched: the probe's deadline had passed.", what, quote(raw)))
+		return
+	}
 	req, err := http.NewRequestWithContext(withStep(ctx, step), http.MethodGet, raw, nil)
 	if err != nil {
 		p.result(id, sub, check.Fail, check.Declared, fmt.Sprintf("The %s URL %s cannot be requested.", what, quote(raw)))

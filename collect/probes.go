@@ -346,7 +346,7 @@ func (p *prober) checkRequired(ctx context.Context) {
 		p.skip("auth.required", "app", "no protected tool is listed as callable")
 		return
 	}
-	step := "unauthenticated tools/call " + tool.Name
+	step := "unauthenticated " + stepCall(tool.Name)
 	sctx := withStep(ctx, step)
 	s, rep := p.openRaw(sctx, "", nil)
 	defer p.closeRaw(sctx, s)

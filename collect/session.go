@@ -136,6 +136,7 @@ func (p *prober) listTools(ctx context.Context) {
 		return
 	}
 	var names []string
+	sdkTools := map[string]json.RawMessage{}
 	cursor := ""
 	sctx := withBearer(withStep(ctx, stepListSDK), p.bearer())
 	for page := 0; ; page++ {
@@ -144,13 +145,23 @@ func (p *prober) listTools(ctx context.Context) {
 			break
 		}
 		pctx, cancel := p.sdkCtx(sctx)
-		ns, next, err := p.session.ListTools(pctx, cursor)
+		ts, next, err := p.session.ListTools(pctx, cursor)
 		cancel()
 		if err != nil {
 			p.listErr = err
 			break
 		}
-		names = append(names, ns...)
+		for _, t := range ts {
+			var n struct {
+				Name string `json:"name"`
+			}
+			if json.Unmarshal(t, &n) == nil {
+				if _, dup := sdkTools[n.Name]; !dup {
+					names = append(names, n.Name)
+				}
+				sdkTools[n.Name] = t
+			}
+		}
 		if len(names) > maxTools {
 			p.rec.limit(fmt.Sprintf("tools/list returned more than %d tools", maxTools))
 			break
@@ -202,14 +213,15 @@ func (p *prober) listTools(ctx context.Context) {
 	if !p.listed && len(order) == 0 {
 		return
 	}
-	if len(order) == 0 {
+	p.rawOK = len(order) > 0
+	if !p.rawOK {
 		order = names
 	}
 	p.listed = true
 	for _, n := range order {
 		raw, ok := p.rawTools[n]
 		if !ok {
-			raw, _ = json.Marshal(map[string]string{"name": n})
+			raw = sdkTools[n]
 		}
 		p.obs.Tools = append(p.obs.Tools, parseTool(raw))
 	}

@@ -72,6 +72,10 @@ func hintText(b *bool) string {
 }
 
 func (p *prober) checkAnnotations(t live.Tool, steps []string) {
+	if !p.rawOK {
+		p.result("tool.annotations-explicit", "tool:"+t.Name, check.Error, check.Probed, "The raw tools/list failed, so absent hints cannot be told from false ones; only the SDK's listing was seen.", steps...)
+		return
+	}
 	var missing []string
 	if t.Hints.ReadOnly == nil {
 		missing = append(missing, "readOnlyHint")

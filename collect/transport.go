@@ -42,6 +42,7 @@ func withBearer(ctx context.Context, token string) context.Context {
 // exchange is one request and its answer, as recorded.
 type exchange struct {
 	method, url string
+	proto       string
 	reqHeader   http.Header
 	reqBody     []byte
 	reqTrunc    bool
@@ -123,7 +124,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if tok, ok := ctx.Value(bearerKey{}).(string); ok && tok != "" && req.Header.Get("Authorization") == "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	ex := &exchange{method: req.Method, url: req.URL.String(), reqHeader: req.Header.Clone()}
+	ex := &exchange{method: req.Method, url: req.URL.String(), proto: req.Proto, reqHeader: req.Header.Clone()}
 	if req.Body != nil && req.GetBody != nil {
 		if b, err := req.GetBody(); err == nil {
 			data, _ := io.ReadAll(io.LimitReader(b, maxTranscript+1))
@@ -247,7 +248,7 @@ func (r *recorder) transcript(s *step) []byte {
 			buf.WriteString("\n----------------------------------------\n\n")
 		}
 		ex.mu.Lock()
-		fmt.Fprintf(&buf, "%s %s\n", ex.method, r.red.url(ex.url))
+		fmt.Fprintf(&buf, "%s %s %s\n", ex.method, r.red.url(ex.url), ex.proto)
 		writeHeaders(&buf, ex.reqHeader, r.red)
 		buf.WriteString("\n")
 		writeBody(&buf, ex.reqBody, ex.reqTrunc, r.red)

@@ -20,7 +20,7 @@ var widgetMIMETypes = []string{"text/html;profile=mcp-app", "text/html+skybridge
 // Hosts that serve anything from anyone: allowing them whole allows any script.
 var wholeCDNs = []string{"cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com", "ajax.googleapis.com", "esm.sh", "cdn.skypack.dev", "jspm.dev", "ga.jspm.io", "rawgit.com", "raw.githubusercontent.com", "gitcdn.link", "cdn.statically.io"}
 
-func stepRead(uri string) string { return "resources/read " + uri }
+func stepRead(uri string) string { return "resources/read " + clean(uri) }
 
 type uiMeta struct {
 	UI struct {

@@ -89,18 +89,25 @@ func (s *Session) Info() Info {
 	return in
 }
 
-// ListTools fetches one page of tools/list and returns the tool names.
-func (s *Session) ListTools(ctx context.Context, cursor string) (names []string, next string, err error) {
+// ListTools fetches one page of tools/list. Each tool comes back as the
+// SDK re-encodes it, which loses what the SDK's types do not hold (absent
+// hints, top-level securitySchemes): collect prefers its own raw listing.
+func (s *Session) ListTools(ctx context.Context, cursor string) (tools []json.RawMessage, next string, err error) {
 	res, err := s.cs.ListTools(ctx, &mcp.ListToolsParams{Cursor: cursor})
 	if err != nil {
 		return nil, "", err
 	}
 	for _, t := range res.Tools {
-		if t != nil {
-			names = append(names, t.Name)
+		if t == nil {
+			continue
 		}
+		b, err := json.Marshal(t)
+		if err != nil {
+			continue
+		}
+		tools = append(tools, b)
 	}
-	return names, res.NextCursor, nil
+	return tools, res.NextCursor, nil
 }
 
 // ListResources fetches one page of resources/list.
