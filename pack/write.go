@@ -20,14 +20,16 @@ import (
 
 // files maps each format to the file it is written to; pack.json is always
 // written. The order is the order of Formats and of writing.
-var files = []struct{ format, file string }{
-	{"json", "pack.json"},
-	{"pdf", "pack.pdf"},
-	{"csv", "answers.csv"},
-	{"xlsx", "answers.xlsx"},
-	{"sarif", "pack.sarif"},
-	{"junit", "junit.xml"},
-	{"openai", "openai-submission.json"},
+func files() []struct{ format, file string } {
+	return []struct{ format, file string }{
+		{"json", "pack.json"},
+		{"pdf", "pack.pdf"},
+		{"csv", "answers.csv"},
+		{"xlsx", "answers.xlsx"},
+		{"sarif", "pack.sarif"},
+		{"junit", "junit.xml"},
+		{"openai", "openai-submission.json"},
+	}
 }
 
 // DefaultFormats is what build, demo and render write unless told otherwise.
@@ -35,8 +37,8 @@ func DefaultFormats() []string { return []string{"json", "pdf", "csv"} }
 
 // Formats lists every format Render knows, in writing order.
 func Formats() []string {
-	out := make([]string, len(files))
-	for i, f := range files {
+	out := make([]string, len(files()))
+	for i, f := range files() {
 		out[i] = f.format
 	}
 	return out
@@ -45,7 +47,7 @@ func Formats() []string {
 // File is the name of the file a format is written to, or "" for an
 // unknown format.
 func File(format string) string {
-	for _, f := range files {
+	for _, f := range files() {
 		if f.format == format {
 			return f.file
 		}
@@ -65,7 +67,7 @@ func ParseFormats(lists []string) ([]string, error) {
 			switch {
 			case name == "":
 			case name == "all":
-				for _, f := range files {
+				for _, f := range files() {
 					want[f.format] = true
 				}
 			case File(name) == "":
@@ -76,7 +78,7 @@ func ParseFormats(lists []string) ([]string, error) {
 		}
 	}
 	var out []string
-	for _, f := range files {
+	for _, f := range files() {
 		if want[f.format] {
 			out = append(out, f.format)
 		}

@@ -74,8 +74,18 @@ type (
 )
 
 // securitySeverity is the numeric severity code-scanning tools sort by.
-var securitySeverity = map[check.Severity]string{
-	check.Critical: "9.5", check.High: "8.0", check.Medium: "5.5", check.Low: "3.0", check.Info: "1.0",
+func securitySeverity(s check.Severity) string {
+	switch s {
+	case check.Critical:
+		return "9.5"
+	case check.High:
+		return "8.0"
+	case check.Medium:
+		return "5.5"
+	case check.Low:
+		return "3.0"
+	}
+	return "1.0"
 }
 
 // SARIF renders the check results as one SARIF 2.1.0 run. The rules are the
@@ -190,7 +200,7 @@ func sarifRules(rs []check.Result) ([]sarifRule, map[string]int) {
 			DefaultConfiguration: &sarifConfig{Level: level},
 			Properties: map[string]any{
 				"severity":          d.Severity,
-				"security-severity": securitySeverity[d.Severity],
+				"security-severity": securitySeverity(d.Severity),
 				"redFlag":           d.RedFlag,
 				"tags":              []string{"security", group(d.ID)},
 			},

@@ -13,21 +13,10 @@ import (
 	"github.com/dossier-dev/dossier/pack/bundle"
 )
 
-// answersColumns are the columns of the Answers sheet; the order matches
-// answers.csv. Widths are in Excel character units.
-var answersColumns = []struct {
+// column is one column of a sheet; widths are in Excel character units.
+type column struct {
 	title string
 	width float64
-}{
-	{"ID", 12}, {"Section", 22}, {"Question", 60}, {"Answer", 10}, {"Basis", 11},
-	{"Explanation", 60}, {"Checks", 34}, {"Evidence", 18},
-}
-
-var resultsColumns = []struct {
-	title string
-	width float64
-}{
-	{"Check", 28}, {"Subject", 34}, {"Status", 9}, {"Basis", 11}, {"Severity", 10}, {"Detail", 80}, {"Evidence", 18},
 }
 
 // XLSX renders answers.xlsx: an Answers sheet with one row per question
@@ -75,6 +64,14 @@ func XLSX(b *bundle.Bundle) ([]byte, error) {
 		return nil, fmt.Errorf("rendering xlsx: %w", err)
 	}
 
+	// The Answers columns are those of answers.csv, in the same order.
+	answersColumns := []column{
+		{"ID", 12}, {"Section", 22}, {"Question", 60}, {"Answer", 10}, {"Basis", 11},
+		{"Explanation", 60}, {"Checks", 34}, {"Evidence", 18},
+	}
+	resultsColumns := []column{
+		{"Check", 28}, {"Subject", 34}, {"Status", 9}, {"Basis", 11}, {"Severity", 10}, {"Detail", 80}, {"Evidence", 18},
+	}
 	answers := make([][]string, 0, len(b.Answers))
 	for _, a := range b.Answers {
 		answers = append(answers, []string{
@@ -98,10 +95,7 @@ func XLSX(b *bundle.Bundle) ([]byte, error) {
 	}
 	for _, s := range []struct {
 		name string
-		cols []struct {
-			title string
-			width float64
-		}
+		cols []column
 		rows [][]string
 	}{{"Answers", answersColumns, answers}, {"Results", resultsColumns, results}} {
 		titles := make([]string, len(s.cols))
