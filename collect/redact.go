@@ -180,7 +180,7 @@ func (r *redactor) url(raw string) string {
 			}
 		}
 		if changed {
-			u.RawQuery = q.Encode()
+			u.RawQuery = strings.ReplaceAll(q.Encode(), url.QueryEscape(redacted), redacted)
 		}
 	}
 	return r.text(u.String())
