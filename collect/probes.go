@@ -11,9 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/manifest"
@@ -195,8 +195,8 @@ func (p *prober) probeAuthActive(ctx context.Context) {
 		issuer = p.m.Server.Auth.Issuer
 	}
 	claims := map[string]any{"iss": issuer, "aud": p.mcpURL.String(), "sub": "dossier-probe", "scope": strings.Join(p.allScopes(), " "), "iat": now.Unix()}
-	foreign, errF := signJWT(mergeClaims(claims, map[string]any{"exp": now.Add(1 * 3600e9).Unix()}))
-	expired, errE := signJWT(mergeClaims(claims, map[string]any{"iat": now.Add(-2 * 3600e9).Unix(), "exp": now.Add(-1 * 3600e9).Unix()}))
+	foreign, errF := signJWT(mergeClaims(claims, map[string]any{"exp": now.Add(time.Hour).Unix()}))
+	expired, errE := signJWT(mergeClaims(claims, map[string]any{"iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()}))
 	type bad struct{ name, tok string }
 	bads := []bad{{"garbage", "dossier-not-a-token-" + randomHex(12)}}
 	if errF == nil {
@@ -354,8 +354,6 @@ func (p *prober) checkRequired(ctx context.Context) {
 		rep = p.call(sctx, s, "tools/call", map[string]any{"name": tool.Name, "arguments": exampleArgs(*tool)})
 	}
 	v := judgeRefusal(rep)
-	sub := "tool:" + tool.Name
-	_ = sub
 	switch v.kind {
 	case refusedChallenge:
 		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("initialize is open (mixed mode); calling the protected tool %s without a token was refused: %s.", quote(tool.Name), v.detail), stepUnauth, step)
@@ -437,5 +435,3 @@ func judgeRefusal(rep rpcReply) verdict {
 	}
 	return verdict{unknownOutcome, rep.describe(), rep.status}
 }
-
-var _ = url.Parse
