@@ -64,6 +64,9 @@ type rawCall struct {
 
 func (p *prober) post(ctx context.Context, c rawCall) rpcReply {
 	msg := map[string]any{"jsonrpc": "2.0", "method": c.method}
+	if c.version >= version20260728 {
+		c = statelessCall(c)
+	}
 	if c.params != nil {
 		msg["params"] = c.params
 	}
@@ -139,6 +142,46 @@ func (p *prober) post(ctx context.Context, c rawCall) rpcReply {
 		break
 	}
 	return rep
+}
+
+// statelessCall adds what the 2026-07-28 era wants on every request: the
+// Mcp-Method (and Mcp-Name) headers and the per-request _meta.
+func statelessCall(c rawCall) rawCall {
+	h := c.header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Mcp-Method", c.method)
+	params, _ := c.params.(map[string]any)
+	if params == nil && c.params == nil {
+		params = map[string]any{}
+	}
+	if params != nil {
+		p := map[string]any{}
+		for k, v := range params {
+			p[k] = v
+		}
+		meta, _ := p["_meta"].(map[string]any)
+		if meta == nil {
+			meta = map[string]any{}
+		}
+		if _, ok := meta["io.modelcontextprotocol/protocolVersion"]; !ok {
+			meta["io.modelcontextprotocol/protocolVersion"] = c.version
+		}
+		if _, ok := meta["io.modelcontextprotocol/clientCapabilities"]; !ok {
+			meta["io.modelcontextprotocol/clientCapabilities"] = initParams(c.version)["capabilities"]
+		}
+		p["_meta"] = meta
+		if name, ok := p["name"].(string); ok && (c.method == "tools/call" || c.method == "prompts/get") {
+			h.Set("Mcp-Name", name)
+		}
+		if uri, ok := p["uri"].(string); ok && c.method == "resources/read" {
+			h.Set("Mcp-Name", uri)
+		}
+		c.params = p
+	}
+	c.header = h
+	return c
 }
 
 // sseData returns the data of each event in an SSE stream.
