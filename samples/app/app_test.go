@@ -380,22 +380,22 @@ func TestToolCalls(t *testing.T) {
 	full := mint(t, s, fullScopes)
 	sid := connect(t, s, full)
 	tests := []struct {
-		name    string
-		args    map[string]any
-		isError bool
-		want    string // in structuredContent
+		name, tool string
+		args       map[string]any
+		isError    bool
+		want       string // in structuredContent
 	}{
-		{"list_orders", map[string]any{"status": "open"}, false, `"ORD-1045"`},
-		{"list_orders", map[string]any{"limit": "ten"}, true, ""},
-		{"get_order", map[string]any{"order_id": "ORD-1044"}, false, `"ORX-TRK-55821"`},
-		{"get_order", map[string]any{"order_id": "1044"}, true, ""},
-		{"search_catalog", map[string]any{"query": "kettle"}, false, `"SKU-412"`},
-		{"add_order_note", map[string]any{"order_id": "ORD-1045", "note": "Leave with the concierge"}, false, `"Leave with the concierge"`},
-		{"create_return", map[string]any{"order_id": "ORD-1043", "skus": []string{"SKU-518"}, "reason": "damaged"}, false, `"RMA-7001"`},
-		{"create_return", map[string]any{"order_id": "ORD-1045", "skus": []string{"SKU-101"}, "reason": "damaged"}, true, ""},
-		{"cancel_order", map[string]any{"order_id": "ORD-1045", "reason": "duplicate_order"}, false, `"cancelled"`},
-		{"cancel_order", map[string]any{"order_id": "ORD-1044", "reason": "duplicate_order"}, true, ""},
-		{"send_order_email", map[string]any{"order_id": "ORD-1044", "template": "shipping_update"}, false, `"sent"`},
+		{"open orders", "list_orders", map[string]any{"status": "open"}, false, `"ORD-1045"`},
+		{"limit of the wrong type", "list_orders", map[string]any{"limit": "ten"}, true, ""},
+		{"shipped order", "get_order", map[string]any{"order_id": "ORD-1044"}, false, `"ORX-TRK-55821"`},
+		{"malformed order id", "get_order", map[string]any{"order_id": "1044"}, true, ""},
+		{"catalog search", "search_catalog", map[string]any{"query": "kettle"}, false, `"SKU-412"`},
+		{"note", "add_order_note", map[string]any{"order_id": "ORD-1045", "note": "Leave with the concierge"}, false, `"Leave with the concierge"`},
+		{"return of a delivered item", "create_return", map[string]any{"order_id": "ORD-1043", "skus": []string{"SKU-518"}, "reason": "damaged"}, false, `"RMA-7001"`},
+		{"return of an open order", "create_return", map[string]any{"order_id": "ORD-1045", "skus": []string{"SKU-101"}, "reason": "damaged"}, true, ""},
+		{"cancel an open order", "cancel_order", map[string]any{"order_id": "ORD-1045", "reason": "duplicate_order"}, false, `"cancelled"`},
+		{"cancel a shipped order", "cancel_order", map[string]any{"order_id": "ORD-1044", "reason": "duplicate_order"}, true, ""},
+		{"email", "send_order_email", map[string]any{"order_id": "ORD-1044", "template": "shipping_update"}, false, `"sent"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -403,7 +403,7 @@ func TestToolCalls(t *testing.T) {
 				IsError           bool            `json:"isError"`
 				StructuredContent json.RawMessage `json:"structuredContent"`
 			}
-			post(t, s, rpcRequest{token: full, session: sid, body: toolCall(tt.name, tt.args)}).result(t, &res)
+			post(t, s, rpcRequest{token: full, session: sid, body: toolCall(tt.tool, tt.args)}).result(t, &res)
 			if res.IsError != tt.isError || !strings.Contains(string(res.StructuredContent), tt.want) {
 				t.Errorf("isError %v, structuredContent %s; want isError %v with %s", res.IsError, res.StructuredContent, tt.isError, tt.want)
 			}

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
@@ -13,6 +14,9 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
 	"golang.org/x/oauth2"
 
 	"github.com/dossier-dev/dossier/samples/app"
@@ -368,5 +372,50 @@ func TestLoginForm(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSDKClientSignsIn connects the go-sdk's own OAuth client, which does
+// the whole discovery from the 401 (PRM, AS metadata, DCR, PKCE S256,
+// resource, iss check), consenting through the test-only login_hint.
+func TestSDKClientSignsIn(t *testing.T) {
+	s := start(t, "")
+	fetch := func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, args.URL+"&login_hint=demo", nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		resp.Body.Close()
+		loc, err := url.Parse(resp.Header.Get("Location"))
+		if err != nil {
+			return nil, err
+		}
+		q := loc.Query()
+		return &auth.AuthorizationResult{Code: q.Get("code"), State: q.Get("state"), Iss: q.Get("iss")}, nil
+	}
+	h, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
+		DynamicClientRegistrationConfig: &auth.DynamicClientRegistrationConfig{Metadata: &oauthex.ClientRegistrationMetadata{
+			RedirectURIs: []string{redirectURI}, TokenEndpointAuthMethod: "none", ClientName: "go-sdk test",
+		}},
+		RedirectURL:              redirectURI,
+		AuthorizationCodeFetcher: fetch,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
+	cs, err := c.Connect(t.Context(), &mcp.StreamableClientTransport{Endpoint: s.URL, OAuthHandler: h, DisableStandaloneSSE: true, MaxRetries: -1},
+		&mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	res, err := cs.CallTool(t.Context(), &mcp.CallToolParams{Name: "get_order", Arguments: map[string]any{"order_id": "ORD-1045"}})
+	if err != nil || res.IsError {
+		t.Fatalf("get_order after sign-in: %v %+v", err, res)
 	}
 }
