@@ -3,6 +3,11 @@
 // server and its listing pages, all on one loopback origin. dossier's tests and
 // demo probe it as the server under review; Options.Flaw plants one defect at
 // a time so each check can be seen to fail for the right reason.
+//
+// Test-only affordance: an authorization request carrying login_hint=demo is
+// consented at once on behalf of the one test user (demo/demo), so a probe can
+// sign in without a browser. Without it the user signs in on a small form.
+// Keys, codes and tokens are made at start and kept in memory only.
 package app
 
 import (
@@ -128,7 +133,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle(prmPath, prm)
 		mux.Handle("/.well-known/oauth-protected-resource", prm)
 	}
-	s.as.register(mux)
+	s.as.routes(mux)
 	s.pages(mux)
 	return mux
 }

@@ -137,11 +137,11 @@ func (s *Server) scopeDenial(p *principal, tool string) *denial {
 
 func (d *denial) write(w http.ResponseWriter) {
 	w.Header().Set("WWW-Authenticate", d.challenge)
-	code, desc := d.code, d.desc
-	if code == "" {
-		code, desc = "invalid_request", "an access token is required"
+	if d.code == "" { // no credentials: no error code (RFC 6750 §3.1)
+		writeJSON(w, d.status, map[string]string{"error_description": "an access token is required"})
+		return
 	}
-	oauthError(w, d.status, code, desc)
+	oauthError(w, d.status, d.code, d.desc)
 }
 
 // requireToken refuses every request without a valid access token.

@@ -96,7 +96,8 @@ func newAuthServer(issuer, resource, flaw string, now func() time.Time) (*authSe
 	}, nil
 }
 
-func (a *authServer) register(mux *http.ServeMux) {
+// routes adds the authorization server's endpoints to mux.
+func (a *authServer) routes(mux *http.ServeMux) {
 	u, _ := url.Parse(a.issuer)
 	meta := jsonHandler(a.metadata)
 	mux.Handle("GET /.well-known/oauth-authorization-server"+u.Path, meta) // RFC 8414 path insertion
