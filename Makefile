@@ -9,7 +9,7 @@ BIN      := bin/dossier
 APT_PKGS := chromium poppler-utils
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build demo test bench fuzz deps vet clean
+.PHONY: all build demo test bench fuzz deps node-deps vet clean
 
 all: build
 
@@ -27,16 +27,34 @@ deps:
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# node-deps installs the third-party servers collect's tests and benchmarks
+# run (server-everything, oidc-provider, the MCP Inspector, and a Node 22
+# binary for the Inspector) from the committed lock file, only when
+# node_modules is missing or older than the lock; Debian's nodejs and npm
+# first if npm is missing.
+NODE_DIR   := collect/testdata/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.package-lock.json
+
+node-deps: $(NODE_STAMP)
+
+$(NODE_STAMP): $(NODE_DIR)/package-lock.json $(NODE_DIR)/package.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "installing: nodejs npm"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; \
+	}
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 demo: deps build
 	./$(BIN) demo --out $(OUT)
 
 vet:
 	$(GO) vet ./...
 
-test: deps vet
+test: deps node-deps vet
 	$(GO) test -count=1 -timeout 12m ./...
 
-bench: deps
+bench: deps node-deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
 fuzz:
