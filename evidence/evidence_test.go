@@ -96,6 +96,7 @@ func TestRun(t *testing.T) {
 		Resources: []live.Resource{
 			widget(t, "clean.html", narrow, repl),
 			widget(t, "fetch-undeclared.html", narrow, repl),
+			widget(t, "fetch-delayed.html", narrow, repl),
 			widget(t, "geolocation.html", narrow, repl),
 			widget(t, "top-navigation.html", narrow, repl),
 			widget(t, "remote-script.html", narrow, repl),
@@ -151,6 +152,10 @@ func TestRun(t *testing.T) {
 		{"fetch to an undeclared host", "widget:ui://test/fetch-undeclared", map[string]string{
 			checkCSPSufficient: "connect-src blocked " + other.URL + "/collect",
 			checkEgress:        other.URL + "/collect?secret=1 (connect) blocked by the CSP",
+		}},
+		{"fetch to an undeclared host 100 ms after load", "widget:ui://test/fetch-delayed", map[string]string{
+			checkCSPSufficient: "connect-src blocked " + other.URL + "/late",
+			checkEgress:        other.URL + "/late?secret=2 (connect) blocked by the CSP",
 		}},
 		{"geolocation", "widget:ui://test/geolocation", map[string]string{
 			checkPrivileged: "navigator.geolocation.getCurrentPosition",
@@ -221,7 +226,7 @@ func TestRun(t *testing.T) {
 	})
 	t.Run("undeclared fetch never left the browser", func(t *testing.T) {
 		for _, h := range other.got() {
-			if strings.HasPrefix(h, "/collect") || strings.HasPrefix(h, "/evil.js") || strings.HasPrefix(h, "/phish") {
+			if strings.HasPrefix(h, "/collect") || strings.HasPrefix(h, "/late") || strings.HasPrefix(h, "/evil.js") || strings.HasPrefix(h, "/phish") {
 				t.Errorf("the CSP or sandbox let %q through", h)
 			}
 		}
@@ -359,23 +364,40 @@ func TestRunCancel(t *testing.T) {
 	}
 }
 
+// BenchmarkCapture renders what the demo app gives the stage: two widgets
+// and four write tools (two of them previewing a widget), so ms/capture is
+// the cost of one capture amortized over a whole run, Chrome start-up
+// included.
 func BenchmarkCapture(b *testing.B) {
 	needBrowser(b)
 	allowed := newRecorder(b)
-	var res []live.Resource
-	for i := range 6 {
-		r := widget(b, "clean.html", &live.CSP{Connect: []string{allowed.URL}}, map[string]string{"{{ALLOWED}}": allowed.URL})
-		r.URI += strconv.Itoa(i)
-		res = append(res, r)
+	csp := &live.CSP{Connect: []string{allowed.URL}, Source: []string{"ui.csp"}}
+	card := widget(b, "clean.html", csp, map[string]string{"{{ALLOWED}}": allowed.URL})
+	list := card
+	card.URI, list.URI = "ui://bench/card", "ui://bench/list"
+	in := Input{
+		Resources: []live.Resource{card, list},
+		Tools: []live.Tool{
+			{Name: "get_order", Hints: hints(true, false, false), UI: card.URI},
+			{Name: "list_orders", Hints: hints(true, false, false), UI: list.URI},
+			{Name: "cancel_order", Title: "Cancel order", Hints: hints(false, true, false), UI: card.URI},
+			{Name: "update_address", Title: "Update address", Hints: hints(false, false, false), UI: card.URI},
+			{Name: "email_receipt", Title: "Email receipt", Hints: hints(false, false, true)},
+			{Name: "delete_account", Title: "Delete account", Hints: hints(false, true, false)},
+		},
+		Results: map[string]json.RawMessage{
+			"get_order":   json.RawMessage(`{"content":[],"structuredContent":{"order":"A-1001","state":"shipped"}}`),
+			"list_orders": json.RawMessage(`{"content":[],"structuredContent":{"order":"A-1002","state":"packed"}}`),
+		},
 	}
-	b.ResetTimer()
+	const captures = 6
 	for b.Loop() {
-		out, err := Run(b.Context(), Input{Resources: res}, Options{})
-		if err != nil || len(out.Captures) != len(res) {
+		out, err := Run(b.Context(), in, Options{})
+		if err != nil || len(out.Captures) != captures {
 			b.Fatalf("captures %d, err %v", len(out.Captures), err)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*len(res)), "ms/capture")
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*captures), "ms/capture")
 }
 
 // fakeBrowser fails every page; it shows that a page that cannot be
