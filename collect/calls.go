@@ -261,6 +261,9 @@ func (p *prober) checkScopeEnforcement(ctx context.Context, t live.Tool, d manif
 	var tok *Token
 	var lacking string
 	for i, c := range p.opts.Tokens {
+		if c.foreign() || c.Value == "" {
+			continue
+		}
 		for _, s := range d.Scopes {
 			if !contains(c.Scopes, s) {
 				tok, lacking = &p.opts.Tokens[i], s

@@ -30,7 +30,13 @@ type Token struct {
 	Scopes    []string
 	Source    string // env var name or "dcr+pkce"
 	ExpiresIn int
+	// Audience is the resource the token was minted for when that is not
+	// this server: such a token is only sent to check auth.audience.
+	Audience string
 }
+
+// foreign reports whether the token was minted for another resource.
+func (t Token) foreign() bool { return t.Audience != "" }
 
 // Options configure one probe run.
 type Options struct {
@@ -42,6 +48,10 @@ type Options struct {
 	Deadline       time.Duration    // whole run, default 60s
 	RequestTimeout time.Duration    // per request, default 10s
 	Progress       func(msg string) // optional progress lines
+	// ForeignRefusal says why no token for another resource could be had
+	// (say, the AS answered invalid_target); auth.audience reports it when
+	// Tokens holds no foreign token.
+	ForeignRefusal string
 }
 
 // Report is what one probe run produced.
@@ -49,6 +59,11 @@ type Report struct {
 	Observation live.Observation
 	Results     []check.Result
 	Evidence    []check.Evidence // Data holds the redacted transcript; IDs H0001… in order
+
+	// Calls holds, by tool name, the result of each call the probe made
+	// with the manifest's example arguments: the CallToolResult JSON as the
+	// SDK decoded it, redacted. The evidence stage feeds it to the widgets.
+	Calls map[string]json.RawMessage
 }
 
 // Protocol versions the probe speaks.
@@ -134,7 +149,7 @@ func newProber(opts Options, u *url.URL) *prober {
 func pickToken(ts []Token) *Token {
 	var best *Token
 	for i := range ts {
-		if ts[i].Value == "" {
+		if ts[i].Value == "" || ts[i].foreign() {
 			continue
 		}
 		if best == nil || len(ts[i].Scopes) > len(best.Scopes) {
@@ -263,7 +278,27 @@ func (p *prober) report() *Report {
 	p.obs.Limits = p.rec.Limits()
 	p.obs.RefusedRedirects = refused
 	rep.Observation = p.scrubObservation(p.obs)
+	rep.Calls = p.scrubCalls()
 	return rep
+}
+
+// scrubCalls redacts the recorded call results. A result that is no longer
+// JSON once redacted is left out: the widget then renders without data.
+func (p *prober) scrubCalls() map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for name, c := range p.called {
+		if c.err != nil || len(c.raw) == 0 {
+			continue
+		}
+		clean := []byte(p.red.body(c.raw))
+		if !json.Valid(clean) {
+			clean = []byte(p.red.known(string(c.raw)))
+		}
+		if json.Valid(clean) {
+			out[name] = clean
+		}
+	}
+	return out
 }
 
 // scrubObservation passes the observation through the redactor by way of its

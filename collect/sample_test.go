@@ -33,6 +33,12 @@ func startSample(t *testing.T, flaw string) (*app.Server, *manifest.Manifest, []
 		}
 		toks = append(toks, Token{Value: v, Scopes: ts.Scopes, Source: ts.Env})
 	}
+	const other = "http://127.0.0.1:1/other"
+	v, err := srv.MintTokenFor(other, []string{"orders:read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	toks = append(toks, Token{Value: v, Scopes: []string{"orders:read"}, Source: "FOREIGN_TOKEN", Audience: other})
 	return srv, m, toks
 }
 
@@ -43,6 +49,20 @@ func TestSampleClean(t *testing.T) {
 	for _, r := range rep.Results {
 		if r.Failing() {
 			t.Errorf("clean sample: %s %s %s: %s", r.Status, r.ID, r.Subject, r.Detail)
+		}
+	}
+	if r, _ := find(rep.Results, "auth.audience", "app"); r.Status != check.Pass {
+		t.Errorf("auth.audience: %+v", r)
+	}
+	for _, name := range m.Probe.Callable {
+		if r, _ := find(rep.Results, "auth.scope-enforcement", "tool:"+name); r.Status != check.Pass || !strings.Contains(r.Detail, "insufficient_scope") {
+			t.Errorf("auth.scope-enforcement on %s: %+v", name, r)
+		}
+		var res struct {
+			Structured json.RawMessage `json:"structuredContent"`
+		}
+		if err := json.Unmarshal(rep.Calls[name], &res); err != nil || len(res.Structured) < 3 {
+			t.Errorf("recorded result of %s: %s (%v)", name, rep.Calls[name], err)
 		}
 	}
 	if t.Failed() || testing.Verbose() {

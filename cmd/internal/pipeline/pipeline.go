@@ -71,6 +71,7 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		Resources: rep.Observation.Resources,
 		Tools:     rep.Observation.Tools,
 		Declared:  opts.Manifest.Tools,
+		Results:   rep.Calls,
 	}, evidence.Options{ChromePath: opts.ChromePath, Now: func() time.Time { return opts.Now }, Progress: progress})
 	if err != nil {
 		return nil, fmt.Errorf("capturing evidence: %w", err)
