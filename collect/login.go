@@ -24,6 +24,11 @@ type LoginOptions struct {
 	LoginHint   string
 	HTTPClient  *http.Client
 	RedirectURL string // default http://127.0.0.1:<free>/callback; nothing needs to listen
+	// Resource is the resource indicator to ask for; "" asks for the MCP
+	// server itself (its PRM resource). Another value asks for a token the
+	// probe sends to check auth.audience; ASes that know only their own
+	// resources refuse it (invalid_target).
+	Resource string
 }
 
 // Login obtains a token the way an MCP client does — PRM, AS metadata, DCR,
@@ -112,6 +117,9 @@ func Login(ctx context.Context, opts LoginOptions) (Token, error) {
 	if p.oauth.prm.Resource != "" {
 		resource = p.oauth.prm.Resource
 	}
+	if opts.Resource != "" {
+		resource = opts.Resource
+	}
 	verifier := oauth2.GenerateVerifier()
 	state := randomHex(16)
 	authOpts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("resource", resource)}
@@ -135,7 +143,7 @@ func Login(ctx context.Context, opts LoginOptions) (Token, error) {
 	if s, ok := tok.Extra("scope").(string); ok && s != "" {
 		granted = strings.Fields(s)
 	}
-	return Token{Value: tok.AccessToken, Scopes: granted, Source: "dcr+pkce", ExpiresIn: int(tok.ExpiresIn)}, nil
+	return Token{Value: tok.AccessToken, Scopes: granted, Source: "dcr+pkce", ExpiresIn: int(tok.ExpiresIn), Audience: opts.Resource}, nil
 }
 
 const defaultLoginTimeout = 10 * time.Second

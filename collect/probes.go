@@ -255,8 +255,67 @@ func (p *prober) probeAuthActive(ctx context.Context) {
 		}
 	}
 
-	p.result("auth.audience", "app", check.NA, check.Absent, "Not run: the probe cannot obtain a token minted for another resource.")
-	p.skip("auth.audience", "app", "needs a token minted for another resource, which the probe cannot obtain")
+	p.checkAudience(ctx)
+}
+
+const stepForeign = "initialize with a token minted for another resource"
+
+// checkAudience sends a token the server's AS minted for another resource:
+// a resource server that checks the audience refuses it with 401. In mixed
+// mode initialize may be open, so a protected callable tool is called too.
+func (p *prober) checkAudience(ctx context.Context) {
+	const id = "auth.audience"
+	var tok *Token
+	for i, t := range p.opts.Tokens {
+		if t.foreign() && t.Value != "" {
+			tok = &p.opts.Tokens[i]
+			break
+		}
+	}
+	if tok == nil {
+		reason := "no token minted for another resource was supplied"
+		if p.opts.ForeignRefusal != "" {
+			reason = "no token minted for another resource could be obtained: " + p.opts.ForeignRefusal
+		}
+		p.result(id, "app", check.NA, check.Absent, "Not run: "+reason+".")
+		p.skip(id, "app", reason)
+		return
+	}
+	what := fmt.Sprintf("a token minted for %s", quote(tok.Audience))
+	sctx := withStep(ctx, stepForeign)
+	s, rep := p.openRaw(sctx, tok.Value, nil)
+	defer p.closeRaw(sctx, s)
+	called := ""
+	if rep.ok() && p.m.Server.Auth.Mode == manifest.AuthMixed {
+		for _, t := range p.m.Tools {
+			if t.NoAuth || !p.mayCall(t.Name) {
+				continue
+			}
+			rep = p.call(sctx, s, "tools/call", map[string]any{"name": t.Name, "arguments": exampleArgs(t)})
+			called = " calling " + quote(t.Name)
+			break
+		}
+		if called == "" {
+			p.result(id, "app", check.NA, check.Probed, fmt.Sprintf("initialize is open (mixed mode) and no protected tool is listed in probe.callable, so %s was not tried on protected work.", what), stepForeign)
+			p.skip(id, "app", "no protected tool is listed as callable")
+			return
+		}
+	}
+	switch {
+	case rep.err != nil:
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("initialize with %s got %s.", what, rep.describe()), stepForeign)
+	case rep.status == http.StatusUnauthorized:
+		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("%s got 401%s.", upperFirst(what), called), stepForeign)
+	default:
+		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("%s was not refused with 401%s: %s.", upperFirst(what), called, rep.describe()), stepForeign)
+	}
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func (p *prober) allScopes() []string {

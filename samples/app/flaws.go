@@ -27,6 +27,7 @@ const (
 	flawNoPrivacyPolicy    = "no-privacy-policy"
 	flawNoOriginCheck      = "no-origin-check"
 	flawTokenInQuery       = "token-in-query"
+	flawForeignAudience    = "accept-foreign-audience"
 )
 
 // Flaws lists the defects Options.Flaw can plant, one at a time.
@@ -56,6 +57,8 @@ func Flaws() []Flaw {
 			"The MCP endpoint accepts a foreign Origin header (and a non-loopback Host header): no DNS-rebinding protection."},
 		{flawTokenInQuery, "auth.token-in-query",
 			"The MCP endpoint also accepts the access token from the ?access_token= query parameter when no Authorization header is sent."},
+		{flawForeignAudience, "auth.audience",
+			"The MCP endpoint skips the audience check: a token the authorization server signed for another resource is accepted; invalid, expired and foreign-signed tokens are still refused."},
 	}
 }
 

@@ -92,6 +92,15 @@ func TestFlawsObservable(t *testing.T) {
 			wantChallenge(t, post(t, s, rpcRequest{token: other, body: initialize("2025-11-25")}), http.StatusUnauthorized)
 			wantChallenge(t, post(t, s, rpcRequest{body: initialize("2025-11-25")}), http.StatusUnauthorized)
 		},
+		"accept-foreign-audience": func(t *testing.T, s *app.Server) {
+			other, _ := s.MintTokenFor("http://127.0.0.1:1/other", fullScopes)
+			if r := post(t, s, rpcRequest{token: other, body: initialize("2025-11-25")}); r.status != http.StatusOK {
+				t.Errorf("token for another resource: %d, want 200", r.status)
+			}
+			for _, tok := range []string{"garbage", foreignToken(t, s)} {
+				wantChallenge(t, post(t, s, rpcRequest{token: tok, body: initialize("2025-11-25")}), http.StatusUnauthorized)
+			}
+		},
 		"no-privacy-policy": func(t *testing.T, s *app.Server) {
 			if code, _ := status(t, s.Origin+"/privacy"); code != http.StatusNotFound {
 				t.Errorf("/privacy: %d, want 404", code)

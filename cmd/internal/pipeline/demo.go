@@ -50,6 +50,15 @@ func Demo(ctx context.Context, flaw string, opts Options) (*bundle.Bundle, error
 		tok.Source = ts.Env + " (demo sign-in)"
 		opts.Tokens = append(opts.Tokens, tok)
 	}
+	// The sample AS mints tokens only for its own server (it answers any
+	// other resource with invalid_target), so the token for another
+	// resource that auth.audience needs comes from the app directly.
+	const other = "http://127.0.0.1:1/other"
+	foreign, err := srv.MintTokenFor(other, []string{"orders:read"})
+	if err != nil {
+		return nil, fmt.Errorf("getting a token for another resource from the sample app: %w", err)
+	}
+	opts.Tokens = append(opts.Tokens, collect.Token{Value: foreign, Scopes: []string{"orders:read"}, Source: "demo (minted for another resource)", Audience: other})
 	opts.Manifest = m
 	return Run(ctx, opts)
 }
