@@ -3,7 +3,7 @@
 //
 //	go run ./samples/server [-addr 127.0.0.1:8931] [-flaw NAME] [-tokens]
 //
-// It prints the MCP URL and the issuer, and with -tokens two test access
+// It prints the MCP URL and the issuer, and with -tokens three test access
 // tokens as shell exports for the manifest's probe.tokens, then serves until
 // interrupted.
 package main
@@ -39,7 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		names = append(names, f.Name)
 	}
 	flaw := fs.String("flaw", "", "plant one flaw: "+strings.Join(names, ", "))
-	tokens := fs.Bool("tokens", false, "print test access tokens as shell exports (ORDERLY_TOKEN_READ, ORDERLY_TOKEN_FULL)")
+	tokens := fs.Bool("tokens", false, "print test access tokens as shell exports (ORDERLY_TOKEN_READ, ORDERLY_TOKEN_FULL, ORDERLY_TOKEN_EMAIL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}{
 			{"ORDERLY_TOKEN_READ", []string{"orders:read"}},
 			{"ORDERLY_TOKEN_FULL", []string{"orders:read", "orders:write", "email:send"}},
+			{"ORDERLY_TOKEN_EMAIL", []string{"email:send"}},
 		} {
 			tok, err := s.MintToken(t.scopes)
 			if err != nil {
