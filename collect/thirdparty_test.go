@@ -6,9 +6,22 @@ package collect
 // OIDC authorization server) in front of a small Go resource server.
 
 import (
+	"bytes"
 	"context"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"html"
+	"io"
+	"math/big"
 	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +31,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+	"golang.org/x/oauth2"
 
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/manifest"
@@ -329,4 +348,363 @@ func listensOnAllInterfaces(rawURL string) (bool, bool) {
 		}
 	}
 	return false, false
+}
+
+// oidcStack is oidc-provider as the authorization server in front of a Go
+// resource server (go-sdk) that verifies its RS256 JWT access tokens
+// against the AS's JWKS: issuer, audience = the MCP URL, expiry, typ.
+type oidcStack struct {
+	issuer string
+	mcpURL string
+	as     *nodeProc
+}
+
+func startOIDCStack(t *testing.T) *oidcStack {
+	t.Helper()
+	requireNode(t, "oidc-provider/package.json")
+	script := filepath.Join(filepath.Dir(nodeModules), "as.mjs")
+	mux := http.NewServeMux()
+	rs := httptest.NewServer(mux)
+	t.Cleanup(rs.Close)
+	s := &oidcStack{mcpURL: rs.URL + "/mcp"}
+
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.issuer = fmt.Sprintf("http://127.0.0.1:%d", port)
+	ready := func() error {
+		resp, err := http.Get(s.issuer + "/.well-known/openid-configuration")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		return nil
+	}
+	s.as, err = startNode("oidc-provider", []string{fmt.Sprintf("PORT=%d", port), "MCP_URL=" + s.mcpURL}, ready, script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.as.stop)
+
+	srv := mcp.NewServer(&mcp.Implementation{Name: "oidc-rs", Version: "1.0.0"}, nil)
+	mcp.AddTool(srv, &mcp.Tool{
+		Name: "whoami", Description: "Show who the token belongs to.",
+		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true, DestructiveHint: bp(false), OpenWorldHint: bp(false)},
+		Meta:        mcp.Meta{"securitySchemes": []map[string]any{{"type": "oauth2", "scopes": []string{"mcp:read"}}}},
+	}, func(ctx context.Context, req *mcp.CallToolRequest, in struct{}) (*mcp.CallToolResult, whoamiOut, error) {
+		return nil, whoamiOut{Subject: req.Extra.TokenInfo.UserID}, nil
+	})
+	mcp.AddTool(srv, &mcp.Tool{
+		Name: "add_note", Description: "Add a note.",
+		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: false, DestructiveHint: bp(false), OpenWorldHint: bp(false)},
+		Meta:        mcp.Meta{"securitySchemes": []map[string]any{{"type": "oauth2", "scopes": []string{"mcp:write"}}}},
+	}, func(ctx context.Context, req *mcp.CallToolRequest, in noteIn) (*mcp.CallToolResult, whoamiOut, error) {
+		if !slices.Contains(req.Extra.TokenInfo.Scopes, "mcp:write") {
+			return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: "needs mcp:write"}},
+				Meta: mcp.Meta{"mcp/www_authenticate": []string{`Bearer error="insufficient_scope", scope="mcp:write"`}}}, whoamiOut{}, nil
+		}
+		return nil, whoamiOut{Subject: req.Extra.TokenInfo.UserID}, nil
+	})
+	h := http.Handler(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil))
+	h = http.NewCrossOriginProtection().Handler(h)
+	prmURL := rs.URL + "/.well-known/oauth-protected-resource/mcp"
+	keys := &jwksCache{url: s.issuer + "/jwks"}
+	h = auth.RequireBearerToken(s.verifier(keys), &auth.RequireBearerTokenOptions{ResourceMetadataURL: prmURL, Scopes: []string{"mcp:read"}})(h)
+	mux.Handle("/mcp", h)
+	mux.Handle("/.well-known/oauth-protected-resource/mcp", auth.ProtectedResourceMetadataHandler(&oauthex.ProtectedResourceMetadata{
+		Resource: s.mcpURL, AuthorizationServers: []string{s.issuer}, ScopesSupported: []string{"mcp:read", "mcp:write"},
+	}))
+	for _, p := range []string{"/privacy", "/terms"} {
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, "<h1>"+p+"</h1>")
+		})
+	}
+	return s
+}
+
+type whoamiOut struct {
+	Subject string `json:"subject"`
+}
+
+type noteIn struct {
+	Text string `json:"text" jsonschema:"the note"`
+}
+
+// verifier accepts only RS256 access-token JWTs signed by a key of the AS's
+// JWKS, issued by the AS, for this MCP server, not expired.
+func (s *oidcStack) verifier(keys *jwksCache) auth.TokenVerifier {
+	return func(ctx context.Context, raw string, _ *http.Request) (*auth.TokenInfo, error) {
+		claims := jwt.MapClaims{}
+		tok, err := jwt.ParseWithClaims(raw, claims, func(tok *jwt.Token) (any, error) {
+			if typ, _ := tok.Header["typ"].(string); !strings.EqualFold(typ, "at+jwt") {
+				return nil, fmt.Errorf("typ %q is not at+jwt", typ)
+			}
+			kid, _ := tok.Header["kid"].(string)
+			return keys.key(ctx, kid)
+		}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(s.issuer), jwt.WithAudience(s.mcpURL), jwt.WithExpirationRequired())
+		if err != nil || !tok.Valid {
+			return nil, fmt.Errorf("%w: %v", auth.ErrInvalidToken, err)
+		}
+		exp, _ := claims.GetExpirationTime()
+		sub, _ := claims.GetSubject()
+		scope, _ := claims["scope"].(string)
+		return &auth.TokenInfo{Scopes: strings.Fields(scope), Expiration: exp.Time, UserID: sub}, nil
+	}
+}
+
+// jwksCache fetches the AS's RSA signing keys once.
+type jwksCache struct {
+	url  string
+	mu   sync.Mutex
+	keys map[string]*rsa.PublicKey
+}
+
+func (c *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keys == nil {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("fetching JWKS %q: %w", c.url, err)
+		}
+		defer resp.Body.Close()
+		var set struct {
+			Keys []struct{ Kty, Kid, N, E, Use string } `json:"keys"`
+		}
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&set); err != nil {
+			return nil, fmt.Errorf("reading JWKS %q: %w", c.url, err)
+		}
+		keys := map[string]*rsa.PublicKey{}
+		for _, k := range set.Keys {
+			if k.Kty != "RSA" || (k.Use != "" && k.Use != "sig") {
+				continue
+			}
+			n, err1 := base64.RawURLEncoding.DecodeString(k.N)
+			e, err2 := base64.RawURLEncoding.DecodeString(k.E)
+			if err1 != nil || err2 != nil {
+				continue
+			}
+			keys[k.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+		}
+		c.keys = keys
+	}
+	if k, ok := c.keys[kid]; ok {
+		return k, nil
+	}
+	return nil, fmt.Errorf("no RSA signing key %q in the JWKS", kid)
+}
+
+// devLogin signs in at oidc-provider the way a person would with its
+// development interactions: discovery from the MCP server's PRM, dynamic
+// registration, the authorization request with PKCE S256 and resource, the
+// login form (any login and password) and the consent form posted with a
+// cookie jar, then the code exchange. It is the test's stand-in for a
+// browser; the probe only receives the token.
+func devLogin(t *testing.T, s *oidcStack, scopes ...string) Token {
+	t.Helper()
+	ctx := t.Context()
+	getJSON := func(u string, v any) {
+		t.Helper()
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: HTTP %d", u, resp.StatusCode)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+	}
+	var prm oauthex.ProtectedResourceMetadata
+	getJSON(strings.TrimSuffix(s.mcpURL, "/mcp")+"/.well-known/oauth-protected-resource/mcp", &prm)
+	var as oauthex.AuthServerMeta
+	getJSON(prm.AuthorizationServers[0]+"/.well-known/oauth-authorization-server", &as)
+
+	redirect := "http://127.0.0.1:9/callback" // never listened on: the code is read from the Location
+	reg, _ := json.Marshal(map[string]any{
+		"redirect_uris": []string{redirect}, "token_endpoint_auth_method": "none", "application_type": "native",
+		"grant_types": []string{"authorization_code"}, "response_types": []string{"code"},
+	})
+	resp, err := http.Post(as.RegistrationEndpoint, "application/json", bytes.NewReader(reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var client struct {
+		ClientID string `json:"client_id"`
+	}
+	json.NewDecoder(resp.Body).Decode(&client)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || client.ClientID == "" {
+		t.Fatalf("registration: HTTP %d", resp.StatusCode)
+	}
+
+	cfg := &oauth2.Config{
+		ClientID: client.ClientID, RedirectURL: redirect, Scopes: scopes,
+		Endpoint: oauth2.Endpoint{AuthURL: as.AuthorizationEndpoint, TokenURL: as.TokenEndpoint, AuthStyle: oauth2.AuthStyleInParams},
+	}
+	verifier := oauth2.GenerateVerifier()
+	resource := oauth2.SetAuthURLParam("resource", prm.Resource)
+	target := cfg.AuthCodeURL("state-1", oauth2.S256ChallengeOption(verifier), resource)
+
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	actionRE := regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
+	promptRE := regexp.MustCompile(`name="prompt" value="([a-z]+)"`)
+	var code string
+	for hop := 0; hop < 12 && code == ""; hop++ {
+		resp, err := hc.Get(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode/100 == 3:
+			loc, err := resp.Request.URL.Parse(resp.Header.Get("Location"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(loc.String(), redirect) {
+				q := loc.Query()
+				if q.Get("state") != "state-1" || q.Get("iss") != s.issuer || q.Get("error") != "" {
+					t.Fatalf("authorization response: %v", q)
+				}
+				code = q.Get("code")
+				break
+			}
+			target = loc.String()
+		case resp.StatusCode == http.StatusOK:
+			// A dev interaction page: the login form, then the consent form.
+			a, p := actionRE.FindSubmatch(body), promptRE.FindSubmatch(body)
+			if a == nil || p == nil {
+				t.Fatalf("interaction page without a form: %.300s", body)
+			}
+			form := url.Values{"prompt": {string(p[1])}}
+			if string(p[1]) == "login" {
+				form.Set("login", "alice")
+				form.Set("password", "any")
+			}
+			action, _ := resp.Request.URL.Parse(html.UnescapeString(string(a[1])))
+			presp, err := hc.PostForm(action.String(), form)
+			if err != nil {
+				t.Fatal(err)
+			}
+			presp.Body.Close()
+			if presp.StatusCode/100 != 3 {
+				t.Fatalf("posting the %s form: HTTP %d", p[1], presp.StatusCode)
+			}
+			loc, _ := presp.Request.URL.Parse(presp.Header.Get("Location"))
+			target = loc.String()
+		default:
+			t.Fatalf("authorization: HTTP %d at %s: %.300s", resp.StatusCode, target, body)
+		}
+	}
+	if code == "" {
+		t.Fatal("authorization: no code after 12 hops")
+	}
+	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier), resource)
+	if err != nil {
+		t.Fatalf("code exchange: %v", err)
+	}
+	granted := scopes
+	if sc, ok := tok.Extra("scope").(string); ok {
+		granted = strings.Fields(sc)
+	}
+	return Token{Value: tok.AccessToken, Scopes: granted, Source: "oidc-provider dev login", ExpiresIn: int(tok.ExpiresIn)}
+}
+
+// TestOIDCProvider probes a resource server whose authorization server is
+// oidc-provider, with tokens from a real sign-in at it: discovery, DCR, PKCE,
+// the challenge and token checks must all pass against an AS nobody here
+// wrote, on its own origin (another loopback port).
+func TestOIDCProvider(t *testing.T) {
+	s := startOIDCStack(t)
+	readTok := devLogin(t, s, "mcp:read")
+	writeTok := devLogin(t, s, "mcp:read", "mcp:write")
+	noReadTok := devLogin(t, s, "mcp:write") // lacks whoami's scope
+	for _, tok := range []Token{readTok, writeTok, noReadTok} {
+		if tok.ExpiresIn != 600 || strings.Count(tok.Value, ".") != 2 {
+			t.Fatalf("token from oidc-provider: %v, expires in %d, not a JWT", tok.Scopes, tok.ExpiresIn)
+		}
+	}
+	origin := strings.TrimSuffix(s.mcpURL, "/mcp")
+	noRefresh := false
+	m := &manifest.Manifest{
+		Schema: manifest.SchemaID,
+		App:    manifest.App{Name: "Notes", Vendor: "Test", Version: "1", Description: "A resource server behind oidc-provider.", PrivacyPolicy: origin + "/privacy", Terms: origin + "/terms", Support: "help@example.com"},
+		Server: manifest.Server{URL: s.mcpURL, Auth: manifest.Auth{
+			Mode: manifest.AuthOAuth, Issuer: s.issuer, Registration: manifest.RegistrationDCR,
+			OIDCDiscovery: s.issuer + "/.well-known/openid-configuration", TokenLifetime: "10m", RefreshRotation: &noRefresh,
+			Revocation: "access tokens expire after 10 minutes; no refresh tokens are issued",
+		}},
+		Probe: manifest.Probe{Callable: []string{"whoami"}},
+		Tools: []manifest.Tool{
+			{Name: "whoami", Kind: manifest.KindRead, Scopes: []string{"mcp:read"}},
+			{Name: "add_note", Kind: manifest.KindWrite, Scopes: []string{"mcp:write"}, Inputs: map[string]manifest.Input{"text": {Purpose: "the note"}}},
+		},
+	}
+	toks := []Token{readTok, writeTok, noReadTok}
+	rep, progress := runProbe(t, Options{Manifest: m, Tokens: toks})
+	checkInvariants(t, rep)
+	if t.Failed() || testing.Verbose() {
+		defer func() { t.Log("\n" + dump(rep.Results)) }()
+	}
+	for _, r := range rep.Results {
+		if r.Status != check.Pass && r.Status != check.NA {
+			t.Errorf("%s %s %s: %s", r.Status, r.ID, r.Subject, r.Detail)
+		}
+	}
+	for _, w := range []struct{ id, subject, detail, evidence string }{
+		{"auth.required", "app", "401", "Www-Authenticate: Bearer resource_metadata="},
+		{"auth.challenge", "app", "resource_metadata", "resource_metadata="},
+		{"auth.prm", "app", "(header)", `"authorization_servers"`},
+		{"auth.prm-resource", "app", "equals the MCP URL", `"resource":"` + s.mcpURL + `"`},
+		{"auth.as-metadata", "app", "/.well-known/oauth-authorization-server", `"issuer":"` + s.issuer + `"`},
+		{"auth.pkce-s256", "app", "S256", "code_challenge_methods_supported"},
+		{"auth.client-registration", "app", "201", "201 Created"},
+		{"auth.invalid-token", "app", "401", "401 Unauthorized"},
+		{"auth.https", "app", "loopback", ""},
+		{"auth.session-not-auth", "app", "401", ""},
+		{"auth.token-in-query", "app", "401", ""},
+		{"auth.scope-enforcement", "tool:whoami", "", ""},
+		{"tool.security-schemes", "tool:whoami", "", ""},
+		{"tool.security-schemes", "tool:add_note", "", ""},
+		{"transport.origin", "app", "403", ""},
+	} {
+		r, _ := find(rep.Results, w.id, w.subject)
+		if r.Status != check.Pass || !strings.Contains(r.Detail, w.detail) || (w.evidence != "" && !evidenceContains(rep, r, w.evidence)) {
+			t.Errorf("%s %s: want a pass saying %q with evidence holding %q; got %+v", w.id, w.subject, w.detail, w.evidence, r)
+		}
+	}
+	if o := rep.Observation.OAuth; o == nil || o.Issuer != s.issuer {
+		t.Errorf("observed OAuth: %+v", o)
+	}
+
+	// No token, nor a JWT's signature alone, anywhere in what the probe gives back.
+	obs, _ := json.Marshal(rep.Observation)
+	parts := []string{string(obs), strings.Join(progress, "\n")}
+	for _, r := range rep.Results {
+		parts = append(parts, r.Detail)
+	}
+	for _, e := range rep.Evidence {
+		parts = append(parts, string(e.Data), e.Title)
+	}
+	blob := strings.Join(parts, "\n")
+	for _, tok := range toks {
+		sig := tok.Value[strings.LastIndex(tok.Value, ".")+1:]
+		if strings.Contains(blob, tok.Value) || strings.Contains(blob, sig) {
+			t.Errorf("a token with scopes %v leaked", tok.Scopes)
+		}
+	}
 }
