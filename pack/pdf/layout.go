@@ -164,15 +164,22 @@ func (d *doc) registerHeader(rows ...core.Row) error {
 
 // table adds a heading row and records (each one or more rows kept
 // together); lead (a section title) stays with the heading and the first
-// record. With no records, it shows none instead. It returns the page the
-// lead is on.
+// record. With no records, it shows none instead. With no cols, there is no
+// heading row. It returns the page the lead is on.
 func (d *doc) table(lead []core.Row, cols []column, records [][]core.Row, none string) int {
 	head := func() []core.Row { return []core.Row{d.headRow(cols)} }
+	if cols == nil {
+		head = nil
+	}
 	if len(records) == 0 {
 		d.place(append(lead, d.para(none, body)), nil)
 		return d.page
 	}
-	d.place(append(append(lead, head()...), records[0]...), nil)
+	first := lead
+	if head != nil {
+		first = append(first, head()...)
+	}
+	d.place(append(first, records[0]...), nil)
 	start := d.page
 	for _, rec := range records[1:] {
 		d.place(rec, head)
@@ -300,6 +307,19 @@ func (d *doc) subtitle(s string) []core.Row {
 		spacer(2),
 		d.para(s, style{size: 10, bold: true, color: colBlack}),
 	}
+}
+
+// facts lays out label and value pairs, each pair kept whole; lead stays
+// with the first. Values are wrapped; an empty value shows as a dash.
+func (d *doc) facts(lead []core.Row, kvs [][2]string) int {
+	recs := make([][]core.Row, len(kvs))
+	for i, kv := range kvs {
+		recs[i] = []core.Row{row.New().Add(
+			d.cell(6, kv[0], style{size: 8, bold: true, color: colGray}),
+			d.cell(18, orDash(kv[1]), body),
+		)}
+	}
+	return d.table(lead, nil, recs, "Nothing recorded.")
 }
 
 // headRow is a table's heading row.

@@ -1,7 +1,10 @@
 // Package pdf renders a Bundle as pack.pdf, the document a buyer's security
-// reviewer reads: a cover with the verdict, the red flags, the questionnaire
-// answers, the scope map, every result and the evidence index. It reads
-// nothing but the Bundle, and the same Bundle always gives the same bytes.
+// reviewer reads: a cover with the verdict, a contents page, the summary with
+// the red flags first, the questionnaire answers, the scope map, identity,
+// data and retention, operations, the widgets with their captures, every
+// result and an appendix with the evidence index and the probe settings. It
+// reads nothing but the Bundle (and the digest of pack.json, which the writer
+// passes in), and the same input always gives the same bytes.
 //
 // maroto (and its gofpdf backend) stay inside this package.
 package pdf
@@ -30,9 +33,21 @@ import (
 // once never see each other's dates. It is the package's only mutable state.
 var gofpdfDefaults sync.Mutex
 
-// Render lays out b as a PDF. The bytes depend on b alone: the document's
-// dates are b.Created, and its internal catalogs are sorted.
-func Render(b *bundle.Bundle) ([]byte, error) {
+// Options are what the PDF shows that the Bundle cannot say about itself.
+type Options struct {
+	// PackDigest is the SHA-256 (hex) of the pack.json written beside the
+	// PDF. pack.json serializes the Bundle, so only its writer knows the
+	// bytes; the cover prints the digest so that a reader can tie the PDF to
+	// the JSON. Empty: the cover says it was not supplied.
+	PackDigest string
+}
+
+// Render lays out b as a PDF without a pack digest; see RenderWith.
+func Render(b *bundle.Bundle) ([]byte, error) { return RenderWith(b, Options{}) }
+
+// RenderWith lays out b as a PDF. The bytes depend on b and opts alone: the
+// document's dates are b.Created, and its internal catalogs are sorted.
+func RenderWith(b *bundle.Bundle, opts Options) ([]byte, error) {
 	if b == nil {
 		return nil, errors.New("rendering pdf: no bundle")
 	}
@@ -77,18 +92,17 @@ func Render(b *bundle.Bundle) ([]byte, error) {
 	gofpdfDefaults.Unlock()
 
 	d := newDoc(m, txt)
-	pageOf := make([]string, len(contents))
-	cover(d, b, pageOf)
+	secs := sections()
+	pageOf := make([]string, len(secs))
+	cover(d, b, opts)
 	if err := d.registerHeader(pageHeader(d, b)...); err != nil {
 		return nil, fmt.Errorf("rendering pdf: registering page header: %w", err)
 	}
-	// The sections, in the order of contents; each after the first two
-	// starts on a new page.
-	for i, section := range []func(*doc, *bundle.Bundle) int{redFlags, answers, scopeMap, results, evidence} {
-		if i >= 2 {
-			d.newPage()
-		}
-		pageOf[i] = strconv.Itoa(section(d, b))
+	contentsPage(d, secs, pageOf)
+	// Each section starts on a new page, so that the contents can name it.
+	for i, s := range secs {
+		d.newPage()
+		pageOf[i] = strconv.Itoa(s.render(d, b))
 	}
 
 	out, err := m.Generate()

@@ -2,6 +2,8 @@ package pdf
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -97,38 +99,57 @@ func ids(es []check.EvidenceID) string {
 // statuses is the order statuses are counted in.
 var statuses = []check.Status{check.Pass, check.Fail, check.Warn, check.Manual, check.NA, check.Error}
 
-// contents names the sections the cover lists; the page numbers are filled
-// in once the sections are laid out.
-var contents = []string{"Red flags", "Questionnaire answers", "Scope map", "All results", "Evidence index"}
+// severities is the order severities are counted in.
+var severities = []check.Severity{check.Critical, check.High, check.Medium, check.Low, check.Info}
 
-// cover is the first page: what was reviewed, when, the verdict, and the
-// contents, whose page numbers go into pageOf (one per contents entry).
-func cover(d *doc, b *bundle.Bundle, pageOf []string) {
+// section is one part of the document: its heading, as the contents name
+// it, and the function that lays it out and returns the page it starts on.
+type section struct {
+	title  string
+	render func(*doc, *bundle.Bundle) int
+}
+
+// sections are the document's parts in order, after the cover and the
+// contents.
+func sections() []section {
+	return []section{
+		{"Summary", summary},
+		{"Questionnaire answers", answers},
+		{"Scope map", scopeMap},
+		{"Identity and access", identity},
+		{"Data and retention", dataRetention},
+		{"Operations", operations},
+		{"Widgets and evidence", widgets},
+		{"All results", results},
+		{"Appendix", appendix},
+	}
+}
+
+// cover is the first page: what was reviewed, when, by which tool, the pack
+// it belongs to, and the verdict.
+func cover(d *doc, b *bundle.Bundle, opts Options) {
 	d.push(spacer(22))
 	d.push(d.para("SECURITY REVIEW PACK", style{size: 10, bold: true, color: colGray}))
 	d.push(row.New().Add(d.cellN(gridSize, orDash(b.App.Name), style{size: 24, bold: true, color: colBlack}, 3)))
 	d.push(d.para("by "+orDash(b.App.Vendor)+"  ·  version "+orDash(b.App.Version), style{size: 11, color: colBlack}))
 	d.push(spacer(8))
 
-	url := b.Observation.Server.URL
-	if url == "" && b.Manifest != nil {
-		url = b.Manifest.Server.URL
-	}
-	probed := "not recorded"
-	if !b.Created.IsZero() {
-		probed = b.Created.UTC().Format(time.DateTime) + " UTC"
+	digest := opts.PackDigest
+	if digest == "" {
+		digest = "not supplied by the writer of this PDF"
 	}
 	for _, kv := range [][2]string{
 		{"App", b.App.Name},
 		{"Vendor", b.App.Vendor},
 		{"Version", b.App.Version},
-		{"Server URL", url},
-		{"Probed", probed},
-		{"Generator", strings.TrimSpace(b.Generator.Name + " " + b.Generator.Version)},
+		{"Server URL", serverURL(b)},
+		{"Probed", when(b.Created)},
+		{"Tool", strings.TrimSpace(b.Generator.Name + " " + b.Generator.Version)},
+		{"pack.json SHA-256", digest},
 	} {
 		d.push(row.New().Add(
-			d.cell(5, kv[0], style{size: 9, bold: true, color: colGray}),
-			d.cellN(19, orDash(kv[1]), style{size: 9, color: colBlack}, 4),
+			d.cell(6, kv[0], style{size: 9, bold: true, color: colGray}),
+			d.cellN(18, orDash(kv[1]), style{size: 9, color: colBlack}, 4),
 		))
 	}
 	d.push(spacer(8))
@@ -146,36 +167,93 @@ func cover(d *doc, b *bundle.Bundle, pageOf []string) {
 	}
 	d.push(counts)
 	d.push(spacer(2))
-	var sev []string
-	for _, s := range []check.Severity{check.Critical, check.High, check.Medium, check.Low, check.Info} {
-		if n := b.Summary.BySeverity[s]; n > 0 {
-			sev = append(sev, fmt.Sprintf("%s %d", s, n))
-		}
-	}
-	if len(sev) == 0 {
-		sev = []string{"none"}
-	}
 	d.push(d.para(fmt.Sprintf("Red flags: %d  ·  Failing results by severity: %s  ·  Results probed: %d, declared only: %d  ·  Tools: %d  ·  Evidence items: %d",
-		len(b.RedFlags), strings.Join(sev, ", "), b.Summary.Probed, b.Summary.Declared, len(b.Tools), len(b.Evidence)), body))
+		len(b.RedFlags), severityLine(b.Summary.BySeverity), b.Summary.Probed, b.Summary.Declared, len(b.Tools), len(b.Evidence)), body))
 	d.push(spacer(8))
+	d.push(d.para("Everything in this document is rendered from pack.json, the machine-readable form of this pack; the SHA-256 above identifies that file. Text that came from the server under test is shown as data: control characters are removed and characters the embedded fonts cannot draw appear as \uFFFD.", small))
+}
 
-	d.push(d.para("Contents", style{size: 9, bold: true, color: colGray}))
-	for i, name := range contents {
-		p := textProps(body)
+// contentsPage lists the sections with the page each starts on; the page
+// numbers go into pageOf once the sections are laid out. A legend of the
+// badges follows.
+func contentsPage(d *doc, secs []section, pageOf []string) {
+	d.push(d.title("Contents")...)
+	for i, s := range secs {
+		p := textProps(style{size: 10, color: colBlack})
 		p.Align = align.Right
-		d.push(row.New().Add(d.cell(8, name, body), col.New(2).Add(&lateText{value: &pageOf[i], prop: p})))
+		d.push(row.New().Add(d.cell(12, s.title, style{size: 10, color: colBlack}), col.New(2).Add(&lateText{value: &pageOf[i], prop: p})))
 	}
 	d.push(spacer(8))
 
-	d.push(d.para("How to read the basis of a result", style{size: 9, bold: true, color: colGray}))
+	d.push(d.subtitle("How to read the basis of a result or an answer")...)
 	for _, l := range [][2]string{
 		{string(check.Probed), "observed on the live server or in the browser; evidence attached"},
-		{string(check.Declared), "taken from the vendor's manifest only; not observed"},
+		{string(check.Declared), "taken from the vendor's manifest only; not observed (shown in pale colours)"},
 		{string(check.Attested), "a named person vouched for it, with a date and an expiry"},
 		{string(check.Absent), "nothing to go on"},
 	} {
 		d.push(row.New().Add(d.basisBadge(3, check.Basis(l[0])), blank(1), d.cell(20, l[1], body)))
 	}
+	d.push(spacer(4))
+	d.push(d.subtitle("Statuses")...)
+	for _, l := range []struct {
+		s    check.Status
+		text string
+	}{
+		{check.Pass, "the check passed"},
+		{check.Fail, "the check failed; the severity says how much it matters"},
+		{check.Warn, "a weakness that does not fail the check"},
+		{check.Manual, "a person must judge; nothing automated can"},
+		{check.NA, "does not apply, or the probe was not run; the detail says why"},
+		{check.Error, "the probe itself could not run (timeout, refused connection)"},
+	} {
+		c := statusColors(l.s, check.Probed)
+		d.push(row.New().Add(d.badge(3, string(l.s), c.fg, c.bg), blank(1), d.cell(20, l.text, body)))
+	}
+	d.push(spacer(4))
+	d.push(d.subtitle("Answers")...)
+	for _, l := range [][2]string{
+		{bundle.Yes, "every check the question maps to passed"},
+		{bundle.No, "at least one of its checks failed"},
+		{bundle.Partial, "some checks are only declared, or warn"},
+		{bundle.NA, "the question does not apply; the explanation says why"},
+	} {
+		c := answerColors(l[0])
+		d.push(row.New().Add(d.badge(3, l[0], c.fg, c.bg), blank(1), d.cell(20, l[1], body)))
+	}
+}
+
+// serverURL is the probed URL, or the declared one when the probe recorded none.
+func serverURL(b *bundle.Bundle) string {
+	if b.Observation.Server.URL != "" {
+		return b.Observation.Server.URL
+	}
+	if b.Manifest != nil {
+		return b.Manifest.Server.URL
+	}
+	return ""
+}
+
+// when is a time as the document prints it.
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "not recorded"
+	}
+	return t.UTC().Format(time.DateTime) + " UTC"
+}
+
+// severityLine counts failing results by severity, highest first.
+func severityLine(by map[check.Severity]int) string {
+	var sev []string
+	for _, s := range severities {
+		if n := by[s]; n > 0 {
+			sev = append(sev, fmt.Sprintf("%s %d", s, n))
+		}
+	}
+	if len(sev) == 0 {
+		return "none"
+	}
+	return strings.Join(sev, ", ")
 }
 
 // pageHeader is shown at the top of every page after the cover.
@@ -231,22 +309,142 @@ func (d *doc) resultRecord(r check.Result) []core.Row {
 	return rows
 }
 
-// redFlags lists the red flags first, or says plainly that there are none.
-func redFlags(d *doc, b *bundle.Bundle) int {
-	lead := d.title("Red flags")
-	if len(b.RedFlags) > 0 {
-		lead[1] = d.para(fmt.Sprintf("Red flags (%d)", len(b.RedFlags)), style{size: 14, bold: true, color: rgb(0xc6, 0x28, 0x28)})
-	}
+// summary is the verdict at a glance: the red flags first, then the counts
+// by status and severity, what was probed and what only declared, and the
+// other failures and warnings, worst first.
+func summary(d *doc, b *bundle.Bundle) int {
+	lead := append(d.title("Summary"), row.New().Add(d.cellN(gridSize, orDash(b.Summary.Verdict), style{size: 10, bold: true, color: colBlack}, 6).
+		WithStyle(&props.Cell{BorderType: border.Left, BorderColor: colBlack, BorderThickness: 0.8})))
+	d.place(lead, nil)
+	start := d.page
+
+	red := style{size: 10, bold: true, color: rgb(0xc6, 0x28, 0x28)}
 	if len(b.RedFlags) == 0 {
-		d.place(append(lead, d.para("No red flags.", style{size: 10, bold: true, color: rgb(0x2e, 0x7d, 0x32)})), nil)
-		return d.page
+		d.place(append(d.subtitle("Red flags"), d.para("No red flags.", style{size: 10, bold: true, color: rgb(0x2e, 0x7d, 0x32)})), nil)
+	} else {
+		l := []core.Row{spacer(2), d.para(fmt.Sprintf("Red flags (%d)", len(b.RedFlags)), red),
+			d.para("Findings a reviewer should see before anything else: a write or egress tool not labeled as a write, a missing privacy policy, restricted data requested, a widget sandbox escape, or an availability over-claim.", body)}
+		d.table(l, resultCols, d.resultRecords(b.RedFlags), "")
 	}
-	lead = append(lead, d.para(fmt.Sprintf("%d finding(s) that a reviewer should see before anything else: a write or egress tool not labeled as a write, a missing privacy policy, restricted data requested, a widget sandbox escape, or an availability over-claim.", len(b.RedFlags)), body))
-	recs := make([][]core.Row, len(b.RedFlags))
-	for i, r := range b.RedFlags {
+
+	// Counts by group and status, and by basis.
+	type counts struct {
+		status map[check.Status]int
+		basis  map[check.Basis]int
+		decl   []string // check IDs with a declared-only result
+		total  int
+	}
+	order, byGroup := groupResults(b.Results)
+	cs := map[string]*counts{}
+	all := &counts{status: map[check.Status]int{}, basis: map[check.Basis]int{}}
+	for _, g := range order {
+		c := &counts{status: map[check.Status]int{}, basis: map[check.Basis]int{}}
+		for _, r := range byGroup[g.prefix] {
+			for _, x := range []*counts{c, all} {
+				x.status[r.Status]++
+				x.basis[r.Basis]++
+				x.total++
+			}
+			if r.Basis == check.Declared && !slices.Contains(c.decl, r.ID) {
+				c.decl = append(c.decl, r.ID)
+			}
+		}
+		cs[g.prefix] = c
+	}
+	statusCols := []column{{"Group", 6}}
+	for _, s := range statuses {
+		statusCols = append(statusCols, column{string(s), 2})
+	}
+	statusCols = append(statusCols, column{"Total", 2}, column{"Failing by severity", 4})
+	countRow := func(name string, c *counts, sev string, st style) core.Row {
+		r := row.New().Add(d.cell(6, name, st))
+		for _, s := range statuses {
+			n := c.status[s]
+			cst := st
+			if n > 0 && (s == check.Fail || s == check.Error) {
+				cst = style{size: st.size, bold: true, color: rgb(0xc6, 0x28, 0x28)}
+			}
+			r.Add(d.cell(2, strconv.Itoa(n), cst))
+		}
+		return r.Add(d.cell(2, strconv.Itoa(c.total), st), d.cell(4, sev, st))
+	}
+	var recs [][]core.Row
+	for _, g := range order {
+		sev := map[check.Severity]int{}
+		for _, r := range byGroup[g.prefix] {
+			if r.Failing() && r.Severity != "" {
+				sev[r.Severity]++
+			}
+		}
+		recs = append(recs, []core.Row{countRow(g.title, cs[g.prefix], severityLine(sev), body), rule()})
+	}
+	recs = append(recs, []core.Row{countRow("All results", all, severityLine(b.Summary.BySeverity), bodyBold)})
+	d.table(append(d.subtitle("Results by status and severity"), d.para("Failing means fail or error; the severity is that of the failure.", small)), statusCols, recs, "No results.")
+
+	basisCols := []column{{"Group", 6}, {"probed", 2}, {"declared", 2}, {"attested", 2}, {"absent", 2}, {"Checks resting on the manifest alone", 10}}
+	recs = nil
+	for _, g := range order {
+		c := cs[g.prefix]
+		decl := "—"
+		if len(c.decl) > 0 {
+			decl = strings.Join(c.decl, ", ")
+		}
+		recs = append(recs, []core.Row{row.New().Add(
+			d.cell(6, g.title, body),
+			d.cell(2, strconv.Itoa(c.basis[check.Probed]), body),
+			d.cell(2, strconv.Itoa(c.basis[check.Declared]), body),
+			d.cell(2, strconv.Itoa(c.basis[check.Attested]), body),
+			d.cell(2, strconv.Itoa(c.basis[check.Absent]), body),
+			d.cell(10, decl, small),
+		), rule()})
+	}
+	recs = append(recs, []core.Row{row.New().Add(
+		d.cell(6, "All results", bodyBold),
+		d.cell(2, strconv.Itoa(all.basis[check.Probed]), bodyBold),
+		d.cell(2, strconv.Itoa(all.basis[check.Declared]), bodyBold),
+		d.cell(2, strconv.Itoa(all.basis[check.Attested]), bodyBold),
+		d.cell(2, strconv.Itoa(all.basis[check.Absent]), bodyBold),
+		blank(10),
+	)})
+	d.table(append(d.subtitle("What was probed and what was only declared"),
+		d.para(fmt.Sprintf("%d result(s) rest on what the probe observed on the live server or in the browser; %d on the vendor's manifest alone, %d on a named person's attestation, and %d on nothing (not run, or not applicable).",
+			all.basis[check.Probed], all.basis[check.Declared], all.basis[check.Attested], all.basis[check.Absent]), body)),
+		basisCols, recs, "No results.")
+
+	// The other failures and warnings, worst first.
+	flagged := map[string]bool{}
+	for _, r := range b.RedFlags {
+		flagged[r.ID+"\x00"+r.Subject] = true
+	}
+	var bad, warn []check.Result
+	for _, r := range b.Results {
+		switch {
+		case flagged[r.ID+"\x00"+r.Subject]:
+		case r.Failing():
+			bad = append(bad, r)
+		case r.Status == check.Warn:
+			warn = append(warn, r)
+		}
+	}
+	sort.SliceStable(bad, func(i, j int) bool { return bad[i].Severity.Rank() > bad[j].Severity.Rank() })
+	d.table(d.subtitle(fmt.Sprintf("Other failures (%d)", len(bad))), resultCols, d.resultRecords(bad), "No other failures.")
+	const maxWarnings = 40 // the rest are in All results
+	l := d.subtitle(fmt.Sprintf("Warnings (%d)", len(warn)))
+	if len(warn) > maxWarnings {
+		l = append(l, d.para(fmt.Sprintf("The first %d; all %d are listed under All results.", maxWarnings, len(warn)), small))
+		warn = warn[:maxWarnings]
+	}
+	d.table(l, resultCols, d.resultRecords(warn), "No warnings.")
+	return start
+}
+
+// resultRecords is resultRecord for each result.
+func (d *doc) resultRecords(rs []check.Result) [][]core.Row {
+	recs := make([][]core.Row, len(rs))
+	for i, r := range rs {
 		recs[i] = d.resultRecord(r)
 	}
-	return d.table(lead, resultCols, recs, "")
+	return recs
 }
 
 var answerCols = []column{{"ID", 3}, {"Question", 15}, {"Answer", 3}, {"Basis", 3}}
@@ -303,12 +501,22 @@ func answers(d *doc, b *bundle.Bundle) int {
 	return start
 }
 
-var scopeCols = []column{{"Tool", 6}, {"Declared kind", 3}, {"Scopes (declared)", 4}, {"R", 2}, {"D", 2}, {"O", 2}, {"Live securitySchemes", 5}}
+var scopeCols = []column{{"Tool", 5}, {"Declared kind", 3}, {"Declared scopes", 4}, {"Live auth scheme", 4}, {"R", 2}, {"D", 2}, {"O", 2}, {"Enforced", 2}}
 
-// scopeMap is one row per tool: what the manifest declares next to what
-// the live listing says.
+// scopeMap is one record per tool: what the manifest declares (kind,
+// scopes), what the live listing says (securitySchemes, hints), and what the
+// probe saw when it called the tool without its scope
+// (auth.scope-enforcement).
 func scopeMap(d *doc, b *bundle.Bundle) int {
-	lead := append(d.title("Scope map"), d.para("One row per tool: the manifest's declaration next to the live tools/list. R, D and O are the live annotation hints readOnlyHint, destructiveHint and openWorldHint: true, false, or absent (missing or not a boolean).", body))
+	lead := append(d.title("Scope map"), d.para("One record per tool: the manifest's declaration next to the live tools/list and the scope-enforcement probe. "+
+		"R, D and O are the live annotation hints readOnlyHint, destructiveHint and openWorldHint: true, false, or absent (missing or not a boolean, in red). "+
+		"Enforced is the result of auth.scope-enforcement for the tool: pass when a token without the tool's scope was refused; the line below says what was seen or why it was not run.", body))
+	enforcement := map[string]check.Result{}
+	for _, r := range b.Results {
+		if r.ID == "auth.scope-enforcement" {
+			enforcement[strings.TrimPrefix(r.Subject, "tool:")] = r
+		}
+	}
 	recs := make([][]core.Row, len(b.Tools))
 	for i, t := range b.Tools {
 		kind, scopes := "not declared", "—"
@@ -326,6 +534,7 @@ func scopeMap(d *doc, b *bundle.Bundle) int {
 		}
 		hint := func(*bool) string { return "not live" }
 		schemes := "not live"
+		var h live.Hints
 		if t.Live != nil {
 			hint = func(h *bool) string {
 				if h == nil {
@@ -334,20 +543,31 @@ func scopeMap(d *doc, b *bundle.Bundle) int {
 				return strconv.FormatBool(*h)
 			}
 			schemes = securitySchemes(t.Live.SecuritySchemes)
-		}
-		var h live.Hints
-		if t.Live != nil {
+			if t.Live.SchemesSource == "_meta" {
+				schemes += " (from _meta)"
+			}
 			h = t.Live.Hints
 		}
-		recs[i] = []core.Row{row.New().Add(
-			d.cell(6, t.Name, bodyBold),
+		first := row.New().Add(
+			d.cell(5, t.Name, bodyBold),
 			d.cell(3, kind, body),
 			d.cell(4, scopes, body),
+			d.cell(4, schemes, body),
 			d.cell(2, hint(h.ReadOnly), hintStyle(t.Live != nil, h.ReadOnly)),
 			d.cell(2, hint(h.Destructive), hintStyle(t.Live != nil, h.Destructive)),
 			d.cell(2, hint(h.OpenWorld), hintStyle(t.Live != nil, h.OpenWorld)),
-			d.cell(5, schemes, body),
-		), rule()}
+		)
+		note := "Scope enforcement: no result."
+		if r, ok := enforcement[t.Name]; ok {
+			first.Add(d.statusBadge(2, r))
+			note = "Scope enforcement (" + string(r.Basis) + "): " + r.Detail
+			if len(r.Evidence) > 0 {
+				note += " Evidence: " + ids(r.Evidence) + "."
+			}
+		} else {
+			first.Add(d.cell(2, "—", body))
+		}
+		recs[i] = []core.Row{first, row.New().Add(blank(5), d.cellN(19, note, small, 6)), rule()}
 	}
 	return d.table(lead, scopeCols, recs, "No tools were declared or listed.")
 }
@@ -374,75 +594,86 @@ func securitySchemes(ss []live.SecurityScheme) string {
 	return strings.Join(parts, "; ")
 }
 
+// group is a group of results: a check ID prefix and its title.
+type group struct{ prefix, title string }
+
 // groups are the result groups, by check ID prefix, in catalogue order.
-var groups = []struct{ prefix, title string }{
-	{"listing", "Manifest and listing"},
-	{"tool", "Tools"},
-	{"data", "Data handling"},
-	{"auth", "Identity and access"},
-	{"transport", "Transport"},
-	{"widget", "Widgets"},
-	{"evidence", "Evidence"},
-	{"ops", "Operations"},
+func groups() []group {
+	return []group{
+		{"listing", "Manifest and listing"},
+		{"tool", "Tools"},
+		{"data", "Data handling"},
+		{"auth", "Identity and access"},
+		{"transport", "Transport"},
+		{"widget", "Widgets"},
+		{"evidence", "Evidence"},
+		{"ops", "Operations"},
+		{"resubmit", "Re-submission"},
+	}
 }
 
-// results lists every result, grouped by check ID prefix; prefixes outside
-// the catalogue's groups follow, in the order they appear.
+// groupResults sorts results into the catalogue's groups by check ID
+// prefix; prefixes outside the catalogue follow, in the order they appear.
+// Groups without results are left out.
+func groupResults(rs []check.Result) ([]group, map[string][]check.Result) {
+	byPrefix := map[string][]check.Result{}
+	order := groups()
+	known := map[string]bool{}
+	for _, g := range order {
+		known[g.prefix] = true
+	}
+	for _, r := range rs {
+		p, _, _ := strings.Cut(r.ID, ".")
+		if !known[p] {
+			known[p] = true
+			order = append(order, group{p, p})
+		}
+		byPrefix[p] = append(byPrefix[p], r)
+	}
+	var out []group
+	for _, g := range order {
+		if len(byPrefix[g.prefix]) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out, byPrefix
+}
+
+// results lists every result, grouped by check ID prefix.
 func results(d *doc, b *bundle.Bundle) int {
-	lead := d.title("All results")
+	lead := append(d.title("All results"), d.para("Every result of every check, one per subject, grouped as in the check catalogue.", body))
 	if len(b.Results) == 0 {
 		d.place(append(lead, d.para("No results.", body)), nil)
 		return d.page
 	}
-	byPrefix := map[string][]check.Result{}
-	order := make([]string, 0, len(groups))
-	titles := map[string]string{}
-	for _, g := range groups {
-		order = append(order, g.prefix)
-		titles[g.prefix] = g.title
-	}
-	for _, r := range b.Results {
-		p, _, _ := strings.Cut(r.ID, ".")
-		if _, ok := titles[p]; !ok {
-			titles[p] = p
-			order = append(order, p)
-		}
-		byPrefix[p] = append(byPrefix[p], r)
-	}
+	order, byPrefix := groupResults(b.Results)
 	start := 0
-	for _, p := range order {
-		rs := byPrefix[p]
-		if len(rs) == 0 {
-			continue
-		}
-		l := d.subtitle(fmt.Sprintf("%s (%s.*): %d result(s)", titles[p], p, len(rs)))
+	for _, g := range order {
+		rs := byPrefix[g.prefix]
+		l := d.subtitle(fmt.Sprintf("%s (%s.*): %d result(s)", g.title, g.prefix, len(rs)))
 		if start == 0 {
 			l = append(lead, l...)
 		}
-		recs := make([][]core.Row, len(rs))
-		for i, r := range rs {
-			recs[i] = d.resultRecord(r)
-		}
-		if p := d.table(l, resultCols, recs, ""); start == 0 {
+		if p := d.table(l, resultCols, d.resultRecords(rs), ""); start == 0 {
 			start = p
 		}
 	}
 	return start
 }
 
-var evidenceCols = []column{{"ID", 2}, {"Kind", 4}, {"Title", 5}, {"Path", 6}, {"SHA-256", 7}}
+var evidenceCols = []column{{"ID", 2}, {"Kind", 3}, {"Title", 6}, {"Path", 5}, {"SHA-256", 8}}
 
-// evidence is the index of every evidence item with its hash.
-func evidence(d *doc, b *bundle.Bundle) int {
-	lead := append(d.title("Evidence index"), d.para("Every file the results refer to, with its path inside the pack and its SHA-256.", body))
+// evidenceIndex is the index of every evidence item with its hash.
+func evidenceIndex(d *doc, b *bundle.Bundle, lead []core.Row) int {
+	lead = append(lead, d.para("Every file the results refer to, with its path inside the pack and its SHA-256.", body))
 	recs := make([][]core.Row, len(b.Evidence))
 	for i, e := range b.Evidence {
 		recs[i] = []core.Row{row.New().Add(
 			d.cell(2, string(e.ID), bodyBold),
-			d.cell(4, e.Kind, body),
-			d.cell(5, e.Title, body),
-			d.cell(6, e.Path, body),
-			d.cell(7, e.SHA256, small),
+			d.cell(3, e.Kind, small),
+			d.cell(6, e.Title, body),
+			d.cell(5, e.Path, small),
+			d.cell(8, e.SHA256, small),
 		), rule()}
 	}
 	return d.table(lead, evidenceCols, recs, "No evidence items.")

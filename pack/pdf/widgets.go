@@ -1,0 +1,290 @@
+package pdf
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"strings"
+
+	"github.com/johnfercher/maroto/v2/pkg/components/col"
+	mimage "github.com/johnfercher/maroto/v2/pkg/components/image"
+	"github.com/johnfercher/maroto/v2/pkg/components/row"
+	"github.com/johnfercher/maroto/v2/pkg/consts/border"
+	"github.com/johnfercher/maroto/v2/pkg/consts/extension"
+	"github.com/johnfercher/maroto/v2/pkg/core"
+	"github.com/johnfercher/maroto/v2/pkg/props"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+
+	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/live"
+)
+
+// simulatedLabel names a capture of a host prompt that dossier drew itself.
+const simulatedLabel = "Simulated host rendering"
+
+var (
+	cspCols       = []column{{"Directive", 6}, {"Declared allow-list", 18}}
+	violationCols = []column{{"Directive", 4}, {"Blocked URL", 12}, {"Source", 8}}
+	requestCols   = []column{{"URL", 12}, {"Class", 3}, {"Allowed", 3}, {"Blocked", 2}, {"Seen as", 4}}
+)
+
+// widgets shows each UI resource with its declared CSP, the results of the
+// widget checks and its captures, then the captures of confirmation
+// prompts, each image with its caption and the record of how it was made.
+func widgets(d *doc, b *bundle.Bundle) int {
+	sim := 0
+	for _, c := range b.Captures {
+		if c.Simulated {
+			sim++
+		}
+	}
+	lead := append(d.title("Widgets and evidence"), d.para(fmt.Sprintf(
+		"%d UI resource(s) and %d capture(s), %d of them simulated. Each widget was rendered in headless Chrome under exactly the CSP it declares; "+
+			"the record under each image says what was applied and what the page did. A capture marked %q is a host prompt dossier drew from the live annotations, not a screenshot of ChatGPT.",
+		len(b.Observation.Resources), len(b.Captures), sim, simulatedLabel), body))
+	d.place(lead, nil)
+	start := d.page
+
+	imgs := newImages(b)
+	shown := map[check.EvidenceID]bool{}
+	for _, res := range b.Observation.Resources {
+		subject := "widget:" + res.URI
+		d.newPage() // a widget, its policy, results and captures read as one
+		csp := "none declared"
+		if res.CSP != nil {
+			csp = list(res.CSP.Source, "—")
+		}
+		d.facts(d.subtitle("Widget "+res.URI), [][2]string{
+			{"Name", res.Name},
+			{"MIME type", res.MIMEType},
+			{"Widget domain", orDash(res.Domain)},
+			{"Linked from tools", list(res.LinkedFrom, "none")},
+			{"HTML", fmt.Sprintf("%d bytes, SHA-256 %s", res.Size, res.HTMLSHA256)},
+			{"CSP declared in", csp},
+		})
+		d.table(nil, cspCols, d.cspRecords(res.CSP), "No CSP is declared for this widget.")
+		var rs []check.Result
+		for _, r := range b.Results {
+			if r.Subject == subject {
+				rs = append(rs, r)
+			}
+		}
+		d.table([]core.Row{spacer(2), d.para("Results for this widget", bodyBold)}, resultCols, d.resultRecords(rs), "No results for this widget.")
+		for _, c := range b.Captures {
+			if c.Subject == subject {
+				d.capture(b, c, imgs)
+				shown[c.ID] = true
+			}
+		}
+	}
+	var rest []live.Capture
+	for _, c := range b.Captures {
+		if !shown[c.ID] {
+			rest = append(rest, c)
+		}
+	}
+	if len(rest) > 0 {
+		d.newPage()
+		d.place(append(d.subtitle("Confirmation prompts and other captures"), d.para("What the host shows before a write tool runs, drawn from the tool's live annotations, with the tools/list entry that makes the host ask.", body)), nil)
+		for _, c := range rest {
+			d.capture(b, c, imgs)
+		}
+	}
+	if len(b.Observation.Resources) == 0 && len(b.Captures) == 0 {
+		d.place([]core.Row{d.para("The app lists no UI resources and no captures were made.", body)}, nil)
+	}
+	return start
+}
+
+// cspRecords is one record per CSP directive group.
+func (d *doc) cspRecords(c *live.CSP) [][]core.Row {
+	if c == nil {
+		return nil
+	}
+	var recs [][]core.Row
+	for _, dir := range []struct {
+		name string
+		list []string
+	}{
+		{"connect (connect-src)", c.Connect},
+		{"resource (script, style, img, font, media)", c.Resource},
+		{"frame (frame-src)", c.Frame},
+		{"base URI", c.BaseURI},
+		{"redirect", c.Redirect},
+	} {
+		recs = append(recs, []core.Row{row.New().Add(
+			d.cell(6, dir.name, bodyBold),
+			d.cell(18, list(dir.list, "none: nothing outside the widget's own origin"), body),
+		), rule()})
+	}
+	return recs
+}
+
+// capture is one capture: its caption, the image, and its record.
+func (d *doc) capture(b *bundle.Bundle, c live.Capture, imgs *images) {
+	var ev check.Evidence
+	for _, e := range b.Evidence {
+		if e.ID == c.ID {
+			ev = e
+		}
+	}
+	caption := string(c.ID) + " · " + orDash(ev.Title)
+	if c.Simulated {
+		caption = string(c.ID) + " · " + simulatedLabel + " · " + orDash(ev.Title)
+	}
+	unit := []core.Row{spacer(3), d.para(caption, style{size: 9, bold: true, color: colBlack})}
+	if c.Simulated {
+		unit = append(unit, d.para(simulatedLabel+": dossier drew this host prompt from the tool's live annotations; it is not a screenshot of ChatGPT or any real host.", style{size: 8, bold: true, color: rgb(0xc6, 0x28, 0x28)}))
+	}
+	unit = append(unit, imgs.row(d, c, ev))
+	d.place(unit, nil)
+
+	viol := fmt.Sprintf("%d", len(c.Violations))
+	kvs := [][2]string{
+		{"Subject", c.Subject},
+		{"Page URL", c.URL},
+		{"Time", when(c.Time)},
+		{"Browser", c.Chrome},
+		{"Viewport", c.Viewport},
+		{"CSP applied", orDash(c.CSP)},
+	}
+	if len(c.Dropped) > 0 {
+		kvs = append(kvs, [2]string{"CSP entries dropped", strings.Join(c.Dropped, ", ")})
+	}
+	kvs = append(kvs,
+		[2]string{"CSP violations", viol},
+		[2]string{"Network requests", fmt.Sprintf("%d", len(c.Requests))},
+		[2]string{"Privileged API calls", list(c.Privileged, "none")},
+		[2]string{"Sandbox escape attempts", list(c.Escapes, "none")},
+		[2]string{"Bridge messages", list(c.Bridge, "none")},
+	)
+	if len(c.Console) > 0 {
+		kvs = append(kvs, [2]string{"Console", strings.Join(c.Console, " | ")})
+	}
+	kvs = append(kvs,
+		[2]string{"PNG SHA-256", c.PNGSHA256},
+		[2]string{"HTML SHA-256", c.HTMLSHA256},
+		[2]string{"Evidence file", orDash(ev.Path)},
+		[2]string{"Browser flags", strings.Join(c.Flags, " ")},
+	)
+	d.facts([]core.Row{spacer(1), d.para("Capture record", bodyBold)}, kvs)
+	if len(c.Violations) > 0 {
+		recs := make([][]core.Row, len(c.Violations))
+		for i, v := range c.Violations {
+			recs[i] = []core.Row{row.New().Add(d.cell(4, v.Directive, bodyBold), d.cell(12, v.BlockedURL, body), d.cell(8, orDash(v.Source), small)), rule()}
+		}
+		d.table([]core.Row{spacer(1), d.para("CSP violations", style{size: 8, bold: true, color: rgb(0xc6, 0x28, 0x28)})}, violationCols, recs, "")
+	}
+	if len(c.Requests) > 0 {
+		recs := make([][]core.Row, len(c.Requests))
+		for i, r := range c.Requests {
+			st := body
+			if !r.Allowed || r.Blocked {
+				st = style{size: 8, bold: true, color: rgb(0xc6, 0x28, 0x28)}
+			}
+			recs[i] = []core.Row{row.New().Add(d.cell(12, r.URL, st), d.cell(3, r.Class, body), d.cell(3, yesNo(r.Allowed), st), d.cell(2, yesNo(r.Blocked), st), d.cell(4, strings.Join(r.Seen, ", "), small)), rule()}
+		}
+		d.table([]core.Row{spacer(1), d.para("Network requests the widget attempted", bodyBold)}, requestCols, recs, "")
+	}
+}
+
+// images prepares the PNGs embedded in the document. gofpdf writes images
+// in the order of their pixel width and, for equal widths, in Go map order,
+// which would make the bytes differ between runs: each image is therefore
+// widened by a few white columns, as few as needed to give every image a
+// width of its own. The captured pixels themselves are never changed; a
+// simulated capture gets a red band above them that says so.
+type images struct {
+	used map[int]bool
+	face font.Face
+}
+
+func newImages(*bundle.Bundle) *images { return &images{used: map[int]bool{}} }
+
+// bandHeight is the height in pixels of the band over a simulated capture.
+const bandHeight = 44
+
+// prepare returns the PNG to embed and its size in pixels.
+func (im *images) prepare(data []byte, simulated bool) ([]byte, int, int, error) {
+	src, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	w, h := src.Bounds().Dx(), src.Bounds().Dy()
+	top := 0
+	if simulated {
+		top = bandHeight
+	}
+	width := w
+	for im.used[width] {
+		width++
+	}
+	im.used[width] = true
+	if width == w && top == 0 {
+		return data, w, h, nil
+	}
+	dst := image.NewNRGBA(image.Rect(0, 0, width, h+top))
+	draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src)
+	draw.Draw(dst, image.Rect(0, top, w, h+top), src, src.Bounds().Min, draw.Over)
+	if simulated {
+		draw.Draw(dst, image.Rect(0, 0, width, top), image.NewUniform(color.NRGBA{0xc6, 0x28, 0x28, 0xff}), image.Point{}, draw.Src)
+		if err := im.label(dst, strings.ToUpper(simulatedLabel)+" · drawn by dossier, not a real host", top); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	var out bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, dst); err != nil {
+		return nil, 0, 0, err
+	}
+	return out.Bytes(), width, h + top, nil
+}
+
+// label writes s in white into the band at the top of dst.
+func (im *images) label(dst draw.Image, s string, band int) error {
+	if im.face == nil {
+		f, err := opentype.Parse(boldTTF)
+		if err != nil {
+			return err
+		}
+		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: 24, DPI: 72, Hinting: font.HintingNone})
+		if err != nil {
+			return err
+		}
+		im.face = face
+	}
+	dr := font.Drawer{Dst: dst, Src: image.White, Face: im.face}
+	dr.Dot = fixed.P(16, band/2+9)
+	dr.DrawString(s)
+	return nil
+}
+
+// maxImageHeight bounds an image on the page, in millimetres.
+const maxImageHeight = 150
+
+// row is the image of capture c, or a note when its PNG is not at hand.
+func (im *images) row(d *doc, c live.Capture, ev check.Evidence) core.Row {
+	frame := &props.Cell{BorderType: border.Full, BorderColor: colRule, BorderThickness: 0.3}
+	if c.Simulated {
+		frame = &props.Cell{BorderType: border.Full, BorderColor: rgb(0xc6, 0x28, 0x28), BorderThickness: 0.8}
+	}
+	if len(ev.Data) == 0 {
+		return row.New().Add(d.cell(gridSize, "Image not embedded: the PNG ("+orDash(ev.Path)+") was not at hand when this PDF was rendered.", bodyBold)).WithStyle(frame)
+	}
+	data, w, h, err := im.prepare(ev.Data, c.Simulated)
+	if err != nil || w == 0 {
+		return row.New().Add(d.cell(gridSize, fmt.Sprintf("Image not embedded: %s is not a readable PNG (%v).", orDash(ev.Path), err), bodyBold)).WithStyle(frame)
+	}
+	height := contentWidth * float64(h) / float64(w)
+	if height > maxImageHeight {
+		height = maxImageHeight
+	}
+	return row.New(height).Add(
+		col.New(gridSize).Add(mimage.NewFromBytes(data, extension.Png, props.Rect{Percent: 100, Center: true})),
+	).WithStyle(frame)
+}
