@@ -71,10 +71,12 @@ func requireNode(tb testing.TB, rel string) string {
 // that it and anything it spawns can be ended together; the kernel kills it
 // if the test binary dies first.
 type nodeProc struct {
-	name string
-	cmd  *exec.Cmd
-	out  *strings.Builder
-	mu   sync.Mutex
+	name   string
+	cmd    *exec.Cmd
+	pgid   int
+	exited chan struct{} // closed when the process has been reaped
+	out    *strings.Builder
+	mu     sync.Mutex
 }
 
 func (n *nodeProc) Write(b []byte) (int, error) {
@@ -103,18 +105,18 @@ func startNode(name string, env []string, ready func() error, args ...string) (*
 	if err := n.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- n.cmd.Wait() }()
+	n.pgid = n.cmd.Process.Pid
+	n.exited = make(chan struct{})
+	var werr error
+	go func() { werr = n.cmd.Wait(); close(n.exited) }()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		err := ready()
 		if err == nil {
-			go func() { <-exited }() // keep reaping
-			n.cmd.Process.Release()
 			return n, nil
 		}
 		select {
-		case werr := <-exited:
+		case <-n.exited:
 			return nil, fmt.Errorf("%s exited before it was ready (%v): %s", name, werr, n.output())
 		case <-time.After(50 * time.Millisecond):
 		}
@@ -125,20 +127,20 @@ func startNode(name string, env []string, ready func() error, args ...string) (*
 	}
 }
 
-// stop ends the whole process group: SIGTERM, then SIGKILL after 2 s.
+// stop ends the process group it started (SIGTERM, then SIGKILL after 2 s)
+// and waits until the process is reaped. The servers spawn no children, so
+// the group is gone with its leader.
 func (n *nodeProc) stop() {
-	if n == nil || n.cmd.Process == nil {
+	if n == nil || n.pgid <= 1 {
 		return
 	}
-	pgid := n.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	for i := 0; i < 40; i++ {
-		if syscall.Kill(-pgid, 0) != nil {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+	_ = syscall.Kill(-n.pgid, syscall.SIGTERM)
+	select {
+	case <-n.exited:
+	case <-time.After(2 * time.Second):
+		_ = syscall.Kill(-n.pgid, syscall.SIGKILL)
+		<-n.exited
 	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 }
 
 // listening reports whether something accepts TCP connections at addr.
