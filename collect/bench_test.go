@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ func BenchmarkProbeVsInspector(b *testing.B) {
 	launcher := requireNode(b, "@modelcontextprotocol/inspector/clients/launcher/build/index.js")
 	m := everythingManifest(b, url)
 	home := b.TempDir() // the Inspector may keep OAuth state under ~/.mcp-inspector
+	var probeCPU, inspCPU time.Duration
 	inspector := func() {
 		cmd := exec.Command(node22, launcher, "--cli", url, "--transport", "http", "--method", "tools/list", "--stored-auth-only")
 		cmd.Env = append(os.Environ(), "HOME="+home)
@@ -38,8 +40,11 @@ func BenchmarkProbeVsInspector(b *testing.B) {
 		if err := cmd.Run(); err != nil || !bytes.Contains(out.Bytes(), []byte(`"name": "echo"`)) {
 			b.Fatalf("inspector: %v\n%.500s\n%.500s", err, out.Bytes(), stderr.Bytes())
 		}
+		inspCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
 	probe := func() {
+		before := selfCPU()
+		defer func() { probeCPU += selfCPU() - before }()
 		rep, err := Probe(context.Background(), Options{Manifest: m, Deadline: 30 * time.Second})
 		if err != nil || !rep.Observation.Server.Reached || len(rep.Observation.Tools) == 0 {
 			b.Fatalf("probe: %v %+v", err, rep.Observation.Server)
@@ -47,6 +52,7 @@ func BenchmarkProbeVsInspector(b *testing.B) {
 	}
 	probe() // warm the server's and the client's connections alike
 	inspector()
+	probeCPU, inspCPU = 0, 0
 	var probeNs, inspNs time.Duration
 	b.ResetTimer()
 	for range b.N {
@@ -61,6 +67,20 @@ func BenchmarkProbeVsInspector(b *testing.B) {
 	b.ReportMetric(float64(probeNs.Nanoseconds())/n, "probe-ns/op")
 	b.ReportMetric(float64(inspNs.Nanoseconds())/n, "inspector-ns/op")
 	b.ReportMetric(float64(probeNs)/float64(inspNs), "probe/inspector")
+	// CPU time, which a loaded machine disturbs less than wall time: the
+	// probe's own process, the Inspector's node process (the server's is in
+	// neither).
+	b.ReportMetric(float64(probeCPU.Nanoseconds())/n, "probe-cpu-ns/op")
+	b.ReportMetric(float64(inspCPU.Nanoseconds())/n, "inspector-cpu-ns/op")
+}
+
+// selfCPU is the user and system CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // thousandTools is the size of the synthetic server.
