@@ -1,7 +1,11 @@
 package pdf
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"time"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
@@ -117,8 +121,77 @@ func fixture() *bundle.Bundle {
 		RedFlags: flags,
 		Evidence: ev,
 	}
+	b.Manifest = &manifest.Manifest{
+		Schema: manifest.SchemaID,
+		App:    b.App,
+		Server: manifest.Server{URL: b.Observation.Server.URL, Auth: manifest.Auth{Mode: manifest.AuthOAuth, Issuer: "https://login.shop.example.de", Registration: manifest.RegistrationDCR, TokenLifetime: "1h"}},
+		Probe:  manifest.Probe{Tokens: []manifest.TokenSource{{Env: "SHOP_TOKEN", Scopes: []string{"orders.read"}}}, Callable: []string{"search_orders"}},
+		Tools:  decl,
+		Data: manifest.Data{
+			Categories:   []manifest.Category{{Name: "Bestellungen", Retention: "30d", Purpose: "Bestellabwicklung"}, {Name: "Protokolle", Retention: "14d"}},
+			Deletion:     &manifest.Deletion{Process: "Löschung auf Anfrage per E-Mail.", Within: "72h"},
+			LogRedaction: "Tokens und Kartennummern werden vor dem Schreiben entfernt.",
+		},
+		Operations: manifest.Operations{
+			Environments: []string{"production", "staging"},
+			PatchPolicy:  &manifest.Patch{Critical: "72h"},
+			Monitoring:   "24/7 Bereitschaft.",
+			Incident:     []manifest.Contact{{Name: "Дмитрий Иванов", Role: "дежурная смена", Email: "oncall@shop.example.de"}},
+		},
+		Attestations: []manifest.Attestation{
+			{Check: "ops.incident-response", By: "Jürgen Groß (CISO)", Date: "2026-10-01", Expires: "2027-10-01", Statement: "Incident plan rehearsed on 2026-09-15."},
+			{Check: "ops.monitoring", By: "Ops Lead", Date: "2025-06-01", Expires: "2026-06-30", Statement: "Pager rota staffed around the clock."},
+		},
+	}
+	b.Manifest.Tools[0].Inputs = map[string]manifest.Input{"query": {Purpose: "Suchbegriff"}}
+	liveTools[0].Fields = []live.Field{{Name: "query", Type: "string", Required: true}, {Name: "customer_ssn", Type: "string", Description: hostile}}
+	b.Observation.Tools = liveTools
+	b.Observation.OAuth = &live.OAuth{
+		Challenge: `Bearer resource_metadata="https://mcp.shop.example.de/.well-known/oauth-protected-resource"`,
+		PRMURL:    "https://mcp.shop.example.de/.well-known/oauth-protected-resource", Resource: b.Observation.Server.URL,
+		AuthorizationServers: []string{"https://login.shop.example.de"}, Issuer: "https://login.shop.example.de",
+		TokenEndpoint: "https://login.shop.example.de/token", CodeChallengeMethods: []string{"S256"},
+		RegistrationEndpoint: "https://login.shop.example.de/register", TokenExpiresIn: 3600, TokenAudience: []string{b.Observation.Server.URL}, Obtained: "env",
+	}
+	b.Observation.Resources = []live.Resource{{
+		URI: "ui://widget/orders.html", Name: "orders", MIMEType: "text/html;profile=mcp-app", Domain: "https://shop.example.de",
+		CSP: &live.CSP{Connect: []string{"https://api.shop.example.de"}, Source: []string{"ui.csp"}}, HTMLSHA256: sha, Size: 2048, LinkedFrom: []string{"search_orders"},
+	}}
+	b.Observation.Skipped = []live.Skip{{Probe: "auth.audience", Subject: "app", Reason: "needs a token minted for another resource"}}
+	b.Observation.Limits = []string{"tools/list: stopped after 50 pages"}
+	widgetPNG, promptPNG := testPNG(320, 200, color.NRGBA{0x20, 0x60, 0xc0, 0xff}), testPNG(320, 200, color.NRGBA{0xf0, 0xf0, 0xf0, 0xff})
+	b.Evidence = append(b.Evidence,
+		check.Evidence{ID: "C0001", Kind: check.KindScreenshot, Title: "Widget ui://widget/orders.html rendered in the test host", Path: "evidence/captures/C0001.png", SHA256: sha, Size: int64(len(widgetPNG)), Data: widgetPNG},
+		check.Evidence{ID: "C0002", Kind: check.KindScreenshot, Title: "Simulated confirmation prompt of delete_account (not a real host)", Path: "evidence/captures/C0002.png", SHA256: sha, Size: int64(len(promptPNG)), Data: promptPNG},
+	)
+	b.Captures = []live.Capture{
+		{ID: "C0001", Subject: "widget:ui://widget/orders.html", URL: "http://127.0.0.1:9/host/p001", Time: created, Chrome: "Chrome/156.0", Viewport: "1280x800", CSP: "default-src 'none'; connect-src https://api.shop.example.de",
+			Violations: []live.Violation{{Directive: "script-src-elem", BlockedURL: "https://cdn.example.net/lib.js", Source: "ui://widget/orders.html:12"}},
+			Requests:   []live.Request{{URL: "https://cdn.example.net/lib.js", Class: "resource", Blocked: true, Seen: []string{"csp-report"}}},
+			Escapes:    []string{"window.top.location read"}, PNGSHA256: sha, HTMLSHA256: sha},
+		{ID: "C0002", Subject: "tool:delete_account", URL: "http://127.0.0.1:9/host/p002", Time: created, Chrome: "Chrome/156.0", Viewport: "1280x800", PNGSHA256: sha, HTMLSHA256: sha, Simulated: true},
+	}
 	b.Summary = summarize(res, "Not ready: 3 red flags (an egress tool marked read-only, a card number field, a widget sandbox escape) and 5 further failures.")
 	return b
+}
+
+// testPNG is a w×h PNG of one colour with a darker stripe.
+func testPNG(w, h int, c color.NRGBA) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			p := c
+			if y > h/3 && y < h/2 {
+				p = color.NRGBA{c.R / 2, c.G / 2, c.B / 2, 0xff}
+			}
+			img.SetNRGBA(x, y, p)
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
 }
 
 // summarize counts results the way the pack stage does.

@@ -366,3 +366,93 @@ func TestRenderAcrossProcesses(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderDossier checks that each part a reviewer reads is there: every
+// section heading, the digest on the cover, the OAuth setup, the fields and
+// their purposes, attestations with their expiry, and every capture with
+// its image, a simulated one labeled so.
+func TestRenderDossier(t *testing.T) {
+	b := fixture()
+	digest := strings.Repeat("ab12", 16)
+	out, err := RenderWith(b, Options{PackDigest: digest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := render(t, out)
+	flat := words(extract(t, path))
+	layout := extract(t, path, "-layout")
+
+	if cover := words(extractPages(t, path, 1, 1)); !strings.Contains(cover, "pack.json SHA-256 "+digest) || !strings.Contains(cover, b.App.Name) || !strings.Contains(cover, b.Summary.Verdict) {
+		t.Errorf("cover lacks the app, the digest or the verdict: %.400s", cover)
+	}
+	for _, s := range sections() {
+		if c := strings.Count(flat, s.title); c < 2 { // the contents and the heading
+			t.Errorf("section %q appears %d times, want the contents entry and the heading", s.title, c)
+		}
+	}
+	for _, want := range []string{
+		// identity
+		"Protected resource metadata", "https://login.shop.example.de/token", "PKCE methods S256", "1 hour (expires_in 3600)",
+		// data and retention
+		"Bestellungen 30 days Bestellabwicklung", "Löschung auf Anfrage per E-Mail. Time bound: within 72 hours.", "customer_ssn", "NO PURPOSE STATED",
+		// operations
+		"Дмитрий Иванов", "Incident plan rehearsed on 2026-09-15.",
+		// widgets
+		"Widget ui://widget/orders.html", "https://api.shop.example.de", "https://cdn.example.net/lib.js", "window.top.location read",
+		// appendix
+		"Probes not run (1)", "needs a token minted for another resource", "tools/list: stopped after 50 pages", "SHOP_TOKEN (orders.read)",
+	} {
+		// Long URLs are wrapped after a '/'.
+		if !strings.Contains(flat, want) && !strings.Contains(strings.ReplaceAll(flat, "/ ", "/"), want) {
+			t.Errorf("text lacks %q", want)
+		}
+	}
+	for _, a := range b.Answers {
+		if !strings.Contains(flat, a.ID) || !strings.Contains(layout, a.Answer) {
+			t.Errorf("answer %s (%s) missing", a.ID, a.Answer)
+		}
+	}
+	for _, r := range b.RedFlags {
+		if !strings.Contains(flat, r.ID) || !strings.Contains(flat, r.Subject) {
+			t.Errorf("red flag %s %s missing", r.ID, r.Subject)
+		}
+	}
+	// The expired attestation says so on its own line; the valid one does not.
+	if !regexp.MustCompile(`(?m)^\s*ops\.monitoring\s.*2026-06-30\s+EXPIRED\s*$`).MatchString(layout) {
+		t.Errorf("the attestation that expired on 2026-06-30 is not shown as EXPIRED")
+	}
+	if regexp.MustCompile(`(?m)^\s*ops\.incident-response\s.*EXPIRED`).MatchString(layout) {
+		t.Errorf("a valid attestation is shown as EXPIRED")
+	}
+	// Each simulated capture is labeled next to its ID; the real one is not.
+	for _, c := range b.Captures {
+		labeled := strings.Contains(flat, string(c.ID)+" · "+simulatedLabel)
+		if labeled != c.Simulated {
+			t.Errorf("capture %s (simulated %v): labeled %q: %v", c.ID, c.Simulated, simulatedLabel, labeled)
+		}
+	}
+	// One embedded image per capture.
+	list, err := exec.Command(poppler(t, "pdfimages"), "-list", path).Output()
+	if err != nil {
+		t.Fatalf("pdfimages: %v", err)
+	}
+	if n := len(regexp.MustCompile(`(?m)^\s*\d+\s+\d+\s+image\s`).FindAll(list, -1)); n != len(b.Captures) {
+		t.Errorf("%d images embedded, want %d:\n%s", n, len(b.Captures), list)
+	}
+}
+
+// TestRenderWithoutImages renders a pack read back from pack.json without
+// its evidence files: the captures say that their image is not at hand.
+func TestRenderWithoutImages(t *testing.T) {
+	b := fixture()
+	for i := range b.Evidence {
+		b.Evidence[i].Data = nil
+	}
+	out, err := Render(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := strings.Count(words(extract(t, render(t, out))), "Image not embedded"); c != len(b.Captures) {
+		t.Errorf("%d captures say their image is missing, want %d", c, len(b.Captures))
+	}
+}

@@ -309,9 +309,9 @@ func (d *doc) resultRecord(r check.Result) []core.Row {
 	return rows
 }
 
-// summary is the verdict at a glance: the red flags first, then the counts
-// by status and severity, what was probed and what only declared, and the
-// other failures and warnings, worst first.
+// summary is the verdict at a glance: the red flags first, then the other
+// failures and warnings, worst first, then the counts by status and
+// severity and what was probed and what only declared.
 func summary(d *doc, b *bundle.Bundle) int {
 	lead := append(d.title("Summary"), row.New().Add(d.cellN(gridSize, orDash(b.Summary.Verdict), style{size: 10, bold: true, color: colBlack}, 6).
 		WithStyle(&props.Cell{BorderType: border.Left, BorderColor: colBlack, BorderThickness: 0.8})))
@@ -327,6 +327,30 @@ func summary(d *doc, b *bundle.Bundle) int {
 		d.table(l, resultCols, d.resultRecords(b.RedFlags), "")
 	}
 
+	// The other failures and warnings, worst first.
+	flagged := map[string]bool{}
+	for _, r := range b.RedFlags {
+		flagged[r.ID+"\x00"+r.Subject] = true
+	}
+	var bad, warn []check.Result
+	for _, r := range b.Results {
+		switch {
+		case flagged[r.ID+"\x00"+r.Subject]:
+		case r.Failing():
+			bad = append(bad, r)
+		case r.Status == check.Warn:
+			warn = append(warn, r)
+		}
+	}
+	sort.SliceStable(bad, func(i, j int) bool { return bad[i].Severity.Rank() > bad[j].Severity.Rank() })
+	d.table(d.subtitle(fmt.Sprintf("Other failures (%d)", len(bad))), resultCols, d.resultRecords(bad), "No other failures.")
+	const maxWarnings = 40 // the rest are in All results
+	l := d.subtitle(fmt.Sprintf("Warnings (%d)", len(warn)))
+	if len(warn) > maxWarnings {
+		l = append(l, d.para(fmt.Sprintf("The first %d; all %d are listed under All results.", maxWarnings, len(warn)), small))
+		warn = warn[:maxWarnings]
+	}
+	d.table(l, resultCols, d.resultRecords(warn), "No warnings.")
 	// Counts by group and status, and by basis.
 	type counts struct {
 		status map[check.Status]int
@@ -411,30 +435,6 @@ func summary(d *doc, b *bundle.Bundle) int {
 			all.basis[check.Probed], all.basis[check.Declared], all.basis[check.Attested], all.basis[check.Absent]), body)),
 		basisCols, recs, "No results.")
 
-	// The other failures and warnings, worst first.
-	flagged := map[string]bool{}
-	for _, r := range b.RedFlags {
-		flagged[r.ID+"\x00"+r.Subject] = true
-	}
-	var bad, warn []check.Result
-	for _, r := range b.Results {
-		switch {
-		case flagged[r.ID+"\x00"+r.Subject]:
-		case r.Failing():
-			bad = append(bad, r)
-		case r.Status == check.Warn:
-			warn = append(warn, r)
-		}
-	}
-	sort.SliceStable(bad, func(i, j int) bool { return bad[i].Severity.Rank() > bad[j].Severity.Rank() })
-	d.table(d.subtitle(fmt.Sprintf("Other failures (%d)", len(bad))), resultCols, d.resultRecords(bad), "No other failures.")
-	const maxWarnings = 40 // the rest are in All results
-	l := d.subtitle(fmt.Sprintf("Warnings (%d)", len(warn)))
-	if len(warn) > maxWarnings {
-		l = append(l, d.para(fmt.Sprintf("The first %d; all %d are listed under All results.", maxWarnings, len(warn)), small))
-		warn = warn[:maxWarnings]
-	}
-	d.table(l, resultCols, d.resultRecords(warn), "No warnings.")
 	return start
 }
 
