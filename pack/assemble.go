@@ -10,6 +10,7 @@ import (
 
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/contract"
 	"github.com/dossier-dev/dossier/pack/live"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
@@ -25,6 +26,11 @@ type Input struct {
 	Platform      *Platform
 	Created       time.Time // the pack's date; also "now" for attestation expiry
 	Version       string    // of dossier
+
+	// Since is the last submitted pack, to compare the contract and the
+	// answers with (nil: no comparison); SinceJSON its pack.json's bytes.
+	Since     *bundle.Bundle
+	SinceJSON []byte
 }
 
 // Assemble judges the declared checks, applies attestations, answers the
@@ -35,6 +41,12 @@ func Assemble(in Input) (*bundle.Bundle, error) {
 	}
 	results := append([]check.Result(nil), in.Results...)
 	results = append(results, declared(in.Manifest, in.Observation, in.Platform)...)
+	appContract := contract.Build(in.Observation)
+	var changes *bundle.Changes
+	if in.Since != nil {
+		changes = contract.Changes(in.Since, in.SinceJSON, appContract)
+	}
+	results = append(results, contract.Results(changes, in.Results)...)
 	attest(results, in.Manifest.Attestations, in.Created)
 	for i := range results {
 		if results[i].Status == check.Fail && results[i].Severity == "" {
@@ -68,9 +80,14 @@ func Assemble(in Input) (*bundle.Bundle, error) {
 		Results:       results,
 		Evidence:      evidence,
 		Captures:      in.Captures,
+		Contract:      appContract,
+		Changes:       changes,
 	}
 	for _, q := range in.Questionnaire.Questions {
 		b.Answers = append(b.Answers, answer(q, results))
+	}
+	if changes != nil {
+		changes.Flipped = contract.Flipped(in.Since.Answers, b.Answers)
 	}
 	b.RedFlags = redFlags(results)
 	b.Summary = summarize(results, b.RedFlags)

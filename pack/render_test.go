@@ -69,8 +69,8 @@ func TestRenderFromPackJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := digests(t, first)
-	if len(want) != len(Formats())+len(b.Evidence) {
-		t.Fatalf("the pack has %d files, want %d outputs and %d evidence files", len(want), len(Formats()), len(b.Evidence))
+	if len(want) != len(Formats())+len(b.Evidence)+1 {
+		t.Fatalf("the pack has %d files, want %d outputs, %d evidence files and SHA256SUMS", len(want), len(Formats()), len(b.Evidence))
 	}
 	from := first
 	for _, name := range []string{"render1", "render2"} {

@@ -16,6 +16,7 @@ import (
 	"github.com/dossier-dev/dossier/pack/csv"
 	"github.com/dossier-dev/dossier/pack/export"
 	"github.com/dossier-dev/dossier/pack/pdf"
+	"github.com/dossier-dev/dossier/pack/sign"
 )
 
 // files maps each format to the file it is written to; pack.json is always
@@ -129,11 +130,33 @@ type Written struct {
 }
 
 // Write renders the bundle in the given formats and writes them, with every
-// evidence file, into dir. Everything is first written to a temporary
-// directory beside dir and moved into place only when complete. An existing
-// dir is replaced only when it holds an earlier pack (a pack.json) or is
-// empty; anything else is refused, so nothing the user put there is lost.
+// evidence file and the SHA256SUMS checksum list, into dir; WriteWith can
+// also sign the list and write pack.zip.
 func Write(ctx context.Context, b *bundle.Bundle, dir string, fmts []string) (*Written, error) {
+	return WriteWith(ctx, b, dir, WriteOptions{Formats: fmts})
+}
+
+// WriteOptions say what a pack holds besides pack.json and the evidence.
+type WriteOptions struct {
+	Formats []string
+	// Key signs SHA256SUMS into SHA256SUMS.sig. The bundle's Signature must
+	// already name it: pack.json carries the key ID and is itself covered.
+	Key *sign.Key
+	// Zip also writes pack.zip: every other file of the pack, in one file.
+	Zip bool
+}
+
+// WriteWith renders the bundle in the given formats and writes them, with
+// every evidence file, into dir, then SHA256SUMS (sha256sum format, sorted
+// by path) over all of them, SHA256SUMS.sig when signing, and pack.zip when
+// asked. Everything is first written to a temporary directory beside dir
+// and moved into place only when complete. An existing dir is replaced only
+// when it holds an earlier pack (a pack.json) or is empty; anything else is
+// refused, so nothing the user put there is lost.
+func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOptions) (*Written, error) {
+	if opts.Key != nil && (b.Signature == nil || b.Signature.KeyID != opts.Key.ID) {
+		return nil, fmt.Errorf("signing the pack: the bundle does not name the signing key %s as its signer", opts.Key.ID)
+	}
 	if err := replaceable(dir); err != nil {
 		return nil, err
 	}
@@ -148,12 +171,16 @@ func Write(ctx context.Context, b *bundle.Bundle, dir string, fmts []string) (*W
 	defer os.RemoveAll(tmp) // a no-op once renamed
 
 	w := &Written{Dir: dir}
+	contents := map[string][]byte{} // every file written, for SHA256SUMS and pack.zip
 	put := func(rel string, data []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if !safeRel(rel) {
 			return fmt.Errorf("refusing to write %q: not a plain relative path inside the pack", rel)
+		}
+		if _, dup := contents[rel]; dup {
+			return fmt.Errorf("refusing to write %q twice", rel)
 		}
 		p := filepath.Join(tmp, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -163,6 +190,7 @@ func Write(ctx context.Context, b *bundle.Bundle, dir string, fmts []string) (*W
 			return fmt.Errorf("writing %q: %w", p, err)
 		}
 		w.Files = append(w.Files, rel)
+		contents[rel] = data
 		return nil
 	}
 	for _, e := range b.Evidence {
@@ -173,6 +201,7 @@ func Write(ctx context.Context, b *bundle.Bundle, dir string, fmts []string) (*W
 			return nil, err
 		}
 	}
+	fmts := opts.Formats
 	if !slices.Contains(fmts, "json") {
 		fmts = append([]string{"json"}, fmts...)
 	}
@@ -186,6 +215,24 @@ func Write(ctx context.Context, b *bundle.Bundle, dir string, fmts []string) (*W
 			return nil, fmt.Errorf("rendering %s: %w", name, err)
 		}
 		if err := put(name, data); err != nil {
+			return nil, err
+		}
+	}
+	sums := sign.Sums(contents)
+	if err := put(sign.SumsFile, sums); err != nil {
+		return nil, err
+	}
+	if opts.Key != nil {
+		if err := put(sign.SigFile, opts.Key.Sign(sums)); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Zip {
+		z, err := Zip(contents, b.Created)
+		if err != nil {
+			return nil, err
+		}
+		if err := put(ZipFile, z); err != nil {
 			return nil, err
 		}
 	}

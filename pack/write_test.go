@@ -52,7 +52,7 @@ func TestWriteReplacesAnEarlierPackWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(w.Files, []string{"evidence/http/H0001.txt", "pack.json"}) {
+	if !slices.Equal(w.Files, []string{"evidence/http/H0001.txt", "pack.json", "SHA256SUMS"}) {
 		t.Errorf("files = %v", w.Files)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "answers.csv")); !os.IsNotExist(err) {

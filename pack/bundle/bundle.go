@@ -30,6 +30,14 @@ type Bundle struct {
 	Summary       Summary            `json:"summary"`
 	Evidence      []check.Evidence   `json:"evidence"`
 	Captures      []live.Capture     `json:"captures,omitempty"` // the record behind every screenshot
+
+	// Signature names the key that signed SHA256SUMS; it is set before the
+	// pack is written, so pack.json (which SHA256SUMS covers) carries it.
+	Signature *Signature `json:"signature,omitempty"`
+	// Contract is the app's reviewed contract as observed (contract.go).
+	Contract *Contract `json:"contract,omitempty"`
+	// Changes compares this pack with the last submitted one (build --since).
+	Changes *Changes `json:"changes,omitempty"`
 }
 
 // Generator names the tool that made the pack.

@@ -1,0 +1,368 @@
+package contract
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/check"
+)
+
+// rule is one row of the re-submission table (README "Re-submission"):
+// whether a kind of change needs a new review, and the §5.3 text behind it.
+type rule struct {
+	resubmit bool
+	why      string
+}
+
+// Rules is the re-submission table, by change kind. Every kind of
+// bundle.Change has a row.
+func rules() map[string]rule {
+	return map[string]rule{
+		bundle.ChangeServer:       {true, "§5.3: the MCP server origin cannot change between versions (a new origin needs a new plugin); a path change needs a new version"},
+		bundle.ChangeInstructions: {true, "§5.3: server instructions are reviewed with the affected tools"},
+		bundle.ChangeToolAdded:    {true, "§5.3: a new tool goes live only after it passes review (tool list)"},
+		bundle.ChangeToolRemoved:  {true, "§5.3: the tool list is the reviewed contract; removing a tool breaks it"},
+		bundle.ChangeToolRenamed:  {true, "§5.3: tool names are reviewed; a rename removes the published tool"},
+		bundle.ChangeTitle:        {true, "§5.3: titles are part of the reviewed tool definition"},
+		bundle.ChangeDescription:  {true, "§5.3: descriptions are part of the reviewed tool definition; the old one stays live until the new one passes"},
+		bundle.ChangeInputSchema:  {true, "§5.3: input schemas are reviewed"},
+		bundle.ChangeOutputSchema: {true, "§5.3: output schemas are reviewed"},
+		bundle.ChangeAnnotations:  {true, "§5.3: annotations are reviewed with the tool definition"},
+		bundle.ChangeSchemes:      {true, "§5.3: tool security schemes are reviewed with the tool definition"},
+		bundle.ChangeScopes:       {true, "§5.3: tool security schemes (and their scopes) are reviewed with the tool definition"},
+		bundle.ChangeUILink:       {true, "§5.3: UI resource references in tool _meta are reviewed"},
+		bundle.ChangeWidgetAdded:  {true, "§5.3: UI resource URIs are reviewed"},
+		bundle.ChangeWidgetGone:   {true, "§5.3: UI resource URIs are reviewed"},
+		bundle.ChangeMIMEType:     {true, "§5.3: linked resource metadata is reviewed"},
+		bundle.ChangeCSPWidened:   {true, "§5.3: linked resource metadata including CSP is reviewed; a wider CSP lets the widget reach more"},
+		bundle.ChangeCSPNarrowed:  {true, "§5.3: any CSP change is reviewed, a narrower one too (it takes effect only in a new version)"},
+		bundle.ChangeCSPChanged:   {true, "§5.3: linked resource metadata including CSP is reviewed"},
+		bundle.ChangeDomain:       {true, "§5.3: linked resource metadata is reviewed; the domain is the widget's origin"},
+		bundle.ChangeContent:      {false, "§5.3: a compatible content update at the same UI resource URI needs no review (hosts may cache it up to an hour)"},
+	}
+}
+
+// Rule reports whether a kind of change needs re-submission, and why; the
+// README's table is printed from it.
+func Rule(kind string) (resubmit bool, why string) {
+	r := rules()[kind]
+	return r.resubmit, r.why
+}
+
+// Kinds lists every change kind, in the order Diff reports them.
+func Kinds() []string {
+	return []string{
+		bundle.ChangeServer, bundle.ChangeInstructions,
+		bundle.ChangeToolAdded, bundle.ChangeToolRemoved, bundle.ChangeToolRenamed,
+		bundle.ChangeTitle, bundle.ChangeDescription, bundle.ChangeInputSchema, bundle.ChangeOutputSchema,
+		bundle.ChangeAnnotations, bundle.ChangeSchemes, bundle.ChangeScopes, bundle.ChangeUILink,
+		bundle.ChangeWidgetAdded, bundle.ChangeWidgetGone, bundle.ChangeMIMEType,
+		bundle.ChangeCSPWidened, bundle.ChangeCSPNarrowed, bundle.ChangeCSPChanged, bundle.ChangeDomain, bundle.ChangeContent,
+	}
+}
+
+func change(kind, subject, old, new string) bundle.Change {
+	r := rules()[kind]
+	return bundle.Change{Kind: kind, Subject: subject, Old: old, New: new, Resubmit: r.resubmit, Why: r.why}
+}
+
+// Diff lists every difference between two contracts: app-level changes
+// first, then tools and widgets by name.
+func Diff(old, new *bundle.Contract) []bundle.Change {
+	out := []bundle.Change{}
+	if old.Server != new.Server {
+		c := change(bundle.ChangeServer, "app", old.Server, new.Server)
+		if originOf(old.Server) != originOf(new.Server) {
+			c.Why = "§5.3: the MCP server origin cannot change between versions: a new origin needs a new plugin (contact support)"
+		}
+		out = append(out, c)
+	}
+	if old.Instructions != new.Instructions {
+		out = append(out, change(bundle.ChangeInstructions, "app", short(old.Instructions), short(new.Instructions)))
+	}
+
+	oldTools, newTools := toolsByName(old), toolsByName(new)
+	var removed, added []bundle.ToolContract
+	for _, t := range old.Tools {
+		if _, ok := newTools[t.Name]; !ok {
+			removed = append(removed, t)
+		}
+	}
+	for _, t := range new.Tools {
+		if _, ok := oldTools[t.Name]; !ok {
+			added = append(added, t)
+		}
+	}
+	// A removed tool and an added one with the same schemas are a rename.
+	for _, r := range removed {
+		i := slices.IndexFunc(added, func(a bundle.ToolContract) bool {
+			return a.InputSchema == r.InputSchema && a.OutputSchema == r.OutputSchema
+		})
+		if i < 0 {
+			out = append(out, change(bundle.ChangeToolRemoved, "tool:"+r.Name, r.Name, ""))
+			continue
+		}
+		a := added[i]
+		added = slices.Delete(added, i, i+1)
+		out = append(out, change(bundle.ChangeToolRenamed, "tool:"+a.Name, r.Name, a.Name))
+		out = append(out, fieldChanges("tool:"+a.Name, toolFields(r), toolFields(a), bundle.ChangeInputSchema, bundle.ChangeOutputSchema)...)
+	}
+	for _, a := range added {
+		out = append(out, change(bundle.ChangeToolAdded, "tool:"+a.Name, "", a.Name))
+	}
+	for _, t := range old.Tools {
+		if n, ok := newTools[t.Name]; ok {
+			out = append(out, fieldChanges("tool:"+t.Name, toolFields(t), toolFields(n))...)
+		}
+	}
+
+	newWidgets := widgetsByURI(new)
+	oldWidgets := widgetsByURI(old)
+	for _, w := range old.Widgets {
+		n, ok := newWidgets[w.URI]
+		if !ok {
+			out = append(out, change(bundle.ChangeWidgetGone, "widget:"+w.URI, w.URI, ""))
+			continue
+		}
+		sub := "widget:" + w.URI
+		out = append(out, fieldChanges(sub, widgetFields(w), widgetFields(n))...)
+		if kind, add, rem := cspChange(w.CSP, n.CSP); kind != "" {
+			c := change(kind, sub, cspText(w.CSP), cspText(n.CSP))
+			if len(add)+len(rem) > 0 {
+				c.New += " (" + strings.Join(append(prefixed("+", add), prefixed("-", rem)...), ", ") + ")"
+			}
+			out = append(out, c)
+		}
+		if w.HTML != n.HTML {
+			out = append(out, change(bundle.ChangeContent, sub, short(w.HTML), short(n.HTML)))
+		}
+	}
+	for _, w := range new.Widgets {
+		if _, ok := oldWidgets[w.URI]; !ok {
+			out = append(out, change(bundle.ChangeWidgetAdded, "widget:"+w.URI, "", w.URI))
+		}
+	}
+	return out
+}
+
+// fieldChanges compares two field lists of the same shape, skipping kinds.
+func fieldChanges(subject string, old, new []field, skip ...string) []bundle.Change {
+	var out []bundle.Change
+	for i := range old {
+		if old[i].value != new[i].value && !slices.Contains(skip, old[i].kind) {
+			out = append(out, change(old[i].kind, subject, shown(old[i]), shown(new[i])))
+		}
+	}
+	return out
+}
+
+// shown is a field's value as a diff prints it: digests shortened.
+func shown(f field) string {
+	if f.kind == bundle.ChangeInputSchema || f.kind == bundle.ChangeOutputSchema {
+		if f.value == "" {
+			return "none"
+		}
+		return "sha256:" + short(f.value)
+	}
+	return f.value
+}
+
+func short(d string) string {
+	if len(d) > 12 {
+		return d[:12]
+	}
+	return d
+}
+
+func prefixed(p string, s []string) []string {
+	out := make([]string, len(s))
+	for i, e := range s {
+		out[i] = p + e
+	}
+	return out
+}
+
+func toolsByName(c *bundle.Contract) map[string]bundle.ToolContract {
+	m := map[string]bundle.ToolContract{}
+	for _, t := range c.Tools {
+		m[t.Name] = t
+	}
+	return m
+}
+
+func widgetsByURI(c *bundle.Contract) map[string]bundle.WidgetContract {
+	m := map[string]bundle.WidgetContract{}
+	for _, w := range c.Widgets {
+		m[w.URI] = w
+	}
+	return m
+}
+
+// Flipped lists the answers whose value differs, in the new pack's order,
+// then the questions only the old pack asked.
+func Flipped(old, new []bundle.Answer) []bundle.Flip {
+	out := []bundle.Flip{}
+	prev := map[string]bundle.Answer{}
+	for _, a := range old {
+		prev[a.ID] = a
+	}
+	seen := map[string]bool{}
+	for _, a := range new {
+		seen[a.ID] = true
+		p, ok := prev[a.ID]
+		if !ok || p.Answer != a.Answer {
+			out = append(out, bundle.Flip{ID: a.ID, Question: a.Question, Old: p.Answer, New: a.Answer})
+		}
+	}
+	for _, a := range old {
+		if !seen[a.ID] {
+			out = append(out, bundle.Flip{ID: a.ID, Question: a.Question, Old: a.Answer})
+		}
+	}
+	return out
+}
+
+// Compare is the comparison of a new pack with an old one: the contract's
+// changes and the flipped answers. oldJSON is the old pack.json's bytes
+// (nil for a live server), whose digest identifies it.
+func Compare(old *bundle.Bundle, oldJSON []byte, new *bundle.Bundle) *bundle.Changes {
+	c := Changes(old, oldJSON, Of(new))
+	c.Flipped = Flipped(old.Answers, new.Answers)
+	return c
+}
+
+// Changes is Compare without the flipped answers, for a pack whose answers
+// are not derived yet (they depend on the resubmit.contract results).
+func Changes(old *bundle.Bundle, oldJSON []byte, new *bundle.Contract) *bundle.Changes {
+	ch := Diff(Of(old), new)
+	return &bundle.Changes{
+		Since:    since(old, oldJSON),
+		Changes:  ch,
+		Flipped:  []bundle.Flip{},
+		Resubmit: slices.ContainsFunc(ch, func(c bundle.Change) bool { return c.Resubmit }),
+	}
+}
+
+func since(old *bundle.Bundle, oldJSON []byte) bundle.Since {
+	s := bundle.Since{App: old.App.Name, Version: old.App.Version, Created: old.Created, Server: Of(old).Server}
+	if oldJSON != nil {
+		sum := sha256.Sum256(oldJSON)
+		s.SHA256 = hex.EncodeToString(sum[:])
+	}
+	return s
+}
+
+// Results are the resubmit.contract results of a comparison: one failing
+// result per subject with changes that need re-submission (the catalogue
+// allows one result per check and subject, so a subject's changes are
+// listed together), or one pass. Each cites the new probe's evidence for
+// its subject (the tools/list or resources/read transcripts); results are
+// the new probe's results. With no comparison (changes nil) the result is
+// n.a.
+func Results(changes *bundle.Changes, results []check.Result) []check.Result {
+	if changes == nil {
+		return []check.Result{{
+			ID: "resubmit.contract", Subject: "app", Status: check.NA, Basis: check.Absent,
+			Detail: "No earlier pack to compare with (build --since OLD compares with the last submitted pack).",
+		}}
+	}
+	against := fmt.Sprintf("the pack of %s (%s %s, created %s)", changes.Since.Server, changes.Since.App, changes.Since.Version, changes.Since.Created.Format("2006-01-02"))
+	var subjects []string
+	bySubject := map[string][]string{}
+	others := 0
+	for _, c := range changes.Changes {
+		if !c.Resubmit {
+			others++
+			continue
+		}
+		if _, ok := bySubject[c.Subject]; !ok {
+			subjects = append(subjects, c.Subject)
+		}
+		bySubject[c.Subject] = append(bySubject[c.Subject], Describe(c))
+	}
+	if len(subjects) == 0 {
+		detail := "Compared with " + against + ": no change needs re-submission."
+		if others > 0 {
+			detail += fmt.Sprintf(" %d %s that need none.", others, plural(others, "change", "changes"))
+		}
+		return []check.Result{withEvidence(check.Result{ID: "resubmit.contract", Subject: "app", Status: check.Pass, Detail: detail}, results)}
+	}
+	var out []check.Result
+	for _, s := range subjects {
+		out = append(out, withEvidence(check.Result{
+			ID: "resubmit.contract", Subject: s, Status: check.Fail,
+			Detail: "Compared with " + against + ", this needs re-submission: " + strings.Join(bySubject[s], "; ") + ".",
+		}, results))
+	}
+	return out
+}
+
+// withEvidence cites the transcripts the subject's contract was read from:
+// tool.declared's for a tool or the app, widget.resource's for a widget; for
+// a subject the new probe no longer sees, every such transcript (the
+// listing it is missing from). Without any, the result rests on the two
+// packs' contents alone and says so.
+func withEvidence(r check.Result, results []check.Result) check.Result {
+	source := "tool.declared"
+	if strings.HasPrefix(r.Subject, "widget:") {
+		source = "widget.resource"
+	}
+	var own, all []check.EvidenceID
+	for _, x := range results {
+		if x.ID != source {
+			continue
+		}
+		all = append(all, x.Evidence...)
+		if x.Subject == r.Subject {
+			own = append(own, x.Evidence...)
+		}
+	}
+	ids := own
+	if len(ids) == 0 {
+		ids = all
+	}
+	slices.Sort(ids)
+	r.Evidence = slices.Compact(ids)
+	r.Basis = check.Probed
+	if len(r.Evidence) == 0 {
+		r.Basis = check.Declared
+	}
+	return r
+}
+
+// Describe says one change in a phrase: "input schema changed (sha256:… → sha256:…)".
+func Describe(c bundle.Change) string {
+	switch c.Kind {
+	case bundle.ChangeToolAdded:
+		return "tool " + c.New + " added"
+	case bundle.ChangeToolRemoved:
+		return "tool " + c.Old + " removed"
+	case bundle.ChangeToolRenamed:
+		return "tool renamed from " + c.Old + " to " + c.New
+	case bundle.ChangeWidgetAdded:
+		return "widget " + c.New + " added"
+	case bundle.ChangeWidgetGone:
+		return "widget " + c.Old + " removed"
+	case bundle.ChangeDescription:
+		return "description changed"
+	}
+	return strings.ReplaceAll(c.Kind, "-", " ") + " changed (" + orNone(c.Old) + " → " + orNone(c.New) + ")"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
