@@ -358,6 +358,7 @@ func listensOnAllInterfaces(rawURL string) (bool, bool) {
 type oidcStack struct {
 	issuer string
 	mcpURL string
+	other  string // another resource the AS mints tokens for
 	as     *nodeProc
 }
 
@@ -368,7 +369,7 @@ func startOIDCStack(t *testing.T) *oidcStack {
 	mux := http.NewServeMux()
 	rs := httptest.NewServer(mux)
 	t.Cleanup(rs.Close)
-	s := &oidcStack{mcpURL: rs.URL + "/mcp"}
+	s := &oidcStack{mcpURL: rs.URL + "/mcp", other: rs.URL + "/other-mcp"}
 
 	port, err := freePort()
 	if err != nil {
@@ -386,7 +387,7 @@ func startOIDCStack(t *testing.T) *oidcStack {
 		}
 		return nil
 	}
-	s.as, err = startNode("oidc-provider", []string{fmt.Sprintf("PORT=%d", port), "MCP_URL=" + s.mcpURL}, ready, script)
+	s.as, err = startNode("oidc-provider", []string{fmt.Sprintf("PORT=%d", port), "MCP_URL=" + s.mcpURL, "OTHER_RESOURCE=" + s.other}, ready, script)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -510,8 +511,9 @@ func (c *jwksCache) key(ctx context.Context, kid string) (*rsa.PublicKey, error)
 // registration, the authorization request with PKCE S256 and resource, the
 // login form (any login and password) and the consent form posted with a
 // cookie jar, then the code exchange. It is the test's stand-in for a
-// browser; the probe only receives the token.
-func devLogin(t *testing.T, s *oidcStack, scopes ...string) Token {
+// browser; the probe only receives the token. resource "" asks for the MCP
+// server (its PRM resource).
+func devLogin(t *testing.T, s *oidcStack, resource string, scopes ...string) Token {
 	t.Helper()
 	ctx := t.Context()
 	getJSON := func(u string, v any) {
@@ -556,8 +558,14 @@ func devLogin(t *testing.T, s *oidcStack, scopes ...string) Token {
 		Endpoint: oauth2.Endpoint{AuthURL: as.AuthorizationEndpoint, TokenURL: as.TokenEndpoint, AuthStyle: oauth2.AuthStyleInParams},
 	}
 	verifier := oauth2.GenerateVerifier()
-	resource := oauth2.SetAuthURLParam("resource", prm.Resource)
-	target := cfg.AuthCodeURL("state-1", oauth2.S256ChallengeOption(verifier), resource)
+	audience := ""
+	if resource == "" {
+		resource = prm.Resource
+	} else {
+		audience = resource
+	}
+	resourceParam := oauth2.SetAuthURLParam("resource", resource)
+	target := cfg.AuthCodeURL("state-1", oauth2.S256ChallengeOption(verifier), resourceParam)
 
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -615,7 +623,7 @@ func devLogin(t *testing.T, s *oidcStack, scopes ...string) Token {
 	if code == "" {
 		t.Fatal("authorization: no code after 12 hops")
 	}
-	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier), resource)
+	tok, err := cfg.Exchange(ctx, code, oauth2.VerifierOption(verifier), resourceParam)
 	if err != nil {
 		t.Fatalf("code exchange: %v", err)
 	}
@@ -623,7 +631,7 @@ func devLogin(t *testing.T, s *oidcStack, scopes ...string) Token {
 	if sc, ok := tok.Extra("scope").(string); ok {
 		granted = strings.Fields(sc)
 	}
-	return Token{Value: tok.AccessToken, Scopes: granted, Source: "oidc-provider dev login", ExpiresIn: int(tok.ExpiresIn)}
+	return Token{Value: tok.AccessToken, Scopes: granted, Source: "oidc-provider dev login", ExpiresIn: int(tok.ExpiresIn), Audience: audience}
 }
 
 // TestOIDCProvider probes a resource server whose authorization server is
@@ -632,12 +640,22 @@ func devLogin(t *testing.T, s *oidcStack, scopes ...string) Token {
 // wrote, on its own origin (another loopback port).
 func TestOIDCProvider(t *testing.T) {
 	s := startOIDCStack(t)
-	readTok := devLogin(t, s, "mcp:read")
-	writeTok := devLogin(t, s, "mcp:read", "mcp:write")
-	noReadTok := devLogin(t, s, "mcp:write") // lacks whoami's scope
-	for _, tok := range []Token{readTok, writeTok, noReadTok} {
+	readTok := devLogin(t, s, "", "mcp:read")
+	writeTok := devLogin(t, s, "", "mcp:read", "mcp:write")
+	noReadTok := devLogin(t, s, "", "mcp:write")    // lacks whoami's scope
+	otherTok := devLogin(t, s, s.other, "mcp:read") // aud is another resource
+	for _, tok := range []Token{readTok, writeTok, noReadTok, otherTok} {
 		if tok.ExpiresIn != 600 || strings.Count(tok.Value, ".") != 2 {
 			t.Fatalf("token from oidc-provider: %v, expires in %d, not a JWT", tok.Scopes, tok.ExpiresIn)
+		}
+	}
+	for tok, want := range map[*Token]string{&readTok: s.mcpURL, &otherTok: s.other} {
+		claims := jwt.MapClaims{}
+		if _, _, err := jwt.NewParser().ParseUnverified(tok.Value, claims); err != nil {
+			t.Fatal(err)
+		}
+		if aud, _ := claims.GetAudience(); len(aud) != 1 || aud[0] != want {
+			t.Fatalf("oidc-provider minted a token for %v, want %q", aud, want)
 		}
 	}
 	origin := strings.TrimSuffix(s.mcpURL, "/mcp")
@@ -656,7 +674,7 @@ func TestOIDCProvider(t *testing.T) {
 			{Name: "add_note", Kind: manifest.KindWrite, Scopes: []string{"mcp:write"}, Inputs: map[string]manifest.Input{"text": {Purpose: "the note"}}},
 		},
 	}
-	toks := []Token{readTok, writeTok, noReadTok}
+	toks := []Token{readTok, writeTok, noReadTok, otherTok}
 	rep, progress := runProbe(t, Options{Manifest: m, Tokens: toks})
 	checkInvariants(t, rep)
 	if t.Failed() || testing.Verbose() {
@@ -680,6 +698,7 @@ func TestOIDCProvider(t *testing.T) {
 		{"auth.session-not-auth", "app", "401", ""},
 		{"auth.token-in-query", "app", "401", ""},
 		{"auth.scope-enforcement", "tool:whoami", "", ""},
+		{"auth.audience", "app", "401", ""},
 		{"tool.security-schemes", "tool:whoami", "", ""},
 		{"tool.security-schemes", "tool:add_note", "", ""},
 		{"transport.origin", "app", "403", ""},

@@ -1,12 +1,15 @@
 // An oidc-provider authorization server for collect's tests: dynamic client
 // registration, PKCE S256, resource indicators with JWT access tokens whose
 // aud is the MCP server, and the built-in development login and consent
-// pages (any login and password). Configured by environment: PORT, and
-// MCP_URL, the only resource it mints tokens for. In memory only.
+// pages (any login and password). Configured by environment: PORT; MCP_URL,
+// the resource it mints tokens for; and OTHER_RESOURCE, optional, a second
+// resource whose tokens the MCP server must refuse (audience binding). In
+// memory only.
 import Provider, { errors } from 'oidc-provider';
 
 const PORT = Number(process.env.PORT);
 const MCP = process.env.MCP_URL;
+const OTHER = process.env.OTHER_RESOURCE;
 if (!PORT || !MCP) {
   console.error('as.mjs needs PORT and MCP_URL');
   process.exit(2);
@@ -26,7 +29,7 @@ const provider = new Provider(ISSUER, {
       defaultResource: (ctx, client, oneOf) => oneOf ?? MCP,
       useGrantedResource: () => true,
       getResourceServerInfo: (ctx, resource) => {
-        if (resource !== MCP) throw new errors.InvalidTarget();
+        if (resource !== MCP && (!OTHER || resource !== OTHER)) throw new errors.InvalidTarget();
         return { scope: 'mcp:read mcp:write', audience: resource, accessTokenTTL: 600, accessTokenFormat: 'jwt' };
       },
     },
