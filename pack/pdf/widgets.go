@@ -53,9 +53,11 @@ func widgets(d *doc, b *bundle.Bundle) int {
 
 	imgs := newImages(b)
 	shown := map[check.EvidenceID]bool{}
-	for _, res := range b.Observation.Resources {
+	for i, res := range b.Observation.Resources {
 		subject := "widget:" + res.URI
-		d.newPage() // a widget, its policy, results and captures read as one
+		if i > 0 {
+			d.newPage() // a widget, its policy, results and captures read as one
+		}
 		csp := "none declared"
 		if res.CSP != nil {
 			csp = list(res.CSP.Source, "—")
@@ -68,7 +70,7 @@ func widgets(d *doc, b *bundle.Bundle) int {
 			{"HTML", fmt.Sprintf("%d bytes, SHA-256 %s", res.Size, res.HTMLSHA256)},
 			{"CSP declared in", csp},
 		})
-		d.table(nil, cspCols, d.cspRecords(res.CSP), "No CSP is declared for this widget.")
+		d.table([]core.Row{spacer(2), d.para("Declared content security policy", bodyBold)}, cspCols, d.cspRecords(res.CSP), "No CSP is declared for this widget.")
 		var rs []check.Result
 		for _, r := range b.Results {
 			if r.Subject == subject {
