@@ -557,17 +557,16 @@ func scopeMap(d *doc, b *bundle.Bundle) int {
 			d.cell(2, hint(h.Destructive), hintStyle(t.Live != nil, h.Destructive)),
 			d.cell(2, hint(h.OpenWorld), hintStyle(t.Live != nil, h.OpenWorld)),
 		)
-		note := "Scope enforcement: no result."
-		if r, ok := enforcement[t.Name]; ok {
-			first.Add(d.statusBadge(2, r))
-			note = "Scope enforcement (" + string(r.Basis) + "): " + r.Detail
-			if len(r.Evidence) > 0 {
-				note += " Evidence: " + ids(r.Evidence) + "."
-			}
-		} else {
-			first.Add(d.cell(2, "—", body))
+		r, ok := enforcement[t.Name]
+		if !ok {
+			recs[i] = []core.Row{first.Add(d.cell(2, "no result", small)), rule()}
+			continue
 		}
-		recs[i] = []core.Row{first, row.New().Add(blank(5), d.cellN(19, note, small, 6)), rule()}
+		note := "Scope enforcement (" + string(r.Basis) + "): " + r.Detail
+		if len(r.Evidence) > 0 {
+			note += " Evidence: " + ids(r.Evidence) + "."
+		}
+		recs[i] = []core.Row{first.Add(d.statusBadge(2, r)), row.New().Add(blank(5), d.cellN(19, note, small, 6)), rule()}
 	}
 	return d.table(lead, scopeCols, recs, "No tools were declared or listed.")
 }
