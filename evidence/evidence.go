@@ -57,9 +57,10 @@ type Output struct {
 type Browser interface {
 	Version() string
 	Flags() []string
-	// Shoot opens url in a new tab at 1280×800, waits until the JavaScript
-	// expression ready is truthy, and returns a viewport PNG and the
-	// console messages. ctx is the page's deadline.
+	// Shoot loads url in a tab of its own at 1280×800 (tabs are reused
+	// from page to page), waits until the JavaScript expression ready is
+	// truthy, and returns a viewport PNG and the console messages. ctx is
+	// the page's deadline.
 	Shoot(ctx context.Context, url, ready string) (png []byte, console []string, err error)
 	// Close stops the browser and removes everything it left on disk.
 	Close() error

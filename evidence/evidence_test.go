@@ -364,12 +364,25 @@ func TestRunCancel(t *testing.T) {
 	}
 }
 
-// BenchmarkCapture renders what the demo app gives the stage: two widgets
-// and four write tools (two of them previewing a widget), so ms/capture is
-// the cost of one capture amortized over a whole run, Chrome start-up
-// included.
+// BenchmarkCapture renders what the demo app gives the stage (see
+// demoShaped), so ms/capture is the cost of one capture amortized over a
+// whole run, Chrome start-up included.
 func BenchmarkCapture(b *testing.B) {
 	needBrowser(b)
+	in := demoShaped(b)
+	const captures = 6
+	for b.Loop() {
+		out, err := Run(b.Context(), in, Options{})
+		if err != nil || len(out.Captures) != captures {
+			b.Fatalf("captures %d, err %v", len(out.Captures), err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*captures), "ms/capture")
+}
+
+// demoShaped is an Input with the demo app's shape: two widgets and four
+// write tools, two of them previewing a widget.
+func demoShaped(b testing.TB) Input {
 	allowed := newRecorder(b)
 	csp := &live.CSP{Connect: []string{allowed.URL}, Source: []string{"ui.csp"}}
 	card := widget(b, "clean.html", csp, map[string]string{"{{ALLOWED}}": allowed.URL})
@@ -390,14 +403,7 @@ func BenchmarkCapture(b *testing.B) {
 			"list_orders": json.RawMessage(`{"content":[],"structuredContent":{"order":"A-1002","state":"packed"}}`),
 		},
 	}
-	const captures = 6
-	for b.Loop() {
-		out, err := Run(b.Context(), in, Options{})
-		if err != nil || len(out.Captures) != captures {
-			b.Fatalf("captures %d, err %v", len(out.Captures), err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N*captures), "ms/capture")
+	return in
 }
 
 // fakeBrowser fails every page; it shows that a page that cannot be

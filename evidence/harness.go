@@ -48,7 +48,7 @@ type page struct {
 	reports   []json.RawMessage
 	events    []event
 	truncated bool
-	last      time.Time
+	changed   chan struct{} // closed and replaced when a report or log arrives
 }
 
 // event is one instrumentation or host-page record. Fields are optional
@@ -115,7 +115,7 @@ func (h *harness) close() {
 func (h *harness) add(key string, p *page) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	p.last = time.Now()
+	p.changed = make(chan struct{})
 	h.pages[key] = p
 }
 
@@ -171,7 +171,8 @@ func (h *harness) serveLog(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.last = time.Now()
+	close(p.changed)
+	p.changed = make(chan struct{})
 	for _, e := range evs {
 		if len(p.events) >= maxEvents {
 			p.truncated = true
@@ -206,7 +207,8 @@ func (h *harness) serveReport(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.last = time.Now()
+	close(p.changed)
+	p.changed = make(chan struct{})
 	for _, rep := range reports {
 		if len(p.reports) >= maxReports {
 			p.truncated = true
@@ -217,23 +219,34 @@ func (h *harness) serveReport(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// settle waits until the page has been quiet (no log or report) for quiet,
-// at most max: reports and forwarded logs arrive after the screenshot.
-func (p *page) settle(ctx context.Context, quiet, max time.Duration) {
-	deadline := time.Now().Add(max)
-	t := time.NewTicker(25 * time.Millisecond)
+// awaitReports waits, at most max, until the CSP endpoint has as many
+// reports as the frame saw violations (its securitypolicyviolation events,
+// already in the log). Chrome posts report-uri reports within milliseconds,
+// usually before the frame goes quiet; this closes the gap when it does not.
+// The reports stay the authoritative record: a widget that hides its
+// violation events from the instrumentation is still reported.
+func (p *page) awaitReports(ctx context.Context, max time.Duration) {
+	t := time.NewTimer(max)
 	defer t.Stop()
-	for time.Now().Before(deadline) {
+	for {
 		p.mu.Lock()
-		last := p.last
+		seen := 0
+		for _, e := range p.events {
+			if e.T == "csp" {
+				seen++
+			}
+		}
+		got, wake := len(p.reports), p.changed
 		p.mu.Unlock()
-		if time.Since(last) >= quiet {
+		if got >= seen || got >= maxReports {
 			return
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			return
+		case <-wake:
 		}
 	}
 }

@@ -23,9 +23,9 @@ var promptTmpl = template.Must(template.New("prompt").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}} — simulated confirmation</title>
 <style>
 html,body{margin:0;height:100%;font:14px/1.45 system-ui,sans-serif;color:#18181b}
-body{background:repeating-linear-gradient(135deg,#e4e4e7 0 18px,#d4d4d8 18px 36px)}
+body{background:#d4d4d8}
 .banner{background:#b91c1c;color:#fff;font-weight:700;font-size:18px;letter-spacing:.02em;text-align:center;padding:10px 12px;border-bottom:4px solid #fde047}
-.card{width:760px;margin:22px auto 0;background:#fff;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.25);padding:22px 26px;box-sizing:border-box;max-height:680px;overflow:hidden}
+.card{width:760px;margin:22px auto 0;background:#fff;border-radius:14px;border:1px solid #a1a1aa;padding:22px 26px;box-sizing:border-box;max-height:680px;overflow:hidden}
 h1{font-size:19px;margin:0 0 4px}
 .name{font-family:ui-monospace,monospace;color:#52525b;font-size:12px}
 .desc{margin:10px 0;color:#3f3f46;max-height:66px;overflow:hidden}

@@ -27,45 +27,60 @@ var (
 	hostHTML string
 )
 
-// Timing of one widget render, in the host page and after the screenshot.
+// Timing of one widget render. The widget frame signals when it has gone
+// quiet (see assets/instrument.js); the rest are caps for widgets that never
+// do.
 const (
-	settle      = 500 * time.Millisecond // after the frame's load event
-	maxWait     = 5 * time.Second        // the host page gives up waiting for load
-	quietPeriod = 200 * time.Millisecond // no log or report for this long: done
-	maxQuiet    = 1500 * time.Millisecond
+	quiet       = 50 * time.Millisecond   // after load: no request, short timer or host message for this long
+	timerCap    = 1000 * time.Millisecond // longer timers are not waited for
+	settleCap   = 1500 * time.Millisecond // after the frame's load event
+	maxWait     = 5 * time.Second         // in all
+	reportWait  = 500 * time.Millisecond  // for CSP reports the frame saw but the endpoint has not received yet
 	readyJS     = `window.__dossierDone === true`
 	promptReady = `document.readyState === "complete"`
 )
 
-// render runs every job, widgets first (prompts show their PNGs), at most
-// opts.Parallel at once, each under its own deadline.
+// render runs every job in plan order, at most opts.Parallel at once, each
+// under its own deadline. A prompt that shows a widget's PNG waits for that
+// widget only; widgets come first in the plan, so the widget is already
+// being rendered when its prompt is taken and the wait always ends.
 func render(ctx context.Context, h *harness, b Browser, jobs []*job, opts Options) error {
-	var widgets, prompts []*job
+	var todo []*job
+	finished := make(map[*job]chan struct{})
 	for _, j := range jobs {
-		switch {
-		case j.kind == widgetJob:
-			widgets = append(widgets, j)
-		case j.decided == nil:
-			prompts = append(prompts, j)
+		if j.kind == widgetJob || j.decided == nil {
+			todo = append(todo, j)
+			finished[j] = make(chan struct{})
 		}
 	}
-	for _, phase := range [][]*job{widgets, prompts} {
-		sem := make(chan struct{}, opts.Parallel)
-		var wg sync.WaitGroup
-		for _, j := range phase {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				opts.Progress("rendering " + j.subject)
-				renderJob(ctx, h, b, j, opts)
-			}()
-		}
-		wg.Wait()
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("rendering evidence: %w", err)
-		}
+	next := make(chan *job)
+	var wg sync.WaitGroup
+	for range min(opts.Parallel, len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				if j.preview != nil {
+					select {
+					case <-finished[j.preview]:
+					case <-ctx.Done():
+					}
+				}
+				if ctx.Err() == nil {
+					opts.Progress("rendering " + j.subject)
+					renderJob(ctx, h, b, j, opts)
+				}
+				close(finished[j])
+			}
+		}()
+	}
+	for _, j := range todo {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("rendering evidence: %w", err)
 	}
 	return nil
 }
@@ -105,7 +120,7 @@ func renderJob(ctx context.Context, h *harness, b Browser, j *job, opts Options)
 		return
 	}
 	if j.kind == widgetJob {
-		p.settle(pctx, quietPeriod, maxQuiet)
+		p.awaitReports(pctx, reportWait)
 	}
 	j.png = png
 	j.capture.PNGSHA256 = sum(png)
@@ -141,6 +156,8 @@ func widgetPage(h *harness, j *job) (*page, error) {
 		"toolInput":            input,
 		"toolOutput":           result["structuredContent"],
 		"toolResponseMetadata": result["_meta"],
+		"quietMs":              quiet.Milliseconds(),
+		"timerCapMs":           timerCap.Milliseconds(),
 	}
 	inject, err := scripts(frameCfg)
 	if err != nil {
@@ -167,7 +184,7 @@ func widgetPage(h *harness, j *job) (*page, error) {
 		"toolInput":   input,
 		"toolResult":  toolResult,
 		"results":     results,
-		"settleMs":    settle.Milliseconds(),
+		"settleMs":    settleCap.Milliseconds(),
 		"maxMs":       maxWait.Milliseconds(),
 		"initialize":  initializeResult(j, toolName),
 	}

@@ -62,11 +62,72 @@
     });
   }
 
+  // Quiescence. The host takes its screenshot when the widget has gone
+  // quiet, not after a fixed delay: after the load event, no fetch or XHR
+  // in flight, no pending timer short enough to fire within the host's cap
+  // (it may start a request), and no message from the host, for quietMs.
+  // Then "quiet" is sent once. A widget that never goes quiet is cut off by
+  // the host's cap.
+  var setT = window.setTimeout, clearT = window.clearTimeout, setI = window.setInterval;
+  var pending = 0, loaded = false, quietTimer = 0, saidQuiet = false, timers = new Set();
+  function rearm() {
+    if (quietTimer) { clearT.call(window, quietTimer); quietTimer = 0; }
+    if (!loaded || pending > 0 || saidQuiet) return;
+    quietTimer = setT.call(window, function () {
+      quietTimer = 0;
+      if (pending === 0 && !saidQuiet) { saidQuiet = true; send({ t: "quiet" }); }
+    }, CFG.quietMs);
+  }
+  function busy() { pending++; rearm(); }
+  function idle() { if (pending > 0) pending--; rearm(); }
+  window.addEventListener("load", function () { loaded = true; rearm(); }, true);
+  window.addEventListener("message", function (e) { if (e.source === parentWin) rearm(); }, true);
+  function short(ms) { var d = Number(ms) || 0; return d <= CFG.timerCapMs; }
+  try {
+    window.setTimeout = function (fn, ms) {
+      if (typeof fn !== "function" || !short(ms)) return setT.apply(window, arguments);
+      var extra = Array.prototype.slice.call(arguments, 2), id;
+      busy();
+      id = setT.call(window, function () {
+        try { return fn.apply(this, extra); } finally { if (timers.delete(id)) idle(); }
+      }, ms);
+      timers.add(id);
+      return id;
+    };
+    window.setInterval = function (fn, ms) { // pending until its first tick
+      if (typeof fn !== "function" || !short(ms)) return setI.apply(window, arguments);
+      var extra = Array.prototype.slice.call(arguments, 2), id;
+      busy();
+      id = setI.call(window, function () {
+        try { return fn.apply(this, extra); } finally { if (timers.delete(id)) idle(); }
+      }, ms);
+      timers.add(id);
+      return id;
+    };
+    var clear = function (orig) {
+      return function (id) { if (timers.delete(id)) idle(); return orig.apply(window, arguments); };
+    };
+    window.clearTimeout = clear(clearT);
+    window.clearInterval = clear(window.clearInterval);
+  } catch (e) {}
+
   // Network.
-  wrap(window, "fetch", function (input) {
-    req("fetch", input && typeof input === "object" && "url" in input ? input.url : input);
-  });
+  var fetchFn = window.fetch;
+  if (typeof fetchFn === "function") {
+    window.fetch = function (input) {
+      try { req("fetch", input && typeof input === "object" && "url" in input ? input.url : input); } catch (e) {}
+      busy();
+      var p;
+      try { p = fetchFn.apply(this, arguments); } catch (e) { idle(); throw e; }
+      p.then(idle, idle);
+      return p;
+    };
+  }
   wrap(XMLHttpRequest.prototype, "open", function (method, url) { req("xhr", url); });
+  wrap(XMLHttpRequest.prototype, "send", function () {
+    busy();
+    this.addEventListener("loadend", idle, { once: true });
+  });
   wrap(Navigator.prototype, "sendBeacon", function (url) { req("beacon", url); });
   wrapCtor(window, "WebSocket", function (a) { req("websocket", a[0]); });
   wrapCtor(window, "EventSource", function (a) { req("eventsource", a[0]); });

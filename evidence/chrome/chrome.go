@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -72,6 +74,16 @@ type Browser struct {
 	allocCancel context.CancelFunc
 	rootCancel  context.CancelFunc
 	root        context.Context // the browser's first tab; parent of every page
+
+	mu   sync.Mutex
+	idle []*tab // open tabs between pages, reused: opening a tab costs more than a page
+}
+
+// tab is one open tab, used by one page at a time. The root tab is one of
+// them; its cancel is nil, as ending it would end the browser.
+type tab struct {
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // Start launches the browser at path with a fresh profile directory. The
@@ -106,6 +118,11 @@ func Start(ctx context.Context, path string) (*Browser, error) {
 		return nil, fmt.Errorf("starting chrome %q: %w", path, err)
 	}
 	b.version = strings.TrimSpace(v.Product)
+	if err := chromedp.Do(root, chromedp.EmulateViewport(Width, Height)); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("starting chrome %q: %w", path, err)
+	}
+	b.idle = []*tab{{ctx: root}}
 	return b, nil
 }
 
@@ -122,22 +139,25 @@ func (b *Browser) Version() string { return b.version }
 // Flags are the command-line switches the browser runs with.
 func (b *Browser) Flags() []string { return append([]string(nil), b.flags...) }
 
-// Shoot opens url in a new tab at the viewport size, waits until the
-// JavaScript expression ready is truthy, and returns a PNG of the viewport
-// and the console messages the tab (and its in-process frames) wrote. ctx
-// bounds the whole page.
+// Shoot loads url in an idle tab (or a new one) at the viewport size, waits
+// until the JavaScript expression ready is truthy, and returns a PNG of the
+// viewport and the console messages the page (and its in-process frames)
+// wrote. ctx bounds the whole page. A tab whose page failed is closed, not
+// reused: its renderer may be stuck in the page's code.
 func (b *Browser) Shoot(ctx context.Context, url, ready string) (png []byte, console []string, err error) {
-	tab, cancel := chromedp.NewContext(b.root)
+	t, err := b.tab(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() { b.release(t, err == nil) }()
+	// Actions run under a child of the tab's context that the page's
+	// deadline ends; ending the tab's own context would close the tab.
+	pctx, cancel := context.WithCancel(t.ctx)
 	defer cancel()
-	// The page's deadline must not end the tab's context (closing a tab on a
-	// deadline is fine, but the first Do binds the tab to tab).
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
 
-	if err := chromedp.Do(tab); err != nil {
-		return nil, nil, fmt.Errorf("opening tab: %w", errors.Join(err, ctx.Err()))
-	}
-	consoleCtx, consoleStop := context.WithCancel(tab)
+	consoleCtx, consoleStop := context.WithCancel(pctx)
 	messages := chromedp.Console(consoleCtx) // subscribes now, before the page loads
 	collected := make(chan []string, 1)
 	go func() {
@@ -155,24 +175,71 @@ func (b *Browser) Shoot(ctx context.Context, url, ready string) (png []byte, con
 		console = append(console, <-collected...)
 	}()
 
-	err = chromedp.Do(tab,
-		chromedp.EmulateViewport(Width, Height),
-		chromedp.Navigate(url),
-	)
-	if err != nil {
+	if err := chromedp.Do(pctx, chromedp.Navigate(url)); err != nil {
 		return nil, nil, fmt.Errorf("loading %q: %w", url, errors.Join(err, ctx.Err()))
 	}
-	if _, err := chromedp.Run(tab, chromedp.Poll[chromedp.Void](ready,
-		chromedp.WithPollingInterval(50*time.Millisecond),
-		chromedp.WithPollingTimeout(time.Hour), // ctx bounds the wait
-	)); err != nil {
+	// Evaluated in the page's current context (Poll names a context id,
+	// which can be the previous page's just after a navigation).
+	wait := `new Promise(function (resolve) { (function poll() { if (` + ready + `) resolve(true); else setTimeout(poll, 10); })(); })`
+	if _, err := chromedp.Run(pctx, chromedp.Evaluate[bool](wait, chromedp.EvalAwaitPromise)); err != nil {
 		return nil, nil, fmt.Errorf("waiting for %q to settle: %w", url, errors.Join(err, ctx.Err()))
 	}
-	png, err = chromedp.Run(tab, chromedp.CaptureScreenshot())
+	png, err = chromedp.Run(pctx, screenshot)
 	if err != nil {
 		return nil, nil, fmt.Errorf("taking screenshot of %q: %w", url, errors.Join(err, ctx.Err()))
 	}
 	return png, nil, nil
+}
+
+// screenshot is a PNG of the viewport, encoded for speed (a larger file,
+// the same pixels).
+func screenshot(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+	r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{
+		Format: page.CaptureScreenshotFormatPng, FromSurface: ptr(true), OptimizeForSpeed: ptr(true),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.Data, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// tab takes an idle tab, or opens one at the viewport size.
+func (b *Browser) tab(ctx context.Context) (*tab, error) {
+	b.mu.Lock()
+	if n := len(b.idle); n > 0 {
+		t := b.idle[n-1]
+		b.idle = b.idle[:n-1]
+		b.mu.Unlock()
+		return t, nil
+	}
+	b.mu.Unlock()
+	tctx, cancel := chromedp.NewContext(b.root)
+	// The first Do binds the tab to tctx, so it must not carry the page's
+	// deadline; the deadline closes the tab instead.
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+	if err := chromedp.Do(tctx, chromedp.EmulateViewport(Width, Height)); err != nil {
+		cancel()
+		return nil, fmt.Errorf("opening tab: %w", errors.Join(err, ctx.Err()))
+	}
+	return &tab{ctx: tctx, cancel: cancel}, nil
+}
+
+// release puts a tab back for the next page, which replaces this one. A tab
+// whose page failed is closed instead (the root tab is only retired): its
+// renderer may be stuck in the page's code.
+func (b *Browser) release(t *tab, ok bool) {
+	if !ok {
+		if t.cancel != nil {
+			t.cancel()
+		}
+		return
+	}
+	b.mu.Lock()
+	b.idle = append(b.idle, t)
+	b.mu.Unlock()
 }
 
 func consoleLine(m chromedp.ConsoleMessage) string {
@@ -184,11 +251,21 @@ func consoleLine(m chromedp.ConsoleMessage) string {
 }
 
 // Close stops the browser, waits for its processes, and removes the
-// profile directory.
+// profile directory. The processes are killed first: a graceful close
+// costs a few hundred milliseconds and keeps nothing worth keeping.
 func (b *Browser) Close() error {
+	b.mu.Lock()
+	for _, t := range b.idle {
+		if t.cancel != nil {
+			t.cancel()
+		}
+	}
+	b.idle = nil
+	b.mu.Unlock()
+	killLeftovers(b.dir)
 	b.rootCancel()
 	b.allocCancel()
-	killLeftovers(b.dir)
+	killLeftovers(b.dir) // anything started while the contexts ended
 	return removeAll(b.dir)
 }
 
@@ -196,11 +273,11 @@ func (b *Browser) Close() error {
 // for a moment after the browser exits.
 func removeAll(dir string) error {
 	var err error
-	for range 50 {
+	for range 100 {
 		if err = os.RemoveAll(dir); err == nil {
 			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("removing chrome profile dir %q: %w", dir, err)
 }

@@ -10,14 +10,17 @@ import (
 	"time"
 )
 
-// killLeftovers ends the processes this browser started that outlived it.
-// Chrome passes --user-data-dir to every child, and the directory is unique
-// to this Browser, so the command line names exactly our own processes.
+// killLeftovers ends the processes this browser started: the browser, its
+// children and the crashpad handlers. Every one of them names the profile
+// directory on its command line (--user-data-dir=dir, or a path inside it
+// such as crashpad's --database), and the directory is unique to this
+// Browser, so the command lines name exactly our own processes. Killing
+// them outright is faster than a graceful close and the profile is thrown
+// away anyway.
 func killLeftovers(dir string) {
-	want := []byte("--user-data-dir=" + dir)
 	deadline := time.Now().Add(2 * time.Second)
-	for quiet := 0; quiet < 3 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if pids := processesWith(want); len(pids) > 0 {
+	for quiet := 0; quiet < 2 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if pids := Processes(dir); len(pids) > 0 {
 			quiet = 0
 			for _, pid := range pids {
 				syscall.Kill(pid, syscall.SIGKILL)
@@ -28,7 +31,9 @@ func killLeftovers(dir string) {
 	}
 }
 
-func processesWith(arg []byte) []int {
+// Processes returns the ids of live processes whose command line names the
+// profile directory dir; tests use it to prove that nothing outlives Close.
+func Processes(dir string) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -45,7 +50,7 @@ func processesWith(arg []byte) []int {
 			continue
 		}
 		for a := range bytes.SplitSeq(cmdline, []byte{0}) {
-			if bytes.Equal(a, arg) {
+			if names(a, dir) {
 				pids = append(pids, pid)
 				break
 			}
@@ -54,6 +59,13 @@ func processesWith(arg []byte) []int {
 	return pids
 }
 
-// Processes returns the ids of live processes that run with the profile
-// directory dir; tests use it to prove that nothing outlives Close.
-func Processes(dir string) []int { return processesWith([]byte("--user-data-dir=" + dir)) }
+// names reports whether a command-line argument is dir or a path in it,
+// alone or as a --flag=value. A plain substring test would also match
+// another run's /tmp/dossier-chrome-1234 for our /tmp/dossier-chrome-123.
+func names(arg []byte, dir string) bool {
+	_, v, ok := bytes.Cut(arg, []byte("="))
+	if !ok || !bytes.HasPrefix(arg, []byte("--")) {
+		v = arg
+	}
+	return string(v) == dir || bytes.HasPrefix(v, []byte(dir+"/"))
+}
