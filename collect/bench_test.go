@@ -190,6 +190,7 @@ func BenchmarkProbe1000Tools(b *testing.B) {
 	}
 	b.ReportMetric(float64(kb)/1024, "peak-RSS-MB")
 	b.ReportMetric(float64(ns), "child-probe-ns")
+	b.ReportMetric(float64((cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Nanoseconds()), "child-cpu-ns")
 }
 
 // TestHelperProbeProcess is BenchmarkProbe1000Tools's child: it probes the
