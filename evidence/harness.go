@@ -43,6 +43,7 @@ type page struct {
 	frameURL  string
 	lineOf    func(int) int // served-document line → widget HTML line
 	token     string        // instrumentation messages carry it
+	reportURL string        // the page's CSP report endpoint
 	policy    policy
 	mu        sync.Mutex
 	reports   []json.RawMessage

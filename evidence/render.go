@@ -194,13 +194,14 @@ func widgetPage(h *harness, j *job) (*page, error) {
 	}
 	doc, lineOf := injectScripts(j.res.HTML, inject)
 	return &page{
-		frameDoc: doc,
-		frameURL: h.framePageURL(j.key),
-		lineOf:   lineOf,
-		csp:      pol.header,
-		hostDoc:  []byte(strings.Replace(hostHTML, "__DOSSIER_CFG__", string(cfg), 1)),
-		token:    token,
-		policy:   pol,
+		frameDoc:  doc,
+		frameURL:  h.framePageURL(j.key),
+		lineOf:    lineOf,
+		csp:       pol.header,
+		hostDoc:   []byte(strings.Replace(hostHTML, "__DOSSIER_CFG__", string(cfg), 1)),
+		token:     token,
+		policy:    pol,
+		reportURL: h.reportURL(j.key),
 	}, nil
 }
 
@@ -218,10 +219,29 @@ func initializeResult(j *job, toolName string) map[string]any {
 		"safeAreaInsets":        map[string]any{"top": 0, "right": 0, "bottom": 0, "left": 0},
 	}
 	if j.tool != nil {
-		ctx["toolInfo"] = map[string]any{"tool": map[string]any{
-			"name": toolName, "title": j.tool.Title, "description": j.tool.Description,
-			"inputSchema": j.tool.InputSchema, "annotations": j.tool.Hints,
-		}}
+		// Shaped as an MCP Tool: the ext-apps App class validates it and
+		// rejects the whole result for a null schema or a null hint.
+		tool := map[string]any{"name": toolName, "inputSchema": json.RawMessage(`{"type":"object"}`)}
+		if len(j.tool.InputSchema) > 0 && string(j.tool.InputSchema) != "null" {
+			tool["inputSchema"] = j.tool.InputSchema
+		}
+		if j.tool.Title != "" {
+			tool["title"] = j.tool.Title
+		}
+		if j.tool.Description != "" {
+			tool["description"] = j.tool.Description
+		}
+		ann := map[string]bool{}
+		for name, v := range map[string]*bool{"readOnlyHint": j.tool.Hints.ReadOnly, "destructiveHint": j.tool.Hints.Destructive,
+			"openWorldHint": j.tool.Hints.OpenWorld, "idempotentHint": j.tool.Hints.Idempotent} {
+			if v != nil {
+				ann[name] = *v
+			}
+		}
+		if len(ann) > 0 {
+			tool["annotations"] = ann
+		}
+		ctx["toolInfo"] = map[string]any{"tool": tool}
 	}
 	return map[string]any{
 		"protocolVersion":  "2026-01-26",
@@ -303,8 +323,8 @@ func collect(j *job) {
 	reqs := map[string]*live.Request{}
 	addReq := func(raw, class, seen string, blocked bool) {
 		u, ok := parseURL(raw)
-		if !ok {
-			return
+		if !ok || u.String() == p.reportURL {
+			return // the browser posting a CSP report is not the widget's request
 		}
 		k := class + " " + u.String()
 		r := reqs[k]
