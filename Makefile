@@ -9,7 +9,7 @@ BIN      := bin/dossier
 APT_PKGS := chromium poppler-utils
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build demo test bench fuzz deps node-deps vet clean
+.PHONY: all build demo test bench fuzz deps node-deps node-deps-evidence vet clean
 
 all: build
 
@@ -45,16 +45,32 @@ $(NODE_STAMP): $(NODE_DIR)/package-lock.json $(NODE_DIR)/package.json
 	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# node-deps-evidence installs the third-party MCP App server the evidence
+# tests render (@modelcontextprotocol/server-basic-vanillajs) the same way,
+# without running package scripts (the package ships its built dist/).
+EV_NODE_DIR   := evidence/testdata/node
+EV_NODE_STAMP := $(EV_NODE_DIR)/node_modules/.package-lock.json
+
+node-deps-evidence: $(EV_NODE_STAMP)
+
+$(EV_NODE_STAMP): $(EV_NODE_DIR)/package-lock.json $(EV_NODE_DIR)/package.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "installing: nodejs npm"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; \
+	}
+	cd $(EV_NODE_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
 demo: deps build
 	./$(BIN) demo --out $(OUT)
 
 vet:
 	$(GO) vet ./...
 
-test: deps node-deps vet
+test: deps node-deps node-deps-evidence vet
 	$(GO) test -count=1 -timeout 12m ./...
 
-bench: deps node-deps
+bench: deps node-deps node-deps-evidence
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
 fuzz:
