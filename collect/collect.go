@@ -136,7 +136,9 @@ func newProber(opts Options, u *url.URL) *prober {
 	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
 		base = opts.HTTPClient.Transport
 	}
-	rec := newRecorder(base, opts.RequestTimeout, red)
+	m := opts.Manifest
+	rec := newRecorder(base, opts.RequestTimeout, red, m.Server.URL, m.Server.Auth.Issuer, m.Server.Auth.OIDCDiscovery,
+		m.Server.Auth.Revocation, m.App.PrivacyPolicy, m.App.Terms, m.App.Support)
 	p := &prober{opts: opts, m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}}
 	p.obs.Server.URL = opts.Manifest.Server.URL
 	if p.m.Server.Auth.Mode != manifest.AuthNone {
@@ -337,7 +339,7 @@ func clean(s string) string {
 	var b strings.Builder
 	n := 0
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+		if unsafeRune(r) {
 			continue
 		}
 		if n == 200 {

@@ -6,9 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/manifest"
@@ -191,6 +193,239 @@ func TestMixedAuthRequired(t *testing.T) {
 			checkInvariants(t, rep)
 			if r, _ := find(rep.Results, "auth.required", "app"); r.Status != tt.want {
 				t.Errorf("auth.required: %+v", r)
+			}
+		})
+	}
+}
+
+// probeWithin runs the probe and fails the test if the run outlives its
+// deadline: whatever the server does, a run ends on time.
+func probeWithin(t *testing.T, opts Options) *Report {
+	t.Helper()
+	start := time.Now()
+	rep, _ := runProbe(t, opts)
+	if d := time.Since(start); d > opts.Deadline+500*time.Millisecond {
+		t.Errorf("the probe took %s with a deadline of %s", d.Round(time.Millisecond), opts.Deadline)
+	}
+	checkInvariants(t, rep)
+	return rep
+}
+
+// wantLimit expects transport.limits to fail naming what was hit.
+func wantLimit(t *testing.T, rep *Report, what string) {
+	t.Helper()
+	r, _ := find(rep.Results, "transport.limits", "app")
+	if r.Status != check.Fail || !strings.Contains(r.Detail, what) {
+		t.Errorf("transport.limits should fail with %q: %+v\n%s", what, r, dump(rep.Results))
+	}
+}
+
+func TestHostileStreams(t *testing.T) {
+	tests := []struct {
+		name  string
+		write func(w http.ResponseWriter) error // one chunk; called until the client leaves
+		limit string
+	}{
+		{"never-ending SSE, fast", func(w http.ResponseWriter) error {
+			_, err := io.WriteString(w, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"data\":\""+strings.Repeat("x", 8<<10)+"\"}}\n\n")
+			return err
+		}, "larger than"},
+		{"never-ending SSE, slow", func(w http.ResponseWriter) error {
+			time.Sleep(50 * time.Millisecond)
+			_, err := io.WriteString(w, ": keep-alive\n\n")
+			return err
+		}, "request timeout"},
+		{"slow drip", func(w http.ResponseWriter) error {
+			time.Sleep(500 * time.Millisecond)
+			_, err := io.WriteString(w, " ")
+			return err
+		}, "request timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := rawServer(t, func(id, method string, _ json.RawMessage, w http.ResponseWriter) bool {
+				if method != "tools/list" {
+					return false
+				}
+				if strings.Contains(tt.name, "SSE") {
+					w.Header().Set("Content-Type", "text/event-stream")
+				} else {
+					w.Header().Set("Content-Type", "application/json")
+				}
+				w.WriteHeader(http.StatusOK)
+				fl := w.(http.Flusher)
+				for tt.write(w) == nil {
+					fl.Flush()
+				}
+				return true
+			})
+			rep := probeWithin(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp"), Deadline: 6 * time.Second, RequestTimeout: time.Second})
+			wantLimit(t, rep, tt.limit)
+		})
+	}
+}
+
+// hostileTools are tool entries no honest server sends: invalid UTF-8,
+// HTML and control characters in names and descriptions.
+const hostileTools = `[` +
+	`{"name":"bad` + "\xff" + `name","description":"desc ` + "\xfe\xff" + ` end","inputSchema":{"type":"object"}},` +
+	`{"name":"<script>alert(1)</script>","description":"<img src=x onerror=alert(1)>","inputSchema":{"type":"object"}},` +
+	`{"name":"get\u001b[31mred","title":"\u202eevil","description":"Gets\u0007 a \u001b]0;pwned\u0007 thing.","inputSchema":{"type":"object"}}` +
+	`]`
+
+func TestHostileStringsAreSanitized(t *testing.T) {
+	srv := rawServer(t, func(id, method string, _ json.RawMessage, w http.ResponseWriter) bool {
+		if method != "tools/list" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"tools":%s}}`, id, hostileTools)
+		return true
+	})
+	rep := probeWithin(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp"), Deadline: 10 * time.Second})
+	if n := len(rep.Observation.Tools); n != 3 {
+		t.Fatalf("%d tools recorded, want 3\n%s", n, dump(rep.Results))
+	}
+	unsafe := func(what, s string) {
+		if !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return r != '\n' && r != '\t' && r != '\r' && unsafeRune(r) }) >= 0 {
+			t.Errorf("%s carries invalid UTF-8 or control characters: %q", what, s)
+		}
+	}
+	for _, tool := range rep.Observation.Tools {
+		unsafe("tool name", tool.Name)
+		unsafe("tool title", tool.Title)
+		unsafe("tool description", tool.Description)
+		r, _ := find(rep.Results, "tool.naming", "tool:"+tool.Name)
+		if r.Status != check.Fail {
+			t.Errorf("tool.naming on %q: %+v", tool.Name, r)
+		}
+	}
+	for _, r := range rep.Results {
+		unsafe(r.ID+" subject", r.Subject)
+		unsafe(r.ID+" detail", r.Detail)
+	}
+	for _, e := range rep.Evidence {
+		unsafe("evidence "+string(e.ID), string(e.Data))
+		unsafe("evidence title", e.Title)
+	}
+}
+
+func TestHostileTenThousandTools(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range 10000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"name":"tool_%05d","description":"Gets thing %d.","inputSchema":{"type":"object"},"annotations":{"readOnlyHint":true,"destructiveHint":false,"openWorldHint":false}}`, i, i)
+	}
+	b.WriteString("]")
+	tools := b.String()
+	srv := rawServer(t, func(id, method string, _ json.RawMessage, w http.ResponseWriter) bool {
+		if method != "tools/list" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"tools":%s}}`, id, tools)
+		return true
+	})
+	rep := probeWithin(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp"), Deadline: 20 * time.Second})
+	wantLimit(t, rep, fmt.Sprintf("more than %d tools", maxTools))
+	if n := len(rep.Observation.Tools); n != maxTools {
+		t.Errorf("%d tools judged, want the first %d", n, maxTools)
+	}
+}
+
+func TestHostileMalformedJSONRPC(t *testing.T) {
+	for _, tt := range []struct{ name, ct, body string }{
+		{"truncated JSON", "application/json", `{"jsonrpc":"2.0","id":`},
+		{"not JSON", "application/json", `<html>oops</html>`},
+		{"SSE without the response", "text/event-stream", "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\"}\n\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := rawServer(t, func(id, method string, _ json.RawMessage, w http.ResponseWriter) bool {
+				if method != "tools/list" {
+					return false
+				}
+				w.Header().Set("Content-Type", tt.ct)
+				io.WriteString(w, tt.body)
+				return true
+			})
+			rep := probeWithin(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp"), Deadline: 10 * time.Second})
+			wantLimit(t, rep, "malformed JSON-RPC: HTTP 200 to tools/list")
+		})
+	}
+}
+
+// TestHostilePrivateHops: a server on loopback names link-local and private
+// addresses (cloud metadata, an internal host) for its PRM and redirects its
+// privacy policy there. Neither is contacted; loopback, which the user
+// named, still is.
+func TestHostilePrivateHops(t *testing.T) {
+	var srvURL string
+	srv := rawServer(t, func(string, string, json.RawMessage, http.ResponseWriter) bool { return false })
+	mux := http.NewServeMux()
+	mux.HandleFunc("/mcp", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer resource_metadata="http://10.255.255.1/.well-known/oauth-protected-resource", scope="a"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		srv.Config.Handler.ServeHTTP(w, r)
+	})
+	mux.HandleFunc("/.well-known/oauth-protected-resource/mcp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"resource":%q,"authorization_servers":["http://100.64.0.1/oauth"]}`, srvURL+"/mcp")
+	})
+	mux.HandleFunc("/privacy", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://169.254.169.254/latest/meta-data/", http.StatusFound)
+	})
+	front := httptest.NewServer(mux)
+	t.Cleanup(front.Close)
+	srvURL = front.URL
+	m := noAuthManifest(front.URL + "/mcp")
+	m.Server.Auth = manifest.Auth{Mode: manifest.AuthOAuth, Issuer: front.URL}
+	m.App.PrivacyPolicy = front.URL + "/privacy"
+	rep := probeWithin(t, Options{Manifest: m, Deadline: 10 * time.Second, RequestTimeout: 5 * time.Second,
+		Tokens: []Token{{Value: "tok-0123456789", Scopes: []string{"a"}}}})
+	refused := strings.Join(rep.Observation.RefusedRedirects, "\n")
+	for _, want := range []string{"10.255.255.1 is a private address", "100.64.0.1 is a CGNAT address", "169.254.169.254 is a link-local address"} {
+		if !strings.Contains(refused, want) {
+			t.Errorf("refused hops lack %q:\n%s", want, refused)
+		}
+	}
+	wantLimit(t, rep, "the user did not name")
+	if r, _ := find(rep.Results, "auth.prm", "app"); r.Status != check.Pass || !strings.Contains(r.Detail, "(path)") {
+		t.Errorf("auth.prm should come from the loopback path-suffixed URL: %+v", r)
+	}
+}
+
+func TestHopGuard(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		named  []string
+		target string
+		refuse bool
+	}{
+		{"named loopback allows loopback", []string{"http://127.0.0.1:8931/mcp"}, "http://localhost:4000/token", false},
+		{"named loopback allows another loopback port", []string{"http://127.0.0.1:8931/mcp"}, "http://127.0.0.1:1/x", false},
+		{"public name refuses loopback", []string{"https://mcp.example.com/mcp"}, "http://127.0.0.1:8080/", true},
+		{"metadata address", []string{"http://127.0.0.1:8931/mcp"}, "http://169.254.169.254/latest", true},
+		{"private address", []string{"http://127.0.0.1:8931/mcp"}, "http://192.168.1.1/", true},
+		{"CGNAT", []string{"http://127.0.0.1:8931/mcp"}, "http://100.100.1.1/", true},
+		{"unspecified", []string{"http://127.0.0.1:8931/mcp"}, "http://0.0.0.0:8931/", true},
+		{"IPv6 unique local", []string{"http://127.0.0.1:8931/mcp"}, "http://[fd00::1]/", true},
+		{"IPv4-mapped private", []string{"http://127.0.0.1:8931/mcp"}, "http://[::ffff:10.0.0.1]/", true},
+		{"named private host", []string{"http://10.0.0.5/mcp"}, "http://10.0.0.5:9000/oauth", false},
+		{"another private host", []string{"http://10.0.0.5/mcp"}, "http://10.0.0.6/oauth", true},
+		{"public address", []string{"http://127.0.0.1:8931/mcp"}, "http://93.184.215.14/", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			u, _ := url.Parse(tt.target)
+			why := newHopGuard(tt.named).refuse(t.Context(), u)
+			if (why != "") != tt.refuse {
+				t.Errorf("refuse(%s) = %q, want refused %v", tt.target, why, tt.refuse)
 			}
 		})
 	}

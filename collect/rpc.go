@@ -110,11 +110,13 @@ func (p *prober) post(ctx context.Context, c rawCall) rpcReply {
 		rep.err = fmt.Errorf("reading the answer to %s: %w", c.method, err)
 		return rep
 	}
+	cutShort := err != nil // a bound ended the read; it is recorded as such
 	if c.notify {
 		return rep
 	}
 	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	var msgs [][]byte
+	found := false
 	if ct == "text/event-stream" {
 		msgs = sseData(rep.body)
 	} else {
@@ -135,11 +137,22 @@ func (p *prober) post(ctx context.Context, c rawCall) rpcReply {
 		if len(env.ID) > 0 && string(env.ID) != fmt.Sprint(id) && string(env.ID) != "null" {
 			continue
 		}
+		found = true
 		rep.result, rep.rpcErr = env.Result, env.Error
 		if string(rep.result) == "null" {
 			rep.result = nil
 		}
 		break
+	}
+	if rep.status/100 == 2 && !found && !cutShort {
+		what := "a body that is not JSON-RPC"
+		switch {
+		case len(rep.body) == 0:
+			what = "an empty body"
+		case ct == "text/event-stream":
+			what = "an event stream that ended without the response"
+		}
+		p.rec.limit(fmt.Sprintf("malformed JSON-RPC: HTTP %d to %s with %s", rep.status, c.method, what))
 	}
 	return rep
 }

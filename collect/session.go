@@ -12,10 +12,12 @@ import (
 	"github.com/dossier-dev/dossier/pack/live"
 )
 
-// Pagination bounds.
+// Pagination bounds. A real app lists tens of tools; 2,000 leaves room for
+// the largest (and the 1,000-tool benchmark) while a server that lists
+// without end is cut off with a transport.limits finding.
 const (
 	maxPages = 50
-	maxTools = 10000
+	maxTools = 2000
 )
 
 const (
@@ -45,8 +47,8 @@ func (p *prober) probeSession(ctx context.Context) {
 	p.info = s.Info()
 	srv := &p.obs.Server
 	srv.Reached = true
-	srv.ProtocolVersion, srv.Name, srv.Title, srv.Version = p.info.ProtocolVersion, p.info.Name, p.info.Title, p.info.Version
-	srv.Instructions, srv.Capabilities = p.info.Instructions, p.info.Capabilities
+	srv.ProtocolVersion, srv.Name, srv.Title, srv.Version = visible(p.info.ProtocolVersion, false), visible(p.info.Name, false), visible(p.info.Title, false), visible(p.info.Version, false)
+	srv.Instructions, srv.Capabilities = visible(p.info.Instructions, true), p.info.Capabilities
 	srv.Era = live.EraStateful
 	if p.info.ProtocolVersion >= version20260728 {
 		srv.Era = live.EraStateless
@@ -163,7 +165,6 @@ func (p *prober) listTools(ctx context.Context) {
 			}
 		}
 		if len(names) > maxTools {
-			p.rec.limit(fmt.Sprintf("tools/list returned more than %d tools", maxTools))
 			break
 		}
 		if next == "" {
@@ -205,10 +206,21 @@ func (p *prober) listTools(ctx context.Context) {
 				}
 			}
 		}
-		if res.NextCursor == "" || len(order) > maxTools {
+		if len(order) > maxTools {
 			break
 		}
+		if res.NextCursor == "" {
+			break
+		}
+		if page == maxPages-1 {
+			p.rec.limit(fmt.Sprintf("tools/list returned more than %d pages", maxPages))
+		}
 		cursor = res.NextCursor
+	}
+	if len(order) > maxTools || len(names) > maxTools {
+		p.rec.limit(fmt.Sprintf("tools/list returned more than %d tools; only the first %d are judged", maxTools, maxTools))
+		order = order[:min(len(order), maxTools)]
+		names = names[:min(len(names), maxTools)]
 	}
 	if !p.listed && len(order) == 0 {
 		return
@@ -230,7 +242,7 @@ func (p *prober) listTools(ctx context.Context) {
 func parseTool(raw json.RawMessage) live.Tool {
 	var rt rawTool
 	_ = json.Unmarshal(raw, &rt)
-	t := live.Tool{Name: rt.Name, Title: rt.Title, Description: rt.Description, InputSchema: rt.InputSchema, OutputSchema: nullToNil(rt.OutputSchema), Meta: nullToNil(rt.Meta)}
+	t := live.Tool{Name: visible(rt.Name, false), Title: visible(rt.Title, false), Description: visible(rt.Description, true), InputSchema: rt.InputSchema, OutputSchema: nullToNil(rt.OutputSchema), Meta: nullToNil(rt.Meta)}
 	hint := func(k string) *bool {
 		var b bool
 		if v, ok := rt.Annotations[k]; ok && json.Unmarshal(v, &b) == nil && string(v) != "null" {
@@ -255,6 +267,23 @@ func parseTool(raw json.RawMessage) live.Tool {
 		t.UI = t.UILinks[0]
 	}
 	return t
+}
+
+// visible replaces the characters of an untrusted string that can hide or
+// reorder text (controls, bidi overrides) with U+FFFD, keeping tabs and
+// line breaks where text may have them. JSON decoding has already turned
+// invalid UTF-8 into U+FFFD, so what is left is printable, and a name that
+// carried such characters still fails tool.naming.
+func visible(s string, multiline bool) string {
+	return strings.Map(func(r rune) rune {
+		if multiline && (r == '\n' || r == '\t') {
+			return r
+		}
+		if unsafeRune(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }
 
 func nullToNil(r json.RawMessage) json.RawMessage {

@@ -216,7 +216,12 @@ func (p *prober) checkHeuristics(t live.Tool, steps []string) {
 	p.result("tool.annotation-heuristics", sub, check.Pass, check.Probed, "The name and description agree with the hints.", steps...)
 }
 
-var toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+var (
+	toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+	// htmlTag matches an opening or closing tag of an element, or a
+	// comment: "<b>", "</p>", "<img src=x>", "<!--"; not "a < b" or "<=".
+	htmlTag = regexp.MustCompile(`<(/?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>|!--)`)
+)
 
 func (p *prober) checkNaming(t live.Tool, steps []string) {
 	var bad []string
@@ -226,8 +231,17 @@ func (p *prober) checkNaming(t live.Tool, steps []string) {
 	if contains(p.dupTools, t.Name) {
 		bad = append(bad, "the name is listed more than once")
 	}
-	if strings.TrimSpace(t.Description) == "" {
+	if strings.ContainsRune(t.Name, '\uFFFD') {
+		bad = append(bad, "the name carries control characters or invalid UTF-8 (shown as U+FFFD)")
+	}
+	switch {
+	case strings.TrimSpace(t.Description) == "":
 		bad = append(bad, "the description is empty")
+	case strings.ContainsRune(t.Description, '\uFFFD'):
+		bad = append(bad, "the description carries control characters or invalid UTF-8 (shown as U+FFFD)")
+	}
+	if htmlTag.MatchString(t.Name) || htmlTag.MatchString(t.Description) || htmlTag.MatchString(t.Title) {
+		bad = append(bad, "the name, title or description carries HTML markup, which a host may render")
 	}
 	meta := metaMap(t.Meta)
 	for _, k := range []string{"openai/toolInvocation/invoking", "openai/toolInvocation/invoked"} {

@@ -68,6 +68,7 @@ type recorder struct {
 	base    http.RoundTripper
 	timeout time.Duration
 	red     *redactor
+	guard   *hopGuard
 
 	mu      sync.Mutex
 	steps   []*step
@@ -76,11 +77,13 @@ type recorder struct {
 	refused []string
 }
 
-func newRecorder(base http.RoundTripper, timeout time.Duration, red *redactor) *recorder {
+// newRecorder wraps base. named are the URLs the user gave (the MCP URL,
+// the manifest's own URLs): only their hosts may be private addresses.
+func newRecorder(base http.RoundTripper, timeout time.Duration, red *redactor, named ...string) *recorder {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return &recorder{base: base, timeout: timeout, red: red, byTitle: map[string]*step{}}
+	return &recorder{base: base, timeout: timeout, red: red, guard: newHopGuard(named), byTitle: map[string]*step{}}
 }
 
 // client returns an http.Client on top of the recorder that refuses to
@@ -92,6 +95,10 @@ func (r *recorder) client() *http.Client {
 func (r *recorder) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		r.limit(fmt.Sprintf("more than %d redirects starting at %s", maxRedirects, r.red.url(via[0].URL.String())))
+		return http.ErrUseLastResponse
+	}
+	if why := r.guard.refuse(req.Context(), req.URL); why != "" {
+		r.refuseHop(via[len(via)-1].URL.String()+" -> "+req.URL.String(), why)
 		return http.ErrUseLastResponse
 	}
 	if origin(req.URL) != origin(via[0].URL) {
@@ -141,6 +148,14 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		ex.reqBody, ex.reqTrunc = cut(data)
 	}
 	r.add(title, ex)
+	if why := r.guard.refuse(ctx, req.URL); why != "" {
+		r.refuseHop(req.Method+" "+req.URL.String(), why)
+		err := fmt.Errorf("refused to connect: %s", why)
+		ex.mu.Lock()
+		ex.err = err.Error()
+		ex.mu.Unlock()
+		return nil, err
+	}
 
 	tctx, cancel := context.WithTimeout(ctx, r.timeout)
 	req = req.WithContext(tctx)
@@ -161,6 +176,16 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	ex.mu.Unlock()
 	resp.Body = &boundedBody{rc: resp.Body, ex: ex, cancel: cancel, rec: r, what: req.Method + " " + r.red.url(req.URL.String()), tctx: tctx, parent: ctx}
 	return resp, nil
+}
+
+// refuseHop records a request or redirect the guard did not let through,
+// both as a refused hop and as a bound that was hit.
+func (r *recorder) refuseHop(what, why string) {
+	what = r.red.text(what)
+	r.mu.Lock()
+	r.refused = append(r.refused, what+" ("+why+")")
+	r.mu.Unlock()
+	r.limit(fmt.Sprintf("refused %s: %s", what, why))
 }
 
 func (r *recorder) add(title string, ex *exchange) {
@@ -266,7 +291,30 @@ func (r *recorder) transcript(s *step) []byte {
 		}
 		ex.mu.Unlock()
 	}
-	return buf.Bytes()
+	return printable(buf.Bytes())
+}
+
+// printable makes a transcript safe to open in a terminal or an editor:
+// invalid UTF-8, control characters other than tab and line breaks, and
+// bidi overrides become U+FFFD.
+func printable(b []byte) []byte {
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	return []byte(strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return r
+		}
+		if unsafeRune(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s))
+}
+
+// unsafeRune reports control characters (C0, DEL, C1), line and paragraph
+// separators and bidi overrides: characters that can hide or reorder text.
+func unsafeRune(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 var secretHeaders = map[string]bool{
