@@ -30,9 +30,13 @@ func Manifest() []byte { return orderly.Manifest() }
 
 // Options configures a Server.
 type Options struct {
-	Addr string           // listen address; "" means 127.0.0.1:0
-	Flaw string           // "" for the clean app, else one of Flaws()
-	Now  func() time.Time // nil = time.Now
+	Addr string // listen address; "" means 127.0.0.1:0
+	Flaw string // "" for the clean app, else one of Flaws()
+	// Variant changes the app's reviewed contract without a defect: "" or
+	// one of Variants(). Flaws fail checks; variants are what diff and
+	// verify --live must notice while every check still passes.
+	Variant string
+	Now     func() time.Time // nil = time.Now
 }
 
 // Server is a running Orderly. Everything is served on Origin: the MCP
@@ -43,17 +47,21 @@ type Server struct {
 	Origin string // e.g. http://127.0.0.1:PORT
 	Issuer string // Origin + "/oauth"
 
-	flaw   string
-	scopes map[string]string // tool name → the scope it needs
-	as     *authServer
-	store  *store
-	srv    *http.Server
-	done   chan struct{}
+	flaw    string
+	variant string
+	scopes  map[string]string // tool name → the scope it needs
+	as      *authServer
+	store   *store
+	srv     *http.Server
+	done    chan struct{}
 }
 
 // Start listens on opts.Addr and serves until Close or until ctx ends.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := checkFlaw(opts.Flaw); err != nil {
+		return nil, err
+	}
+	if err := checkVariant(opts.Variant); err != nil {
 		return nil, err
 	}
 	addr := opts.Addr
@@ -71,12 +79,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	origin := "http://" + ln.Addr().String()
 	s := &Server{
-		URL:    origin + "/mcp",
-		Origin: origin,
-		Issuer: origin + "/oauth",
-		flaw:   opts.Flaw,
-		store:  newStore(),
-		done:   make(chan struct{}),
+		URL:     origin + "/mcp",
+		Origin:  origin,
+		Issuer:  origin + "/oauth",
+		flaw:    opts.Flaw,
+		variant: opts.Variant,
+		store:   newStore(),
+		done:    make(chan struct{}),
 	}
 	s.as, err = newAuthServer(s.Issuer, s.URL, opts.Flaw, now)
 	if err != nil {

@@ -97,7 +97,7 @@ func (s *Server) addTools(srv *mcp.Server) {
 		scopeRead, readHints,
 		`{"type":"object","properties":{
 			"query":{"type":"string","minLength":2,"maxLength":100,"description":"Words to look for in product names, such as \"kettle\"."},
-			"max_results":{"type":"integer","minimum":1,"maximum":20,"default":5,"description":"How many products at most (1 to 20)."}
+			"max_results":{"type":"integer","minimum":1,"maximum":`+s.maxResults()+`,"default":5,"description":"How many products at most (1 to `+s.maxResults()+`)."}
 		},"required":["query"],"additionalProperties":false}`,
 		`{"type":"object","properties":{"products":{"type":"array","items":`+productSchema+`}},"required":["products"]}`,
 		invocation("Searching the catalog…", "Catalog searched"))

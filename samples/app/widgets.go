@@ -52,7 +52,7 @@ func (s *Server) addWidgets(srv *mcp.Server) {
 		Description: "A table of the customer's orders with status and totals, for list_orders.",
 		MIMEType:    mimeMCPApp,
 		Meta: mcp.Meta{"ui": map[string]any{
-			"csp":           map[string]any{"connectDomains": []string{}, "resourceDomains": []string{}},
+			"csp":           map[string]any{"connectDomains": s.connectDomains(), "resourceDomains": []string{}},
 			"domain":        widgetDomain,
 			"prefersBorder": true,
 		}},
