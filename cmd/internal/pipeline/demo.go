@@ -16,7 +16,13 @@ import (
 // (dynamic registration, PKCE S256, resource indicator, the test user's
 // automatic consent), and runs the pipeline against it.
 func Demo(ctx context.Context, flaw string, opts Options) (*bundle.Bundle, error) {
-	srv, err := app.Start(ctx, app.Options{Flaw: flaw})
+	return DemoWith(ctx, app.Options{Flaw: flaw}, opts)
+}
+
+// DemoWith is Demo with the sample app's options: a fixed address (so two
+// runs share an origin and diff cleanly), a flaw, a contract variant.
+func DemoWith(ctx context.Context, sample app.Options, opts Options) (*bundle.Bundle, error) {
+	srv, err := app.Start(ctx, sample)
 	if err != nil {
 		return nil, fmt.Errorf("starting the sample app: %w", err)
 	}
@@ -25,7 +31,11 @@ func Demo(ctx context.Context, flaw string, opts Options) (*bundle.Bundle, error
 	if progress == nil {
 		progress = func(string) {}
 	}
-	progress(fmt.Sprintf("sample app %q listening at %s", flawName(flaw), srv.URL))
+	name := flawName(sample.Flaw)
+	if sample.Variant != "" {
+		name += ", variant " + sample.Variant
+	}
+	progress(fmt.Sprintf("sample app %q listening at %s", name, srv.URL))
 
 	m, err := SampleManifest(srv.Origin)
 	if err != nil {

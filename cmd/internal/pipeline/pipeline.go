@@ -30,6 +30,11 @@ type Options struct {
 	Version       string
 	Deadline      time.Duration
 	Progress      func(string)
+
+	// Since is the last submitted pack (nil: none), for build --since:
+	// Assemble compares the contract and the answers with it.
+	Since     *bundle.Bundle
+	SinceJSON []byte // its pack.json's bytes
 }
 
 // Run probes the server the manifest describes and assembles the Bundle.
@@ -94,5 +99,7 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		Platform:      platform,
 		Created:       opts.Now,
 		Version:       opts.Version,
+		Since:         opts.Since,
+		SinceJSON:     opts.SinceJSON,
 	})
 }
