@@ -15,13 +15,16 @@ import (
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/manifest"
+	"github.com/dossier-dev/dossier/pack/sign"
+	"github.com/dossier-dev/dossier/samples/app"
 )
 
 func parseSeverity(s string) (check.Severity, error) { return check.ParseSeverity(s) }
 
 func newDemoCmd(e *env) *cobra.Command {
-	var out, flaw, failOn string
+	var out, flaw, variant, addr, failOn string
 	var formats []string
+	var pf packFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Build the pack of the embedded sample app (Orderly), served on 127.0.0.1",
@@ -38,22 +41,31 @@ its pack. --flaw plants one flaw, to see how dossier reports it.`,
 			if err != nil {
 				return err
 			}
+			po, err := pf.load()
+			if err != nil {
+				return err
+			}
 			now, err := e.packTime()
 			if err != nil {
 				return err
 			}
 			ctx, cancel := withDeadline(cmd.Context(), 2*time.Minute)
 			defer cancel()
-			b, err := pipeline.Demo(ctx, flaw, pipeline.Options{Now: now, Version: version(), Progress: e.progress})
+			opts := pipeline.Options{Now: now, Version: version(), Progress: e.progress}
+			po.apply(&opts)
+			b, err := pipeline.DemoWith(ctx, app.Options{Addr: addr, Flaw: flaw, Variant: variant}, opts)
 			if err != nil {
 				return err
 			}
-			return e.finish(cmd, b, out, fmts, failOn)
+			return e.finish(cmd, b, out, fmts, failOn, po)
 		},
 	}
 	registerFormat(cmd, &formats)
 	cmd.Flags().StringVarP(&out, "out", "o", "dossier-demo", "the directory to write the pack into")
 	cmd.Flags().StringVar(&flaw, "flaw", "", "plant one flaw in the sample app (see samples/app)")
+	cmd.Flags().StringVar(&variant, "variant", "", "change the sample app's contract without a defect: schema-change or csp-widened (see samples/app)")
+	cmd.Flags().StringVar(&addr, "addr", "", "serve the sample app on this address (default: a random port on 127.0.0.1); two packs diff cleanly only from the same origin")
+	pf.register(cmd)
 	cmd.Flags().StringVar(&failOn, "fail-on", "none", "exit 3 when a check fails at or above this severity")
 	return cmd
 }
@@ -62,6 +74,7 @@ func newBuildCmd(e *env) *cobra.Command {
 	var f commonFlags
 	var out string
 	var formats []string
+	var pf packFlags
 	cmd := &cobra.Command{
 		Use:   "build --manifest FILE --out DIR",
 		Short: "Probe the server a manifest describes and write its pack",
@@ -77,14 +90,19 @@ func newBuildCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			b, failOn, err := e.probe(cmd, &f)
+			po, err := pf.load()
 			if err != nil {
 				return err
 			}
-			return e.finish(cmd, b, out, fmts, failOn)
+			b, failOn, err := e.probe(cmd, &f, po)
+			if err != nil {
+				return err
+			}
+			return e.finish(cmd, b, out, fmts, failOn, po)
 		},
 	}
 	f.register(cmd, "none")
+	pf.register(cmd)
 	registerFormat(cmd, &formats)
 	cmd.Flags().StringVarP(&out, "out", "o", "", "the directory to write the pack into (created; an earlier pack there is replaced)")
 	return cmd
@@ -104,7 +122,7 @@ func newCheckCmd(e *env) *cobra.Command {
 			if format != "table" && format != "json" {
 				return &usageError{fmt.Errorf("--format %q: want table or json", format)}
 			}
-			b, failOn, err := e.probe(cmd, &f)
+			b, failOn, err := e.probe(cmd, &f, &packOptions{})
 			if err != nil {
 				return err
 			}
@@ -171,7 +189,7 @@ func newVersionCmd(e *env) *cobra.Command {
 }
 
 // probe loads the manifest, reads the tokens it names and runs the pipeline.
-func (e *env) probe(cmd *cobra.Command, f *commonFlags) (*bundle.Bundle, string, error) {
+func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions) (*bundle.Bundle, string, error) {
 	failOn, err := parseFailOn(f.failOn)
 	if err != nil {
 		return nil, "", err
@@ -193,22 +211,38 @@ func (e *env) probe(cmd *cobra.Command, f *commonFlags) (*bundle.Bundle, string,
 	}
 	ctx, cancel := withDeadline(cmd.Context(), f.deadline)
 	defer cancel()
-	b, err := pipeline.Run(ctx, pipeline.Options{
+	opts := pipeline.Options{
 		Manifest: m, Tokens: e.tokens(m), AllowWrite: f.allowWrite, Questionnaire: q,
 		Now: now, Version: version(), Deadline: f.deadline, Progress: e.progress,
-	})
+	}
+	po.apply(&opts)
+	b, err := pipeline.Run(ctx, opts)
 	return b, failOn, err
 }
 
-// finish writes the pack, prints the summary and applies --fail-on.
-func (e *env) finish(cmd *cobra.Command, b *bundle.Bundle, out string, formats []string, failOn string) error {
-	w, err := pack.Write(cmd.Context(), b, out, formats)
+// finish signs and writes the pack, prints the summary and the changes
+// since the last submitted pack, and applies --fail-on and
+// --fail-on-resubmit.
+func (e *env) finish(cmd *cobra.Command, b *bundle.Bundle, out string, formats []string, failOn string, po *packOptions) error {
+	w, err := pack.WriteWith(cmd.Context(), b, out, po.writeOptions(b, formats))
 	if err != nil {
 		return err
 	}
 	printResults(e, b, false)
+	if b.Changes != nil {
+		printChanges(e, b.Changes)
+	}
 	printWritten(e, w, formats)
-	return thresholdError(b, failOn)
+	if b.Signature != nil {
+		fmt.Fprintf(e.stdout, "  %s/%s (signed by key ID %s)\n", w.Dir, sign.SigFile, b.Signature.KeyID)
+	}
+	if po.zip {
+		fmt.Fprintf(e.stdout, "  %s/%s\n", w.Dir, pack.ZipFile)
+	}
+	if err := thresholdError(b, failOn); err != nil {
+		return err
+	}
+	return po.resubmitError(b)
 }
 
 // printResults prints the results table (all of them, or only those that

@@ -44,6 +44,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dossier:", err)
 		return exitFindings
 	}
+	var problems *problemsError
+	if errors.As(err, &problems) {
+		fmt.Fprintln(stderr, "dossier:", err)
+		return exitFindings
+	}
 	var merrs manifest.Errors
 	if errors.As(err, &merrs) {
 		fmt.Fprintln(stderr, "dossier: the manifest has errors:")
