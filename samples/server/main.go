@@ -39,11 +39,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		names = append(names, f.Name)
 	}
 	flaw := fs.String("flaw", "", "plant one flaw: "+strings.Join(names, ", "))
+	var variants []string
+	for _, v := range app.Variants() {
+		variants = append(variants, v.Name)
+	}
+	variant := fs.String("variant", "", "change the contract without a defect (for dossier diff and verify --live): "+strings.Join(variants, ", "))
 	tokens := fs.Bool("tokens", false, "print test access tokens as shell exports (ORDERLY_TOKEN_READ, ORDERLY_TOKEN_FULL, ORDERLY_TOKEN_EMAIL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := app.Start(ctx, app.Options{Addr: *addr, Flaw: *flaw})
+	s, err := app.Start(ctx, app.Options{Addr: *addr, Flaw: *flaw, Variant: *variant})
 	if err != nil {
 		return err
 	}
