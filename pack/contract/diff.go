@@ -130,12 +130,8 @@ func Diff(old, new *bundle.Contract) []bundle.Change {
 		}
 		sub := "widget:" + w.URI
 		out = append(out, fieldChanges(sub, widgetFields(w), widgetFields(n))...)
-		if kind, add, rem := cspChange(w.CSP, n.CSP); kind != "" {
-			c := change(kind, sub, cspText(w.CSP), cspText(n.CSP))
-			if len(add)+len(rem) > 0 {
-				c.New += " (" + strings.Join(append(prefixed("+", add), prefixed("-", rem)...), ", ") + ")"
-			}
-			out = append(out, c)
+		if kind, _, _ := cspChange(w.CSP, n.CSP); kind != "" {
+			out = append(out, change(kind, sub, cspText(w.CSP), cspText(n.CSP)))
 		}
 		if w.HTML != n.HTML {
 			out = append(out, change(bundle.ChangeContent, sub, short(w.HTML), short(n.HTML)))
@@ -178,10 +174,50 @@ func short(d string) string {
 	return d
 }
 
-func prefixed(p string, s []string) []string {
-	out := make([]string, len(s))
-	for i, e := range s {
-		out[i] = p + e
+// changedWords pairs the differing words of two texts of the same shape,
+// such as two hintsText: "destructiveHint=true → false".
+func changedWords(old, new string) []string {
+	o, n := strings.Fields(old), strings.Fields(new)
+	if len(o) != len(n) {
+		return []string{old + " → " + new}
+	}
+	var out []string
+	for i := range o {
+		if o[i] != n[i] {
+			_, v, _ := strings.Cut(n[i], "=")
+			out = append(out, o[i]+" → "+v)
+		}
+	}
+	return out
+}
+
+// cspDelta lists the entries one cspText has and the other lacks, as
+// "+connect https://…" and "-resource https://…".
+func cspDelta(old, new string) []string {
+	parse := func(s string) map[string][]string {
+		m := map[string][]string{}
+		for _, group := range strings.Split(s, "] ") {
+			name, list, ok := strings.Cut(strings.TrimSuffix(group, "]"), "=[")
+			if ok {
+				m[name] = strings.Fields(list)
+			}
+		}
+		return m
+	}
+	o, n := parse(old), parse(new)
+	var out []string
+	for _, d := range cspDirectives(nil) {
+		name := d[0].(string)
+		for _, e := range n[name] {
+			if !slices.Contains(o[name], e) {
+				out = append(out, "+"+name+" "+e)
+			}
+		}
+		for _, e := range o[name] {
+			if !slices.Contains(n[name], e) {
+				out = append(out, "-"+name+" "+e)
+			}
+		}
 	}
 	return out
 }
@@ -270,7 +306,7 @@ func Results(changes *bundle.Changes, results []check.Result) []check.Result {
 			Detail: "No earlier pack to compare with (build --since OLD compares with the last submitted pack).",
 		}}
 	}
-	against := fmt.Sprintf("the pack of %s (%s %s, created %s)", changes.Since.Server, changes.Since.App, changes.Since.Version, changes.Since.Created.Format("2006-01-02"))
+	against := fmt.Sprintf("the pack of %s (%s %s)", changes.Since.Created.Format("2006-01-02"), changes.Since.App, changes.Since.Version)
 	var subjects []string
 	bySubject := map[string][]string{}
 	others := 0
@@ -295,7 +331,7 @@ func Results(changes *bundle.Changes, results []check.Result) []check.Result {
 	for _, s := range subjects {
 		out = append(out, withEvidence(check.Result{
 			ID: "resubmit.contract", Subject: s, Status: check.Fail,
-			Detail: "Compared with " + against + ", this needs re-submission: " + strings.Join(bySubject[s], "; ") + ".",
+			Detail: "Since " + against + ": " + strings.Join(bySubject[s], "; ") + ". This needs re-submission.",
 		}, results))
 	}
 	return out
@@ -349,6 +385,14 @@ func Describe(c bundle.Change) string {
 		return "widget " + c.Old + " removed"
 	case bundle.ChangeDescription:
 		return "description changed"
+	case bundle.ChangeAnnotations:
+		return "annotations changed: " + strings.Join(changedWords(c.Old, c.New), ", ")
+	case bundle.ChangeCSPWidened, bundle.ChangeCSPNarrowed, bundle.ChangeCSPChanged:
+		what := map[string]string{bundle.ChangeCSPWidened: "CSP widened", bundle.ChangeCSPNarrowed: "CSP narrowed", bundle.ChangeCSPChanged: "CSP changed"}[c.Kind]
+		if d := cspDelta(c.Old, c.New); len(d) > 0 {
+			return what + ": " + strings.Join(d, ", ")
+		}
+		return what + " (" + c.Old + " → " + c.New + ")"
 	}
 	return strings.ReplaceAll(c.Kind, "-", " ") + " changed (" + orNone(c.Old) + " → " + orNone(c.New) + ")"
 }
