@@ -46,7 +46,7 @@ pack.json (the machine-readable source of truth), pack.pdf and answers.csv.
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newDemoCmd(e), newBuildCmd(e), newCheckCmd(e), newRenderCmd(e), newSchemaCmd(e), newVersionCmd(e))
-	root.AddCommand(newKeygenCmd(e), newVerifyCmd(e), newDiffCmd(e))
+	root.AddCommand(newKeygenCmd(e), newVerifyCmd(e), newDiffCmd(e), newInitCmd(e))
 	return root
 }
 
