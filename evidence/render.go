@@ -12,6 +12,7 @@ import (
 	"github.com/dossier-dev/dossier/pack/live"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -357,7 +358,6 @@ func collect(j *job) {
 			c.Escapes = append(c.Escapes, s)
 		}
 	}
-	repeats := 1
 	for _, e := range events {
 		switch e.T {
 		case "req":
@@ -382,9 +382,12 @@ func collect(j *job) {
 			if e.Detail != "" {
 				s += " " + e.Detail
 			}
-			c.Bridge = appendCollapsed(c.Bridge, s, &repeats)
+			if !slices.Contains(c.Bridge, s) {
+				c.Bridge = append(c.Bridge, s)
+			}
 		}
 	}
+	sort.Strings(c.Bridge)
 	for _, line := range c.Console {
 		switch {
 		case strings.Contains(line, "Unsafe attempt to initiate navigation") || strings.Contains(line, "allow-top-navigation"):
@@ -441,21 +444,6 @@ func collect(j *job) {
 	if err := enc.Encode(logDoc); err == nil {
 		j.log = buf.Bytes()
 	}
-}
-
-// appendCollapsed appends s, or counts it when it repeats the last entry
-// ("ui/notifications/size-changed ×4"); *n is the current run's length.
-func appendCollapsed(l []string, s string, n *int) []string {
-	if len(l) > 0 {
-		last := l[len(l)-1]
-		if base, _, _ := strings.Cut(last, " ×"); base == s {
-			*n++
-			l[len(l)-1] = fmt.Sprintf("%s ×%d", s, *n)
-			return l
-		}
-	}
-	*n = 1
-	return append(l, s)
 }
 
 func isScript(r *live.Request) bool {

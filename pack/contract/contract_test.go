@@ -43,7 +43,9 @@ func TestDiff(t *testing.T) {
 		resub  bool
 	}{
 		{"unchanged", func(*live.Observation) {}, nil, false},
-		{"schema", func(o *live.Observation) { o.Tools[0].InputSchema = json.RawMessage(`{"type":"object","required":["id"]}`) }, []string{"input-schema tool:get"}, true},
+		{"schema", func(o *live.Observation) {
+			o.Tools[0].InputSchema = json.RawMessage(`{"type":"object","required":["id"]}`)
+		}, []string{"input-schema tool:get"}, true},
 		{"annotation", func(o *live.Observation) { o.Tools[1].Hints.ReadOnly = ptr(true) }, []string{"annotations tool:put"}, true},
 		{"scope", func(o *live.Observation) { o.Tools[0].SecuritySchemes[0].Scopes = []string{"r", "w"} }, []string{"scopes tool:get"}, true},
 		{"description", func(o *live.Observation) { o.Tools[0].Description = "Get it now." }, []string{"description tool:get"}, true},
@@ -51,7 +53,9 @@ func TestDiff(t *testing.T) {
 		{"remove and add", func(o *live.Observation) {
 			o.Tools[1] = live.Tool{Name: "other", InputSchema: json.RawMessage(`{}`)}
 		}, []string{"tool-removed tool:put", "tool-added tool:other"}, true},
-		{"csp widened", func(o *live.Observation) { o.Resources[0].CSP = &live.CSP{Connect: []string{"https://api.example", "https://cdn.example"}} }, []string{"csp-widened widget:ui://w"}, true},
+		{"csp widened", func(o *live.Observation) {
+			o.Resources[0].CSP = &live.CSP{Connect: []string{"https://api.example", "https://cdn.example"}}
+		}, []string{"csp-widened widget:ui://w"}, true},
 		{"csp narrowed", func(o *live.Observation) { o.Resources[0].CSP = &live.CSP{} }, []string{"csp-narrowed widget:ui://w"}, true},
 		{"domain", func(o *live.Observation) { o.Resources[0].Domain = "https://x.example" }, []string{"widget-domain widget:ui://w"}, true},
 		{"content only", func(o *live.Observation) { o.Resources[0].HTMLSHA256 = "bb" }, []string{"widget-content widget:ui://w"}, false},

@@ -170,7 +170,7 @@ type Capture struct {
 	Requests   []Request        `json:"requests,omitempty"`
 	Privileged []string         `json:"privileged,omitempty"`
 	Escapes    []string         `json:"escapes,omitempty"`
-	Bridge     []string         `json:"bridge,omitempty"` // bridge messages the widget sent, in order
+	Bridge     []string         `json:"bridge,omitempty"` // distinct bridge messages the widget sent, sorted: their order and count follow layout timing
 	Console    []string         `json:"console,omitempty"`
 	PNGSHA256  string           `json:"pngSha256"`
 	HTMLSHA256 string           `json:"htmlSha256"`
