@@ -31,7 +31,8 @@ deps:
 # run (server-everything, oidc-provider, the MCP Inspector, and a Node 22
 # binary for the Inspector) from the committed lock file, only when
 # node_modules is missing or older than the lock; Debian's nodejs and npm
-# first if npm is missing.
+# first if npm is missing. No package scripts run: the only one, the
+# Inspector's postinstall, does nothing when it is a dependency.
 NODE_DIR   := collect/testdata/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.package-lock.json
 
@@ -42,7 +43,7 @@ $(NODE_STAMP): $(NODE_DIR)/package-lock.json $(NODE_DIR)/package.json
 		echo "installing: nodejs npm"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; \
 	}
-	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
 # node-deps-evidence installs the third-party MCP App server the evidence
