@@ -3,6 +3,8 @@ package pack
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,7 +97,14 @@ func Render(b *bundle.Bundle, format string) ([]byte, error) {
 	case "json":
 		return JSON(b)
 	case "pdf":
-		return pdf.Render(b)
+		// The cover names pack.json's digest, so a reader can tie the
+		// document to the machine-readable pack beside it.
+		data, err := JSON(b)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(data)
+		return pdf.RenderWith(b, pdf.Options{PackDigest: hex.EncodeToString(sum[:])})
 	case "csv":
 		var buf bytes.Buffer
 		if err := csv.Answers(&buf, b); err != nil {

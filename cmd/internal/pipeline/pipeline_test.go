@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"os"
@@ -202,6 +204,14 @@ func TestPackOutputs(t *testing.T) {
 			t.Errorf("the PDF text lacks the app name %q", b.App.Name)
 		}
 		flat := strings.Join(strings.Fields(text), " ")
+		packJSON, err := os.ReadFile(filepath.Join(out, "pack.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(packJSON)
+		if digest := hex.EncodeToString(sum[:]); !strings.Contains(strings.ReplaceAll(flat, " ", ""), digest) {
+			t.Errorf("the PDF's cover does not name pack.json's SHA-256 %s", digest)
+		}
 		for _, a := range b.Answers {
 			if !strings.Contains(flat, a.ID) {
 				t.Errorf("the PDF text lacks answer %s", a.ID)
