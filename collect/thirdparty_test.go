@@ -192,42 +192,36 @@ func TestMain(m *testing.M) {
 }
 
 // everythingManifest is the manifest a vendor would write for
-// server-everything, drafted from what the server lists (as dossier init
-// does): each tool's kind from its annotations, every input field with a
-// purpose, echo and get-sum callable.
-func everythingManifest(t testing.TB, url string) *manifest.Manifest {
-	t.Helper()
-	m := &manifest.Manifest{
-		Schema: manifest.SchemaID,
-		App:    manifest.App{Name: "Everything", Vendor: "Model Context Protocol", Version: "2026.8.31", Description: "The MCP reference test server."},
-		Server: manifest.Server{URL: url, Auth: manifest.Auth{Mode: manifest.AuthNone}},
-		Probe:  manifest.Probe{Callable: []string{"echo", "get-sum"}},
-	}
-	first, err := Probe(context.Background(), Options{Manifest: m, Deadline: 20 * time.Second})
+// server-everything, starting where dossier init does: Observe, then
+// manifest.Draft (kinds from annotations, every input field). The vendor
+// then fills in the listing (the reference server has no privacy policy,
+// terms or support contact, so those stay empty), replaces each TODO
+// purpose with one, and names echo and get-sum as callable.
+func everythingManifest(tb testing.TB, url string) *manifest.Manifest {
+	tb.Helper()
+	obs, err := Observe(context.Background(), ObserveOptions{URL: url, Deadline: 20 * time.Second})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	if len(first.Observation.Tools) == 0 {
-		t.Fatalf("server-everything listed no tools:\n%s", dump(first.Results))
+	draft, err := manifest.Draft(obs, manifest.DraftOptions{})
+	if err != nil {
+		tb.Fatal(err)
 	}
+	m, err := manifest.Parse("draft.yaml", draft)
+	if err != nil {
+		tb.Fatalf("the draft does not parse: %v\n%s", err, draft)
+	}
+	if len(m.Tools) == 0 {
+		tb.Fatalf("server-everything listed no tools:\n%s", draft)
+	}
+	m.App = manifest.App{Name: "Everything", Vendor: "Model Context Protocol", Version: "2026.8.31", Description: "The MCP reference test server."}
+	m.Probe.Callable = []string{"echo", "get-sum"}
 	examples := map[string]map[string]any{"echo": {"message": "hello"}, "get-sum": {"a": 2, "b": 3}}
-	for _, lt := range first.Observation.Tools {
-		h := lt.Hints
-		d := manifest.Tool{Name: lt.Name, Kind: manifest.KindWrite, Example: examples[lt.Name]}
-		switch {
-		case h.ReadOnly != nil && *h.ReadOnly:
-			d.Kind = manifest.KindRead
-		case h.Destructive == nil || *h.Destructive:
-			d.Kind = manifest.KindDestructive
+	for i, d := range m.Tools {
+		m.Tools[i].Example = examples[d.Name]
+		for f := range d.Inputs {
+			d.Inputs[f] = manifest.Input{Purpose: "test input of the reference server"}
 		}
-		d.Egress = d.Kind != manifest.KindRead && (h.OpenWorld == nil || *h.OpenWorld)
-		for _, f := range lt.Fields {
-			if d.Inputs == nil {
-				d.Inputs = map[string]manifest.Input{}
-			}
-			d.Inputs[f.Name] = manifest.Input{Purpose: "test input of the reference server"}
-		}
-		m.Tools = append(m.Tools, d)
 	}
 	return m
 }
