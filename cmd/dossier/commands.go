@@ -51,7 +51,7 @@ its pack. --flaw plants one flaw, to see how dossier reports it.`,
 			}
 			ctx, cancel := withDeadline(cmd.Context(), 2*time.Minute)
 			defer cancel()
-			opts := pipeline.Options{Now: now, Version: version(), Progress: e.progress}
+			opts := e.pipelineOptions(now)
 			po.apply(&opts)
 			b, err := pipeline.DemoWith(ctx, app.Options{Addr: addr, Flaw: flaw, Variant: variant}, opts)
 			if err != nil {
@@ -211,10 +211,8 @@ func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions) (*bundl
 	}
 	ctx, cancel := withDeadline(cmd.Context(), f.deadline)
 	defer cancel()
-	opts := pipeline.Options{
-		Manifest: m, Tokens: e.tokens(m), AllowWrite: f.allowWrite, Questionnaire: q,
-		Now: now, Version: version(), Deadline: f.deadline, Progress: e.progress,
-	}
+	opts := e.pipelineOptions(now)
+	opts.Manifest, opts.Tokens, opts.AllowWrite, opts.Questionnaire, opts.Deadline = m, e.tokens(m), f.allowWrite, q, f.deadline
 	po.apply(&opts)
 	b, err := pipeline.Run(ctx, opts)
 	return b, failOn, err

@@ -110,9 +110,8 @@ func (e *env) side(cmd *cobra.Command, arg string, deadline time.Duration) (*bun
 	}
 	ctx, cancel := withDeadline(cmd.Context(), deadline)
 	defer cancel()
-	b, err := pipeline.Run(ctx, pipeline.Options{
-		Manifest: m, Tokens: e.tokens(m), Now: e.now().UTC().Truncate(time.Second),
-		Version: version(), Deadline: deadline, Progress: e.progress,
-	})
+	opts := e.pipelineOptions(e.now().UTC().Truncate(time.Second))
+	opts.Manifest, opts.Tokens, opts.Deadline = m, e.tokens(m), deadline
+	b, err := pipeline.Run(ctx, opts)
 	return b, nil, err
 }

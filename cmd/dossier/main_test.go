@@ -80,3 +80,36 @@ func TestSchemaIsJSON(t *testing.T) {
 		t.Errorf("schema lacks $schema or properties: %v", v)
 	}
 }
+
+// TestNoBrowserStillCompletes: with a --chrome that does not exist the run
+// completes and the evidence checks say why they could not run.
+func TestNoBrowserStillCompletes(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "pack")
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), []string{"demo", "--chrome", "/nonexistent/chromium", "--out", out}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(out, "pack.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b struct {
+		Results []struct{ ID, Status, Detail string }
+	}
+	if err := json.Unmarshal(data, &b); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range b.Results {
+		if r.ID == "evidence.confirmation" || r.ID == "widget.csp-sufficient" {
+			if r.Status != "error" || !strings.Contains(r.Detail, "no browser found (install chromium, or pass --chrome)") {
+				t.Errorf("%s: %s %q", r.ID, r.Status, r.Detail)
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		t.Error("no evidence results at all")
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
 	"github.com/dossier-dev/dossier/collect"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
@@ -27,6 +28,13 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	now            func() time.Time
+	chrome         string // --chrome: the browser for evidence captures
+}
+
+// pipelineOptions are the settings every run shares; callers add the
+// manifest, tokens and what is theirs.
+func (e *env) pipelineOptions(now time.Time) pipeline.Options {
+	return pipeline.Options{Now: now, Version: version(), Progress: e.progress, ChromePath: e.chrome}
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -42,6 +50,7 @@ pack.json (the machine-readable source of truth), pack.pdf and answers.csv.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.PersistentFlags().StringVar(&e.chrome, "chrome", "", "the Chrome or Chromium executable for evidence captures (default: Debian's chromium, then chromium, chromium-browser or google-chrome on PATH)")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })

@@ -193,9 +193,9 @@ func (e *env) verifyLive(cmd *cobra.Command, old *bundle.Bundle, f *verifyFlags)
 	// The new probe is dated now: SOURCE_DATE_EPOCH fixes the date of
 	// packs, not of checks.
 	now := e.now().UTC().Truncate(time.Second)
-	fresh, err := pipeline.Run(ctx, pipeline.Options{
-		Manifest: m, Tokens: e.tokens(m), Now: now, Version: version(), Deadline: f.deadline, Progress: e.progress,
-	})
+	opts := e.pipelineOptions(now)
+	opts.Manifest, opts.Tokens, opts.Deadline = m, e.tokens(m), f.deadline
+	fresh, err := pipeline.Run(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
