@@ -6,60 +6,53 @@
 GO       ?= go
 OUT      ?= dossier-demo
 BIN      := bin/dossier
-APT_PKGS := chromium poppler-utils
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build demo test bench fuzz deps node-deps node-deps-evidence vet clean
+.PHONY: all build demo test bench fuzz deps test-deps node-deps vet clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/dossier
 
-# deps installs Debian's chromium (evidence captures) and poppler-utils
-# (pdftotext/pdftoppm, used by the PDF tests), only when missing.
-deps:
-	@missing=""; \
-	[ -x /usr/lib/chromium/chromium ] || missing="$$missing chromium"; \
-	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+# apt installs Debian packages that are missing; $(1) is a list of
+# "test-command:package" pairs, the test being a command that must exist or
+# an executable path.
+define apt
+	@missing=""; for pair in $(1); do \
+		probe=$${pair%%:*}; pkg=$${pair#*:}; \
+		if [ "$${probe#/}" != "$$probe" ]; then [ -x "$$probe" ] || missing="$$missing $$pkg"; \
+		else command -v "$$probe" >/dev/null 2>&1 || missing="$$missing $$pkg"; fi; \
+	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
 
-# node-deps installs the third-party servers collect's tests and benchmarks
-# run (server-everything, oidc-provider, the MCP Inspector, and a Node 22
-# binary for the Inspector) from the committed lock file, only when
-# node_modules is missing or older than the lock; Debian's nodejs and npm
-# first if npm is missing. No package scripts run: the only one, the
-# Inspector's postinstall, does nothing when it is a dependency.
-NODE_DIR   := collect/testdata/node
-NODE_STAMP := $(NODE_DIR)/node_modules/.package-lock.json
+# deps: what the demo needs. Debian's chromium renders the evidence;
+# poppler-utils (pdftotext, pdftoppm) reads PDFs back.
+deps:
+	$(call apt,/usr/lib/chromium/chromium:chromium pdftotext:poppler-utils)
 
-node-deps: $(NODE_STAMP)
+# test-deps: what the suite needs beyond that. Node runs the third-party
+# MCP servers and authorization server; LibreOffice opens the spreadsheet
+# exports as a reader would.
+test-deps: deps
+	$(call apt,npm:npm node:nodejs soffice:libreoffice-calc-nogui)
 
-$(NODE_STAMP): $(NODE_DIR)/package-lock.json $(NODE_DIR)/package.json
-	@command -v npm >/dev/null 2>&1 || { \
-		echo "installing: nodejs npm"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; \
-	}
-	cd $(NODE_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
-	@touch $@
+# node-deps installs the third-party servers the tests and benchmarks run
+# (collect: server-everything, oidc-provider, the MCP Inspector and a Node 22
+# binary for it; evidence: server-basic-vanillajs) from the committed lock
+# files, only when node_modules is missing or older than its lock. No
+# package scripts run.
+NODE_DIRS   := collect/testdata/node evidence/testdata/node
+NODE_STAMPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 
-# node-deps-evidence installs the third-party MCP App server the evidence
-# tests render (@modelcontextprotocol/server-basic-vanillajs) the same way,
-# without running package scripts (the package ships its built dist/).
-EV_NODE_DIR   := evidence/testdata/node
-EV_NODE_STAMP := $(EV_NODE_DIR)/node_modules/.package-lock.json
+node-deps: test-deps $(NODE_STAMPS)
 
-node-deps-evidence: $(EV_NODE_STAMP)
-
-$(EV_NODE_STAMP): $(EV_NODE_DIR)/package-lock.json $(EV_NODE_DIR)/package.json
-	@command -v npm >/dev/null 2>&1 || { \
-		echo "installing: nodejs npm"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; \
-	}
-	cd $(EV_NODE_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+%/node_modules/.package-lock.json: %/package-lock.json %/package.json
+	cd $* && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
 demo: deps build
@@ -68,10 +61,10 @@ demo: deps build
 vet:
 	$(GO) vet ./...
 
-test: deps node-deps node-deps-evidence vet
+test: node-deps vet
 	$(GO) test -count=1 -timeout 12m ./...
 
-bench: deps node-deps node-deps-evidence
+bench: node-deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
 fuzz:

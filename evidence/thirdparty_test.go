@@ -20,7 +20,7 @@ import (
 )
 
 // basicVanillaJS is the ext-apps example server the test renders, installed
-// by `make node-deps-evidence` from testdata/node/package.json.
+// by `make node-deps` from testdata/node/package.json.
 const basicVanillaJS = "testdata/node/node_modules/@modelcontextprotocol/server-basic-vanillajs/dist/index.js"
 
 // needNode skips when node or the installed server is missing, except in
@@ -32,7 +32,7 @@ func needNode(t *testing.T) string {
 		_, err = os.Stat(basicVanillaJS)
 	}
 	if err != nil {
-		msg := fmt.Sprintf("needs node and %s (run `make node-deps-evidence`): %v", basicVanillaJS, err)
+		msg := fmt.Sprintf("needs node and %s (run `make node-deps`): %v", basicVanillaJS, err)
 		if os.Getenv("CI") == "true" {
 			t.Fatal("CI=true but the test " + msg)
 		}
