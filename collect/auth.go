@@ -564,7 +564,7 @@ func (p *prober) ensureOAuth() {
 		p.obs.OAuth = &live.OAuth{Obtained: "none"}
 		if p.token != nil {
 			p.obs.OAuth.Obtained = "env"
-			if p.token.Source == "dcr+pkce" {
+			if strings.HasPrefix(p.token.Source, "dcr+pkce") {
 				p.obs.OAuth.Obtained = "dcr+pkce"
 			}
 			p.obs.OAuth.TokenScopes = p.token.Scopes
