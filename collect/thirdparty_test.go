@@ -237,9 +237,11 @@ func TestServerEverything(t *testing.T) {
 	m := everythingManifest(t, url)
 	rep, _ := runProbe(t, Options{Manifest: m})
 	checkInvariants(t, rep)
-	if t.Failed() || testing.Verbose() {
-		defer func() { t.Log("\n" + dump(rep.Results)) }()
-	}
+	defer func() {
+		if t.Failed() || testing.Verbose() {
+			t.Log("\n" + dump(rep.Results))
+		}
+	}()
 
 	type finding struct{ status, id, subject string }
 	var want []finding
@@ -671,9 +673,11 @@ func TestOIDCProvider(t *testing.T) {
 	toks := []Token{readTok, writeTok, noReadTok, otherTok}
 	rep, progress := runProbe(t, Options{Manifest: m, Tokens: toks})
 	checkInvariants(t, rep)
-	if t.Failed() || testing.Verbose() {
-		defer func() { t.Log("\n" + dump(rep.Results)) }()
-	}
+	defer func() {
+		if t.Failed() || testing.Verbose() {
+			t.Log("\n" + dump(rep.Results))
+		}
+	}()
 	for _, r := range rep.Results {
 		if r.Status != check.Pass && r.Status != check.NA {
 			t.Errorf("%s %s %s: %s", r.Status, r.ID, r.Subject, r.Detail)
