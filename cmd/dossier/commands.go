@@ -211,8 +211,12 @@ func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions) (*bundl
 	}
 	ctx, cancel := withDeadline(cmd.Context(), f.deadline)
 	defer cancel()
+	creds, err := e.signIn(ctx, m, f.login)
+	if err != nil {
+		return nil, "", err
+	}
 	opts := e.pipelineOptions(now)
-	opts.Manifest, opts.Tokens, opts.AllowWrite, opts.Questionnaire, opts.Deadline = m, e.tokens(m), f.allowWrite, q, f.deadline
+	opts.Manifest, opts.Tokens, opts.ForeignRefusal, opts.AllowWrite, opts.Questionnaire, opts.Deadline = m, creds.Tokens, creds.ForeignRefusal, f.allowWrite, q, f.deadline
 	po.apply(&opts)
 	b, err := pipeline.Run(ctx, opts)
 	return b, failOn, err
@@ -246,19 +250,31 @@ func (e *env) finish(cmd *cobra.Command, b *bundle.Bundle, out string, formats [
 // printResults prints the results table (all of them, or only those that
 // are not passes), then the counts and the verdict.
 func printResults(e *env, b *bundle.Bundle, all bool) {
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATUS\tSEVERITY\tCHECK\tSUBJECT\tBASIS")
+	var rows []check.Result
 	for _, r := range b.Results {
-		if !all && (r.Status == check.Pass || r.Status == check.NA) {
-			continue
+		if all || (r.Status != check.Pass && r.Status != check.NA) {
+			rows = append(rows, r)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Status, orDash(string(r.Severity)), r.ID, r.Subject, r.Basis)
 	}
-	tw.Flush()
+	if len(rows) > 0 {
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "STATUS\tSEVERITY\tCHECK\tSUBJECT\tBASIS")
+		for _, r := range rows {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Status, orDash(string(r.Severity)), r.ID, r.Subject, r.Basis)
+		}
+		tw.Flush()
+		fmt.Fprintln(e.stdout)
+	}
 	s := b.Summary
-	fmt.Fprintf(e.stdout, "\n%d results: %d pass, %d fail, %d warn, %d manual, %d n/a, %d error. %d red %s.\n%s\n",
+	fmt.Fprintf(e.stdout, "%d results: %d pass, %d fail, %d warn, %d manual, %d n/a, %d error. %d red %s.\n",
 		len(b.Results), s.ByStatus[check.Pass], s.ByStatus[check.Fail], s.ByStatus[check.Warn], s.ByStatus[check.Manual],
-		s.ByStatus[check.NA], s.ByStatus[check.Error], len(b.RedFlags), pluralS(len(b.RedFlags), "flag"), s.Verdict)
+		s.ByStatus[check.NA], s.ByStatus[check.Error], len(b.RedFlags), pluralS(len(b.RedFlags), "flag"))
+	answers := map[string]int{}
+	for _, a := range b.Answers {
+		answers[a.Answer]++
+	}
+	fmt.Fprintf(e.stdout, "%d answers: %d yes, %d no, %d partial, %d n.a.\n%s\n", len(b.Answers),
+		answers[bundle.Yes], answers[bundle.No], answers[bundle.Partial], answers[bundle.NA], s.Verdict)
 }
 
 func thresholdError(b *bundle.Bundle, failOn string) error {

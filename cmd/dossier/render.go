@@ -75,7 +75,7 @@ func parseFormats(lists []string) ([]string, error) {
 
 // printWritten lists the documents written, one per line.
 func printWritten(e *env, w *pack.Written, formats []string) {
-	fmt.Fprintf(e.stdout, "\nWrote %d files to %s:\n", len(w.Files), w.Dir)
+	fmt.Fprintf(e.stdout, "\nWrote %d files to %s (evidence under evidence/); the documents:\n", len(w.Files), w.Dir)
 	for _, f := range formats {
 		fmt.Fprintf(e.stdout, "  %s/%s\n", w.Dir, pack.File(f))
 	}
