@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,16 +88,24 @@ func (e *env) progress(msg string) { fmt.Fprintln(e.stderr, "·", msg) }
 // tokens reads the bearer tokens the manifest names from the environment.
 // Values never leave memory; a missing variable is reported by name only.
 func (e *env) tokens(m *manifest.Manifest) []collect.Token {
-	var out []collect.Token
-	for _, ts := range m.Probe.Tokens {
-		v := strings.TrimSpace(e.getenv(ts.Env))
-		if v == "" {
-			e.progress(fmt.Sprintf("%s is not set; probing without the token for %v", ts.Env, ts.Scopes))
-			continue
-		}
-		out = append(out, collect.Token{Value: v, Scopes: ts.Scopes, Source: ts.Env})
+	return pipeline.EnvTokens(m, e.getenv, e.progress)
+}
+
+// signIn gets the probe's tokens the way --login says. The interactive
+// mode prints the authorization URL on stderr and tries to open a browser.
+func (e *env) signIn(ctx context.Context, m *manifest.Manifest, mode string) (pipeline.Credentials, error) {
+	if !slices.Contains(pipeline.LoginModes(), mode) {
+		return pipeline.Credentials{}, &usageError{fmt.Errorf("--login %q: want one of %s", mode, strings.Join(pipeline.LoginModes(), ", "))}
 	}
-	return out
+	return pipeline.SignIn(ctx, m, pipeline.SignInOptions{
+		Mode: mode, Getenv: e.getenv, Progress: e.progress,
+		Prompt: func(authURL string) {
+			fmt.Fprintf(e.stderr, "Sign in to the app in your browser; if it does not open, visit:\n\n  %s\n\n", authURL)
+			if p, err := exec.LookPath("xdg-open"); err == nil {
+				_ = exec.Command(p, authURL).Start()
+			}
+		},
+	})
 }
 
 // commonFlags are shared by build and check.
@@ -105,6 +115,7 @@ type commonFlags struct {
 	allowWrite    []string
 	questionnaire string
 	deadline      time.Duration
+	login         string
 }
 
 func (f *commonFlags) register(cmd *cobra.Command, failOnDefault string) {
@@ -113,6 +124,7 @@ func (f *commonFlags) register(cmd *cobra.Command, failOnDefault string) {
 	cmd.Flags().StringSliceVar(&f.allowWrite, "allow-write", nil, "write tools the probe may call (never called otherwise)")
 	cmd.Flags().StringVar(&f.questionnaire, "questionnaire", "", "a questionnaire file replacing the built-in one")
 	cmd.Flags().DurationVar(&f.deadline, "deadline", 2*time.Minute, "the whole probe's deadline")
+	cmd.Flags().StringVar(&f.login, "login", pipeline.LoginAuto, "how to get tokens: "+strings.Join(pipeline.LoginModes(), ", ")+" (see the README)")
 }
 
 func (f *commonFlags) readQuestionnaire() ([]byte, error) {

@@ -20,16 +20,19 @@ import (
 
 // Options configure one run.
 type Options struct {
-	Manifest      *manifest.Manifest
-	Tokens        []collect.Token
-	AllowWrite    []string // write tools the user allowed the probe to call
-	ChromePath    string   // "" = discover Debian's chromium
-	Questionnaire []byte   // nil = the built-in one
-	HTTPClient    *http.Client
-	Now           time.Time // the pack's date
-	Version       string
-	Deadline      time.Duration
-	Progress      func(string)
+	Manifest *manifest.Manifest
+	Tokens   []collect.Token
+	// ForeignRefusal says why no token for another resource was obtained
+	// (see Credentials); auth.audience reports it.
+	ForeignRefusal string
+	AllowWrite     []string // write tools the user allowed the probe to call
+	ChromePath     string   // "" = discover Debian's chromium
+	Questionnaire  []byte   // nil = the built-in one
+	HTTPClient     *http.Client
+	Now            time.Time // the pack's date
+	Version        string
+	Deadline       time.Duration
+	Progress       func(string)
 
 	// Since is the last submitted pack (nil: none), for build --since:
 	// Assemble compares the contract and the answers with it.
@@ -57,13 +60,14 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 	}
 
 	rep, err := collect.Probe(ctx, collect.Options{
-		Manifest:   opts.Manifest,
-		HTTPClient: opts.HTTPClient,
-		Tokens:     opts.Tokens,
-		AllowWrite: opts.AllowWrite,
-		Now:        func() time.Time { return opts.Now },
-		Deadline:   opts.Deadline,
-		Progress:   progress,
+		Manifest:       opts.Manifest,
+		HTTPClient:     opts.HTTPClient,
+		Tokens:         opts.Tokens,
+		ForeignRefusal: opts.ForeignRefusal,
+		AllowWrite:     opts.AllowWrite,
+		Now:            func() time.Time { return opts.Now },
+		Deadline:       opts.Deadline,
+		Progress:       progress,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("probing %s: %w", opts.Manifest.Server.URL, err)
