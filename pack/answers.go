@@ -62,7 +62,7 @@ func answer(q Question, results []check.Result) bundle.Answer {
 			a.Basis = r.Basis
 		}
 		switch {
-		case r.Status == check.Fail:
+		case r.Counts():
 			failed = append(failed, r)
 		case r.Status != check.Pass || r.Basis == check.Declared || r.Basis == check.Absent:
 			weak = append(weak, r)

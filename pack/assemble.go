@@ -48,6 +48,7 @@ func Assemble(in Input) (*bundle.Bundle, error) {
 	}
 	results = append(results, contract.Results(changes, in.Results)...)
 	attest(results, in.Manifest.Attestations, in.Created)
+	waive(results, in.Manifest.Waivers, in.Created)
 	for i := range results {
 		if results[i].Status == check.Fail && results[i].Severity == "" {
 			if d, ok := check.Lookup(results[i].ID); ok {
@@ -164,14 +165,31 @@ func summarize(rs, flags []check.Result) bundle.Summary {
 			s.Declared++
 		}
 	}
-	fails, errs := s.ByStatus[check.Fail], s.ByStatus[check.Error]
+	fails, errs := 0, s.ByStatus[check.Error]
+	for _, r := range rs {
+		if r.Counts() {
+			fails++
+		} else if r.Waiver != nil {
+			s.Waived++
+		}
+	}
+	var live []check.Result // red flags nobody waived
+	for _, r := range flags {
+		if r.Counts() {
+			live = append(live, r)
+		}
+	}
+	waived := ""
+	if s.Waived > 0 {
+		waived = fmt.Sprintf(" %d waived %s still listed.", s.Waived, plural(s.Waived, "failure is", "failures are"))
+	}
 	switch {
-	case len(flags) > 0:
-		s.Verdict = fmt.Sprintf("Not ready: %d red %s and %d failing %s.", len(flags), plural(len(flags), "flag", "flags"), fails, plural(fails, "check", "checks"))
+	case len(live) > 0:
+		s.Verdict = fmt.Sprintf("Not ready: %d red %s and %d failing %s.", len(live), plural(len(live), "flag", "flags"), fails, plural(fails, "check", "checks")) + waived
 	case fails > 0:
-		s.Verdict = fmt.Sprintf("Not ready: %d failing %s, no red flags.", fails, plural(fails, "check", "checks"))
+		s.Verdict = fmt.Sprintf("Not ready: %d failing %s, no red flags.", fails, plural(fails, "check", "checks")) + waived
 	case errs > 0:
-		s.Verdict = fmt.Sprintf("Incomplete: no failures, but %d %s could not run.", errs, plural(errs, "check", "checks"))
+		s.Verdict = fmt.Sprintf("Incomplete: no failures, but %d %s could not run.", errs, plural(errs, "check", "checks")) + waived
 	default:
 		parts := []string{fmt.Sprintf("%d passed", s.ByStatus[check.Pass])}
 		if n := s.ByStatus[check.Warn]; n > 0 {
@@ -180,7 +198,14 @@ func summarize(rs, flags []check.Result) bundle.Summary {
 		if n := s.ByStatus[check.Manual]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d for a person to judge", n))
 		}
-		s.Verdict = "No failures: " + strings.Join(parts, ", ") + "."
+		if s.Waived > 0 {
+			parts = append(parts, fmt.Sprintf("%d waived %s", s.Waived, plural(s.Waived, "failure", "failures")))
+		}
+		prefix := "No failures: "
+		if s.Waived > 0 {
+			prefix = "No open failures: "
+		}
+		s.Verdict = prefix + strings.Join(parts, ", ") + "."
 	}
 	return s
 }

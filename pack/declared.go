@@ -274,6 +274,34 @@ func attest(rs []check.Result, atts []manifest.Attestation, now time.Time) {
 	}
 }
 
+// waive marks failures that a named person accepted; an expired waiver
+// stops counting and says so. A waiver never changes a status: the
+// failure is still shown as one.
+func waive(rs []check.Result, ws []manifest.Waiver, now time.Time) {
+	for i := range rs {
+		r := &rs[i]
+		if r.Status != check.Fail {
+			continue
+		}
+		for _, w := range ws {
+			if w.Check != r.ID || (w.Subject != "" && w.Subject != r.Subject) {
+				continue
+			}
+			exp, err := w.Expires.Time()
+			if err != nil {
+				continue
+			}
+			if !now.Before(exp.AddDate(0, 0, 1)) {
+				r.Detail += fmt.Sprintf(" A waiver by %s expired on %s and no longer counts.", w.Owner, w.Expires)
+				continue
+			}
+			r.Waiver = &check.Waiver{Owner: w.Owner, Reason: w.Reason, Date: string(w.Date), Expires: string(w.Expires)}
+			r.Detail += fmt.Sprintf(" Waived by %s on %s until %s: %s", w.Owner, w.Date, w.Expires, w.Reason)
+			break
+		}
+	}
+}
+
 func containsFold(list []string, s string) bool {
 	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }

@@ -79,3 +79,40 @@ func TestAttestations(t *testing.T) {
 		t.Errorf("an attestation must not turn a failure into a pass: %+v", rs[2])
 	}
 }
+
+func TestWaivers(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	rs := []check.Result{
+		{ID: "tool.egress-labeled", Subject: "tool:send", Status: check.Fail, Basis: check.Probed, Detail: "No openWorldHint."},
+		{ID: "tool.egress-labeled", Subject: "tool:post", Status: check.Fail, Basis: check.Probed, Detail: "No openWorldHint."},
+		{ID: "listing.terms", Subject: "app", Status: check.Fail, Basis: check.Declared, Detail: "No terms."},
+		{ID: "ops.monitoring", Subject: "app", Status: check.Pass, Basis: check.Declared, Detail: "Declared."},
+	}
+	ws := []manifest.Waiver{
+		{Check: "tool.egress-labeled", Subject: "tool:send", Owner: "Ada (CISO)", Reason: "Fix ships 2027-01.", Date: "2026-11-01", Expires: "2027-01-31"},
+		{Check: "listing.terms", Owner: "Bo", Reason: "Legal review.", Date: "2026-01-01", Expires: "2026-06-30"},
+		{Check: "ops.monitoring", Owner: "Cy", Reason: "n/a", Date: "2026-01-01", Expires: "2027-06-30"},
+	}
+	waive(rs, ws, now)
+	if rs[0].Waiver == nil || rs[0].Status != check.Fail || rs[0].Counts() || !strings.Contains(rs[0].Detail, "Waived by Ada (CISO)") {
+		t.Errorf("waived failure: %+v", rs[0])
+	}
+	if rs[1].Waiver != nil || !rs[1].Counts() {
+		t.Errorf("a waiver for one subject covered another: %+v", rs[1])
+	}
+	if rs[2].Waiver != nil || !rs[2].Counts() || !strings.Contains(rs[2].Detail, "expired on 2026-06-30") {
+		t.Errorf("expired waiver: %+v", rs[2])
+	}
+	if rs[3].Waiver != nil {
+		t.Errorf("a pass cannot be waived: %+v", rs[3])
+	}
+
+	q := Question{ID: "SEC-1", Checks: []string{"tool.egress-labeled"}}
+	if a := answer(q, rs[:1]); a.Answer != "partial" || !strings.Contains(a.Explanation, "Waived by") {
+		t.Errorf("answer on a waived failure = %s: %s", a.Answer, a.Explanation)
+	}
+	s := summarize(rs[:1], rs[:1])
+	if s.Waived != 1 || !strings.HasPrefix(s.Verdict, "No open failures") || !strings.Contains(s.Verdict, "1 waived failure") {
+		t.Errorf("summary of a waived red flag: %+v", s)
+	}
+}

@@ -285,7 +285,7 @@ func thresholdError(b *bundle.Bundle, failOn string) error {
 	n := 0
 	var worst check.Severity
 	for _, r := range b.Results {
-		if r.Status == check.Fail && r.Severity.Rank() >= threshold.Rank() {
+		if r.Counts() && r.Severity.Rank() >= threshold.Rank() {
 			n++
 			if r.Severity.Rank() > worst.Rank() {
 				worst = r.Severity

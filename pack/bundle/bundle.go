@@ -79,5 +79,6 @@ type Summary struct {
 	BySeverity map[check.Severity]int `json:"bySeverity"` // of failing results
 	Probed     int                    `json:"probed"`
 	Declared   int                    `json:"declared"`
+	Waived     int                    `json:"waived,omitempty"` // failures a named person accepted until a date
 	Verdict    string                 `json:"verdict"`
 }

@@ -80,10 +80,26 @@ type Result struct {
 	Severity Severity     `json:"severity,omitempty"`
 	Evidence []EvidenceID `json:"evidence,omitempty"`
 	Detail   string       `json:"detail"`
+	Waiver   *Waiver      `json:"waiver,omitempty"` // a named person accepted this failure until Expires
 }
 
-// Failing reports whether the result counts against the app.
+// Waiver records who accepted a failure, why, and until when. A waived
+// result keeps its status: it is still a failure, shown as such, but it
+// no longer counts against --fail-on, the verdict or the answers.
+type Waiver struct {
+	Owner   string `json:"owner"`
+	Reason  string `json:"reason"`
+	Date    string `json:"date"`
+	Expires string `json:"expires"`
+}
+
+// Failing reports whether the result is a failure or could not run,
+// waived or not.
 func (r Result) Failing() bool { return r.Status == Fail || r.Status == Error }
+
+// Counts reports whether a failure counts against the app: it fails and
+// no unexpired waiver accepts it.
+func (r Result) Counts() bool { return r.Status == Fail && r.Waiver == nil }
 
 // Evidence kinds.
 const (

@@ -200,6 +200,15 @@ func TestParseErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "waiver of an unknown check, for an undeclared tool, ending before it starts",
+			yaml: base + "waivers:\n  - check: tool.egress-label\n    subject: tool:serch\n    reason: r\n    owner: Jane\n    date: 2026-01-01\n    expires: 2025-01-01\n",
+			want: []string{
+				`m.yaml:15:12: waivers[0].check: "tool.egress-label" is not a check in the catalogue (did you mean "tool.egress-labeled"?)`,
+				`m.yaml:16:14: waivers[0].subject: "serch" is not a declared tool (did you mean "search"?)`,
+				`m.yaml:20:14: waivers[0].expires: "2025-01-01" is not after the date "2026-01-01"`,
+			},
+		},
+		{
 			name: "evidence path outside the manifest directory",
 			yaml: base + "evidence:\n  - path: ../../etc/passwd\n    title: A\n",
 			want: []string{`m.yaml:15:11: evidence[0].path: "../../etc/passwd" must be a relative path inside the manifest's directory`},

@@ -161,6 +161,8 @@ func typeDoc(typ string) string {
 		return "An evidence file the vendor supplies, such as a screenshot from the real host or a policy PDF."
 	case "Attestation":
 		return "A named person vouching for a check that cannot be probed."
+	case "Waiver":
+		return "A named person accepting a known failure until a date. The result stays a failure and says who accepted it and why; it stops counting against --fail-on, the verdict and the answers until the waiver expires."
 	}
 	return ""
 }
@@ -187,6 +189,8 @@ func fieldDoc(typ, key string) string {
 		return "Files supplied as evidence, relative to the manifest."
 	case "Manifest.attestations":
 		return "People vouching for checks that cannot be probed."
+	case "Manifest.waivers":
+		return "Known failures a named person accepts until a date."
 
 	case "App.name":
 		return "The app's name as listed."
@@ -326,6 +330,19 @@ func fieldDoc(typ, key string) string {
 		return "When the attestation lapses; after date."
 	case "Attestation.statement":
 		return "What they state."
+
+	case "Waiver.check":
+		return "The failing check ID accepted; must be in the catalogue."
+	case "Waiver.subject":
+		return "The one subject it covers, such as tool:send_order_email; every subject of the check when empty."
+	case "Waiver.reason":
+		return "Why the failure is accepted, and what makes it safe meanwhile."
+	case "Waiver.owner":
+		return "The person who accepts it: name and role."
+	case "Waiver.date":
+		return "When it was accepted."
+	case "Waiver.expires":
+		return "When it lapses; after date. An expired waiver no longer counts."
 	}
 	return ""
 }

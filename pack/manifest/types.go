@@ -15,6 +15,7 @@ type Manifest struct {
 	Operations   Operations    `yaml:"operations,omitempty" json:"operations"`
 	Evidence     []Attachment  `yaml:"evidence,omitempty" json:"evidence,omitempty"`
 	Attestations []Attestation `yaml:"attestations,omitempty" json:"attestations,omitempty"`
+	Waivers      []Waiver      `yaml:"waivers,omitempty" json:"waivers,omitempty"`
 
 	// Dir is the directory the manifest was read from; attachment paths are
 	// relative to it. File is the path as given. Neither is part of the YAML.
@@ -163,6 +164,18 @@ type Attestation struct {
 	Date      Date   `yaml:"date" json:"date" required:"true"`
 	Expires   Date   `yaml:"expires" json:"expires" required:"true"`
 	Statement string `yaml:"statement" json:"statement" required:"true"`
+}
+
+// Waiver is a named person accepting a known failure for a while: the
+// result stays a failure, says who accepted it and why, and stops counting
+// against --fail-on and the answers until the waiver expires.
+type Waiver struct {
+	Check   string `yaml:"check" json:"check" required:"true"`
+	Subject string `yaml:"subject,omitempty" json:"subject,omitempty"` // e.g. "tool:send_order_email"; empty = every subject
+	Reason  string `yaml:"reason" json:"reason" required:"true"`
+	Owner   string `yaml:"owner" json:"owner" required:"true"`
+	Date    Date   `yaml:"date" json:"date" required:"true"`
+	Expires Date   `yaml:"expires" json:"expires" required:"true"`
 }
 
 // Duration is a length of time written as a number and a unit: "30m",

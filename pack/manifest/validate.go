@@ -146,6 +146,19 @@ func (d *decoder) validate(m *Manifest) {
 		d.failIf(ok1 && ok2 && !until.After(from), p+".expires", "%s is not after the date %s", quote(string(at.Expires)), quote(string(at.Date)))
 	}
 
+	for i, w := range m.Waivers {
+		p := fmt.Sprintf("waivers[%d]", i)
+		if _, ok := check.Lookup(w.Check); !ok && w.Check != "" {
+			d.failIf(true, p+".check", "%s is not a check in the catalogue%s", quote(w.Check), suggestCheck(w.Check))
+		}
+		if name, isTool := strings.CutPrefix(w.Subject, "tool:"); isTool {
+			d.tool(name, tools, p+".subject")
+		}
+		from, ok1 := d.date(w.Date, p+".date")
+		until, ok2 := d.date(w.Expires, p+".expires")
+		d.failIf(ok1 && ok2 && !until.After(from), p+".expires", "%s is not after the date %s", quote(string(w.Expires)), quote(string(w.Date)))
+	}
+
 	d.secrets()
 }
 
