@@ -14,6 +14,7 @@ import (
 
 	"github.com/phpdave11/gofpdf"
 
+	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
 )
 
@@ -454,5 +455,35 @@ func TestRenderWithoutImages(t *testing.T) {
 	}
 	if c := strings.Count(words(extract(t, render(t, out))), "Image not embedded"); c != len(b.Captures) {
 		t.Errorf("%d captures say their image is missing, want %d", c, len(b.Captures))
+	}
+}
+
+// TestRenderSignature checks that the cover names the signing key, and how
+// to verify it, or says plainly that the pack is not signed.
+func TestRenderSignature(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sig  *bundle.Signature
+		want string
+	}{
+		{"signed", &bundle.Signature{KeyID: "5bf87baa65a29427", Algorithm: "ed25519", File: "SHA256SUMS.sig"},
+			"Signed by key ID 5bf87baa65a29427 (ed25519) — verify with: dossier verify PACK --pubkey KEY.pub"},
+		{"unsigned", nil, "Not signed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := fixture()
+			b.Signature = tc.sig
+			out, err := Render(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cover := words(extractPages(t, render(t, out), 1, 1))
+			if !strings.Contains(cover, tc.want) {
+				t.Errorf("cover lacks %q: %.600s", tc.want, cover)
+			}
+			if tc.sig == nil && strings.Contains(cover, "Signed by") {
+				t.Errorf("an unsigned pack's cover names a key: %.600s", cover)
+			}
+		})
 	}
 }

@@ -146,6 +146,7 @@ func cover(d *doc, b *bundle.Bundle, opts Options) {
 		{"Probed", when(b.Created)},
 		{"Tool", strings.TrimSpace(b.Generator.Name + " " + b.Generator.Version)},
 		{"pack.json SHA-256", digest},
+		{"Signature", signature(b.Signature)},
 	} {
 		d.push(row.New().Add(
 			d.cell(6, kv[0], style{size: 9, bold: true, color: colGray}),
@@ -171,6 +172,20 @@ func cover(d *doc, b *bundle.Bundle, opts Options) {
 		len(b.RedFlags), severityLine(b.Summary.BySeverity), b.Summary.Probed, b.Summary.Declared, len(b.Tools), len(b.Evidence)), body))
 	d.push(spacer(8))
 	d.push(d.para("Everything in this document is rendered from pack.json, the machine-readable form of this pack; the SHA-256 above identifies that file. Text that came from the server under test is shown as data: control characters are removed and characters the embedded fonts cannot draw appear as \uFFFD.", small))
+}
+
+// signature says who signed the pack and how a reader checks it. The PDF
+// cannot vouch for itself: the signature covers SHA256SUMS, which covers
+// pack.json and this document, so the check is dossier verify's.
+func signature(s *bundle.Signature) string {
+	if s == nil {
+		return "Not signed: nothing vouches for who made this pack"
+	}
+	alg := ""
+	if s.Algorithm != "" {
+		alg = " (" + s.Algorithm + ")"
+	}
+	return "Signed by key ID " + orDash(s.KeyID) + alg + " — verify with: dossier verify PACK --pubkey KEY.pub"
 }
 
 // contentsPage lists the sections with the page each starts on; the page
