@@ -502,3 +502,38 @@ func TestLibreOffice(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenAISubmissionTestCases: the manifest's submission section becomes
+// the form's subtitle, category and test cases, with the members the form
+// wants present even when null.
+func TestOpenAISubmissionTestCases(t *testing.T) {
+	b := fixture()
+	m := *b.Manifest
+	m.Submission = &manifest.Submission{
+		Subtitle: "Orders at hand", Category: "SHOPPING",
+		TestCases:         []manifest.TestCase{{Description: "List orders", Prompt: "Show my orders", Tool: "list_orders", Expected: "A list"}},
+		NegativeTestCases: []manifest.TestCase{{Description: "Weather", Prompt: "Will it rain?", Expected: "Not invoked"}},
+	}
+	b.Manifest = &m
+	data, err := OpenAISubmission(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		AppInfo   map[string]string            `json:"app_info"`
+		TestCases []map[string]json.RawMessage `json:"test_cases"`
+		Negative  []map[string]json.RawMessage `json:"negative_test_cases"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.AppInfo["subtitle"] != "Orders at hand" || doc.AppInfo["category"] != "SHOPPING" {
+		t.Errorf("app_info %v", doc.AppInfo)
+	}
+	if len(doc.TestCases) != 1 || string(doc.TestCases[0]["tools_triggered"]) != `"list_orders"` || string(doc.TestCases[0]["user_prompt"]) != `"Show my orders"` {
+		t.Errorf("test_cases %s", data)
+	}
+	if len(doc.Negative) != 1 || string(doc.Negative[0]["tools_triggered"]) != "null" || string(doc.Negative[0]["file_attachment_urls"]) != "null" {
+		t.Errorf("negative_test_cases %s", data)
+	}
+}

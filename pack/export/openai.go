@@ -20,13 +20,27 @@ type (
 		SchemaVersion int                       `json:"schema_version"`
 		AppInfo       submissionAppInfo         `json:"app_info"`
 		Tools         map[string]submissionTool `json:"tools"`
+		TestCases     []submissionTestCase      `json:"test_cases,omitempty"`
+		NegativeCases []submissionTestCase      `json:"negative_test_cases,omitempty"`
 		// Listing carries what the form asks for elsewhere (URLs, vendor);
 		// the import format allows extra top-level members.
 		Listing submissionListing `json:"dossier_listing"`
 	}
 	submissionAppInfo struct {
 		DisplayName string `json:"display_name"`
+		Subtitle    string `json:"subtitle,omitempty"`
 		Description string `json:"description"`
+		Category    string `json:"category,omitempty"`
+	}
+	// submissionTestCase is one review scenario; the form wants the null
+	// members present.
+	submissionTestCase struct {
+		Description        string   `json:"description"`
+		UserPrompt         string   `json:"user_prompt"`
+		FileAttachmentURLs []string `json:"file_attachment_urls"`
+		ToolsTriggered     *string  `json:"tools_triggered"`
+		ExpectedOutput     string   `json:"expected_output"`
+		ExpectedOutputURL  *string  `json:"expected_output_url"`
 	}
 	submissionListing struct {
 		Vendor        string `json:"vendor"`
@@ -60,9 +74,10 @@ type (
 // info from the manifest and, for every live tool, the three hints as the
 // server advertises them with a one-sentence justification built from the
 // declaration, the live tools/list evidence and dossier's own judgement of
-// the labels. The manifest has no test cases, so test_cases and
-// negative_test_cases are left out (the format wants at least five and
-// three when they are present); the vendor writes those in the form.
+// the labels. The subtitle, category and test cases come from the
+// manifest's submission section; without it they are left out and the
+// vendor fills them in the form (which wants five positive and three
+// negative cases).
 func OpenAISubmission(b *bundle.Bundle) ([]byte, error) {
 	if b == nil {
 		return nil, fmt.Errorf("rendering the submission file: no bundle")
@@ -81,6 +96,11 @@ func OpenAISubmission(b *bundle.Bundle) ([]byte, error) {
 			MCPServerURL:  b.Observation.Server.URL,
 			PackCreated:   b.Created.UTC().Format("2006-01-02T15:04:05Z"),
 		},
+	}
+	if sub := manifestSubmission(b); sub != nil {
+		s.AppInfo.Subtitle, s.AppInfo.Category = sub.Subtitle, sub.Category
+		s.TestCases = testCases(sub.TestCases)
+		s.NegativeCases = testCases(sub.NegativeTestCases)
 	}
 	results := map[string]check.Result{}
 	for _, r := range b.Results {
@@ -105,6 +125,26 @@ func OpenAISubmission(b *bundle.Bundle) ([]byte, error) {
 		return nil, fmt.Errorf("encoding openai-submission.json: %w", err)
 	}
 	return data, nil
+}
+
+func manifestSubmission(b *bundle.Bundle) *manifest.Submission {
+	if b.Manifest == nil {
+		return nil
+	}
+	return b.Manifest.Submission
+}
+
+func testCases(tcs []manifest.TestCase) []submissionTestCase {
+	var out []submissionTestCase
+	for _, tc := range tcs {
+		c := submissionTestCase{Description: tc.Description, UserPrompt: tc.Prompt, ExpectedOutput: tc.Expected}
+		if tc.Tool != "" {
+			tool := tc.Tool
+			c.ToolsTriggered = &tool
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // justifier drafts the justifications of one tool.

@@ -209,6 +209,14 @@ func TestParseErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "test cases naming an undeclared tool, and a negative case that triggers one",
+			yaml: base + "submission:\n  testCases:\n    - description: d\n      prompt: p\n      tool: serch\n      expected: e\n  negativeTestCases:\n    - description: d\n      prompt: p\n      tool: search\n      expected: e\n",
+			want: []string{
+				`m.yaml:18:13: submission.testCases[0].tool: "serch" is not a declared tool (did you mean "search"?)`,
+				`m.yaml:23:13: submission.negativeTestCases[0].tool: a negative test case must not trigger a tool; leave tool out`,
+			},
+		},
+		{
 			name: "evidence path outside the manifest directory",
 			yaml: base + "evidence:\n  - path: ../../etc/passwd\n    title: A\n",
 			want: []string{`m.yaml:15:11: evidence[0].path: "../../etc/passwd" must be a relative path inside the manifest's directory`},

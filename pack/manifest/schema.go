@@ -161,6 +161,10 @@ func typeDoc(typ string) string {
 		return "An evidence file the vendor supplies, such as a screenshot from the real host or a policy PDF."
 	case "Attestation":
 		return "A named person vouching for a check that cannot be probed."
+	case "Submission":
+		return "What the directory's submission form asks for beyond the listing; dossier writes it into openai-submission.json."
+	case "TestCase":
+		return "One scenario a reviewer runs in ChatGPT."
 	case "Waiver":
 		return "A named person accepting a known failure until a date. The result stays a failure and says who accepted it and why; it stops counting against --fail-on, the verdict and the answers until the waiver expires."
 	}
@@ -191,6 +195,25 @@ func fieldDoc(typ, key string) string {
 		return "People vouching for checks that cannot be probed."
 	case "Manifest.waivers":
 		return "Known failures a named person accepts until a date."
+	case "Manifest.submission":
+		return "What the directory's submission form asks for beyond the listing."
+
+	case "Submission.subtitle":
+		return "The listing's subtitle."
+	case "Submission.category":
+		return "The directory category, such as PRODUCTIVITY."
+	case "Submission.testCases":
+		return "Scenarios that should trigger the app (the form wants five)."
+	case "Submission.negativeTestCases":
+		return "Scenarios that must not trigger the app (the form wants three)."
+	case "TestCase.description":
+		return "What the scenario checks."
+	case "TestCase.prompt":
+		return "What the user types in ChatGPT."
+	case "TestCase.tool":
+		return "The declared tool it should trigger; leave it out for a negative case."
+	case "TestCase.expected":
+		return "What the reviewer should see."
 
 	case "App.name":
 		return "The app's name as listed."

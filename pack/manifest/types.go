@@ -16,6 +16,7 @@ type Manifest struct {
 	Evidence     []Attachment  `yaml:"evidence,omitempty" json:"evidence,omitempty"`
 	Attestations []Attestation `yaml:"attestations,omitempty" json:"attestations,omitempty"`
 	Waivers      []Waiver      `yaml:"waivers,omitempty" json:"waivers,omitempty"`
+	Submission   *Submission   `yaml:"submission,omitempty" json:"submission,omitempty"`
 
 	// Dir is the directory the manifest was read from; attachment paths are
 	// relative to it. File is the path as given. Neither is part of the YAML.
@@ -164,6 +165,24 @@ type Attestation struct {
 	Date      Date   `yaml:"date" json:"date" required:"true"`
 	Expires   Date   `yaml:"expires" json:"expires" required:"true"`
 	Statement string `yaml:"statement" json:"statement" required:"true"`
+}
+
+// Submission is what the directory's submission form asks for beyond the
+// listing: a subtitle, a category and the review's test cases (the form
+// wants five that trigger the app and three that must not).
+type Submission struct {
+	Subtitle          string     `yaml:"subtitle,omitempty" json:"subtitle,omitempty"`
+	Category          string     `yaml:"category,omitempty" json:"category,omitempty"`
+	TestCases         []TestCase `yaml:"testCases,omitempty" json:"testCases,omitempty"`
+	NegativeTestCases []TestCase `yaml:"negativeTestCases,omitempty" json:"negativeTestCases,omitempty"`
+}
+
+// TestCase is one scenario a reviewer runs in ChatGPT.
+type TestCase struct {
+	Description string `yaml:"description" json:"description" required:"true"`
+	Prompt      string `yaml:"prompt" json:"prompt" required:"true"`
+	Tool        string `yaml:"tool,omitempty" json:"tool,omitempty"` // the tool it should trigger; none for a negative case
+	Expected    string `yaml:"expected" json:"expected" required:"true"`
 }
 
 // Waiver is a named person accepting a known failure for a while: the

@@ -146,6 +146,18 @@ func (d *decoder) validate(m *Manifest) {
 		d.failIf(ok1 && ok2 && !until.After(from), p+".expires", "%s is not after the date %s", quote(string(at.Expires)), quote(string(at.Date)))
 	}
 
+	if sub := m.Submission; sub != nil {
+		for i, tc := range sub.TestCases {
+			if tc.Tool != "" {
+				d.tool(tc.Tool, tools, fmt.Sprintf("submission.testCases[%d].tool", i))
+			}
+		}
+		for i, tc := range sub.NegativeTestCases {
+			d.failIf(tc.Tool != "", fmt.Sprintf("submission.negativeTestCases[%d].tool", i),
+				"a negative test case must not trigger a tool; leave tool out")
+		}
+	}
+
 	for i, w := range m.Waivers {
 		p := fmt.Sprintf("waivers[%d]", i)
 		if _, ok := check.Lookup(w.Check); !ok && w.Check != "" {
