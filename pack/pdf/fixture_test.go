@@ -65,7 +65,8 @@ func fixture() *bundle.Bundle {
 		{ID: "listing.support-contact", Subject: "app", Status: check.Pass, Basis: check.Declared, Detail: "support@shop.example.de is declared; an email address cannot be probed."},
 		{ID: "listing.terms", Subject: "app", Status: check.Warn, Basis: check.Absent, Severity: check.Low, Detail: "No terms-of-service URL is declared."},
 		{ID: "listing.metadata", Subject: "app", Status: check.Fail, Basis: check.Declared, Severity: check.Medium, Detail: "The description contains „Beta“ — a stability requirement forbids beta wording."},
-		{ID: "tool.annotations-explicit", Subject: "tool:get_invoice", Status: check.Fail, Basis: check.Probed, Severity: check.High, Evidence: []check.EvidenceID{"E0001"}, Detail: "openWorldHint is absent."},
+		{ID: "tool.annotations-explicit", Subject: "tool:get_invoice", Status: check.Fail, Basis: check.Probed, Severity: check.High, Evidence: []check.EvidenceID{"E0001"}, Detail: "openWorldHint is absent. Waived by Jane Doe, CISO on 2026-11-01 until 2027-01-31: the invoice API is internal only until 1.5 ships.",
+			Waiver: &check.Waiver{Owner: "Jane Doe, CISO", Reason: "the invoice API is internal only until 1.5 ships.", Date: "2026-11-01", Expires: "2027-01-31"}},
 		{ID: "tool.annotations-explicit", Subject: "tool:public_status", Status: check.Fail, Basis: check.Probed, Severity: check.High, Evidence: []check.EvidenceID{"E0001"}, Detail: "destructiveHint and openWorldHint are absent."},
 		{ID: "tool.declared", Subject: "tool:debug_eval", Status: check.Fail, Basis: check.Probed, Severity: check.High, Evidence: []check.EvidenceID{"E0001"}, Detail: "Live tool not in the manifest; its description reads: " + hostile},
 		{ID: "tool.destructive-labeled", Subject: "tool:delete_account", Status: check.Fail, Basis: check.Probed, Severity: check.High, Evidence: []check.EvidenceID{"E0001", "E0003"}, Detail: "Declared destructive but destructiveHint is false."},
@@ -142,6 +143,10 @@ func fixture() *bundle.Bundle {
 			{Check: "ops.incident-response", By: "Jürgen Groß (CISO)", Date: "2026-10-01", Expires: "2027-10-01", Statement: "Incident plan rehearsed on 2026-09-15."},
 			{Check: "ops.monitoring", By: "Ops Lead", Date: "2025-06-01", Expires: "2026-06-30", Statement: "Pager rota staffed around the clock."},
 		},
+		Waivers: []manifest.Waiver{
+			{Check: "tool.annotations-explicit", Subject: "tool:get_invoice", Owner: "Jane Doe, CISO", Reason: "the invoice API is internal only until 1.5 ships.", Date: "2026-11-01", Expires: "2027-01-31"},
+			{Check: "listing.metadata", Owner: "Max Mustermann", Reason: "Beta wording stays until the launch.", Date: "2026-01-10", Expires: "2026-07-31"},
+		},
 	}
 	b.Manifest.Tools[0].Inputs = map[string]manifest.Input{"query": {Purpose: "Suchbegriff"}}
 	liveTools[0].Fields = []live.Field{{Name: "query", Type: "string", Required: true}, {Name: "customer_ssn", Type: "string", Description: hostile}}
@@ -207,6 +212,9 @@ func summarize(res []check.Result, verdict string) bundle.Summary {
 			s.Probed++
 		case check.Declared:
 			s.Declared++
+		}
+		if r.Failing() && r.Waiver != nil {
+			s.Waived++
 		}
 	}
 	return s

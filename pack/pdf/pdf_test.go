@@ -487,3 +487,52 @@ func TestRenderSignature(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderWaivers checks that a waived failure shows WAIVED beside its
+// status wherever it is listed, with who waived it and until when, that the
+// others do not, and that the Operations section lists every waiver with
+// the expired one marked.
+func TestRenderWaivers(t *testing.T) {
+	b := fixture()
+	path := render(t, mustRender(t, b))
+	flat := words(extract(t, path))
+	layout := extract(t, path, "-layout")
+
+	waived := regexp.MustCompile(`(?m)^\s*tool\.annotations-explicit\s+tool:get_invoice\s+fail\s+WAIVED\s+probed\s+high\s*$`)
+	// In the summary's other failures and in all results.
+	if n := len(waived.FindAllString(layout, -1)); n < 2 {
+		t.Errorf("the waived result shows WAIVED beside its status %d times, want at least 2", n)
+	}
+	if n := strings.Count(flat, "WAIVED — waived by Jane Doe, CISO until 2027-01-31: the invoice API is internal only until 1.5 ships."); n < 2 {
+		t.Errorf("who waived the result is said %d times, want at least 2", n)
+	}
+	if strings.Contains(flat, "Waived by Jane Doe, CISO on 2026-11-01") {
+		t.Errorf("the waiver is repeated in the detail")
+	}
+	if regexp.MustCompile(`(?m)^\s*tool\.annotations-explicit\s+tool:public_status\s+fail\s+WAIVED`).MatchString(layout) {
+		t.Errorf("a failure nobody waived is shown as WAIVED")
+	}
+	for _, want := range []string{"Waived failures: 1", "Other failures (7, 1 waived)"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("text lacks %q", want)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^\s*tool\.annotations-explicit\s+Jane Doe, CISO\s+2026-11-01\s+2027-01-31\s+valid on 2026-11-30\s*$`).MatchString(layout) {
+		t.Errorf("the valid waiver is not listed under Operations")
+	}
+	if !regexp.MustCompile(`(?m)^\s*listing\.metadata\s+Max Mustermann\s+2026-01-10\s+2026-07-31\s+EXPIRED\s*$`).MatchString(layout) {
+		t.Errorf("the waiver that expired on 2026-07-31 is not shown as EXPIRED")
+	}
+	if !strings.Contains(flat, "Subject: tool:get_invoice · Accepts: tool:get_invoice") {
+		t.Errorf("the valid waiver does not name the failure it accepts")
+	}
+}
+
+func mustRender(t *testing.T, b *bundle.Bundle) []byte {
+	t.Helper()
+	out, err := Render(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -76,6 +76,27 @@ func (d *doc) statusBadge(span int, r check.Result) core.Col {
 	return d.badge(span, orDash(string(r.Status)), c.fg, c.bg)
 }
 
+// waivedColors mark a failure a named person accepted: still a failure,
+// but no longer counted.
+var waivedColors = colors{colWhite, rgb(0xe6, 0x51, 0x00)}
+
+// waivedStyle is the line that says who waived a failure.
+var waivedStyle = style{size: 8, bold: true, color: rgb(0xbf, 0x36, 0x0c)}
+
+// waivedBy says who accepted a failure, until when and why; the date it
+// was accepted is in the Operations section's list of waivers.
+func waivedBy(w *check.Waiver) string {
+	return "waived by " + orDash(w.Owner) + " until " + orDash(w.Expires) + ": " + orDash(w.Reason)
+}
+
+// waiverNote is "WAIVED — waived by …" for a waived result, or "".
+func waiverNote(r check.Result) string {
+	if r.Waiver == nil {
+		return ""
+	}
+	return "WAIVED — " + waivedBy(r.Waiver)
+}
+
 func (d *doc) basisBadge(span int, b check.Basis) core.Col {
 	c := basisColors(b)
 	return d.badge(span, orDash(string(b)), c.fg, c.bg)
@@ -168,8 +189,8 @@ func cover(d *doc, b *bundle.Bundle, opts Options) {
 	}
 	d.push(counts)
 	d.push(spacer(2))
-	d.push(d.para(fmt.Sprintf("Red flags: %d  ·  Failing results by severity: %s  ·  Results probed: %d, declared only: %d  ·  Tools: %d  ·  Evidence items: %d",
-		len(b.RedFlags), severityLine(b.Summary.BySeverity), b.Summary.Probed, b.Summary.Declared, len(b.Tools), len(b.Evidence)), body))
+	d.push(d.para(fmt.Sprintf("Red flags: %d  ·  Failing results by severity: %s  ·  Waived failures: %d  ·  Results probed: %d, declared only: %d  ·  Tools: %d  ·  Evidence items: %d",
+		len(b.RedFlags), severityLine(b.Summary.BySeverity), b.Summary.Waived, b.Summary.Probed, b.Summary.Declared, len(b.Tools), len(b.Evidence)), body))
 	d.push(spacer(8))
 	d.push(d.para("Everything in this document is rendered from pack.json, the machine-readable form of this pack; the SHA-256 above identifies that file. Text that came from the server under test is shown as data: control characters are removed and characters the embedded fonts cannot draw appear as \uFFFD.", small))
 }
@@ -225,6 +246,8 @@ func contentsPage(d *doc, secs []section, pageOf []string) {
 		c := statusColors(l.s, check.Probed)
 		d.push(row.New().Add(d.badge(3, string(l.s), c.fg, c.bg), blank(1), d.cell(20, l.text, body)))
 	}
+	d.push(row.New().Add(d.badge(3, "WAIVED", waivedColors.fg, waivedColors.bg), blank(1),
+		d.cell(20, "beside fail: a named person accepted it until a date; still a failure, it no longer counts", body)))
 	d.push(spacer(4))
 	d.push(d.subtitle("Answers")...)
 	for _, l := range [][2]string{
@@ -287,7 +310,9 @@ func pageHeader(d *doc, b *bundle.Bundle) []core.Row {
 }
 
 // resultCols are the columns of a table of results.
-var resultCols = []column{{"Check", 6}, {"Subject", 8}, {"Status", 3}, {"Basis", 3}, {"Severity", 4}}
+// The status heading spans the status badge and, for a waived failure, the
+// WAIVED badge beside it.
+var resultCols = []column{{"Check", 6}, {"Subject", 7}, {"Status", 5}, {"Basis", 3}, {"Severity", 3}}
 
 // resultRecord is one result: a line with the check, subject and badges,
 // then the detail and the evidence.
@@ -299,23 +324,36 @@ func (d *doc) resultRecord(r check.Result) []core.Row {
 	// The first line stays one line high, so the badges keep their shape;
 	// what does not fit is repeated in full below.
 	detail := r.Detail
+	if w := r.Waiver; w != nil {
+		// The pack stage appends the waiver to the detail in these words;
+		// the line under the badges says it already.
+		detail = strings.TrimSuffix(detail, fmt.Sprintf(" Waived by %s on %s until %s: %s", w.Owner, w.Date, w.Expires, w.Reason))
+	}
 	if r.Basis == check.Declared {
 		detail = "Declared in the manifest, not observed. " + detail
 	}
-	id, subj := d.line(6, r.ID, bodyBold), d.line(8, r.Subject, body)
+	id, subj := d.line(6, r.ID, bodyBold), d.line(7, r.Subject, body)
 	if d.cut(6, r.ID, bodyBold) {
 		detail = "Check: " + r.ID + ". " + detail
 	}
-	if d.cut(8, r.Subject, body) {
+	if d.cut(7, r.Subject, body) {
 		detail = "Subject: " + r.Subject + ". " + detail
+	}
+	waived := blank(2)
+	if r.Waiver != nil {
+		waived = d.badge(2, "WAIVED", waivedColors.fg, waivedColors.bg)
 	}
 	rows := []core.Row{row.New().Add(
 		id,
 		subj,
 		d.statusBadge(3, r),
+		waived,
 		d.basisBadge(3, r.Basis),
-		d.cell(4, sev, body),
+		d.cell(3, sev, body),
 	)}
+	if note := waiverNote(r); note != "" {
+		rows = append(rows, row.New().Add(d.cellN(gridSize, note, waivedStyle, 6)))
+	}
 	ev := "Evidence: none"
 	if len(r.Evidence) > 0 {
 		ev = "Evidence: " + ids(r.Evidence)
@@ -337,7 +375,7 @@ func summary(d *doc, b *bundle.Bundle) int {
 	if len(b.RedFlags) == 0 {
 		d.place(append(d.subtitle("Red flags"), d.para("No red flags.", style{size: 10, bold: true, color: rgb(0x2e, 0x7d, 0x32)})), nil)
 	} else {
-		l := []core.Row{spacer(2), d.para(fmt.Sprintf("Red flags (%d)", len(b.RedFlags)), red),
+		l := []core.Row{spacer(2), d.para(fmt.Sprintf("Red flags (%d%s)", len(b.RedFlags), waivedOf(b.RedFlags)), red),
 			d.para("Findings a reviewer should see before anything else: a write or egress tool not labeled as a write, a missing privacy policy, restricted data requested, a widget sandbox escape, or an availability over-claim.", body)}
 		d.table(l, resultCols, d.resultRecords(b.RedFlags), "")
 	}
@@ -357,8 +395,14 @@ func summary(d *doc, b *bundle.Bundle) int {
 			warn = append(warn, r)
 		}
 	}
-	sort.SliceStable(bad, func(i, j int) bool { return bad[i].Severity.Rank() > bad[j].Severity.Rank() })
-	d.table(d.subtitle(fmt.Sprintf("Other failures (%d)", len(bad))), resultCols, d.resultRecords(bad), "No other failures.")
+	// Waived failures no longer count, so they follow the ones that do.
+	sort.SliceStable(bad, func(i, j int) bool {
+		if (bad[i].Waiver == nil) != (bad[j].Waiver == nil) {
+			return bad[i].Waiver == nil
+		}
+		return bad[i].Severity.Rank() > bad[j].Severity.Rank()
+	})
+	d.table(d.subtitle(fmt.Sprintf("Other failures (%d%s)", len(bad), waivedOf(bad))), resultCols, d.resultRecords(bad), "No other failures.")
 	const maxWarnings = 40 // the rest are in All results
 	l := d.subtitle(fmt.Sprintf("Warnings (%d)", len(warn)))
 	if len(warn) > maxWarnings {
@@ -418,7 +462,7 @@ func summary(d *doc, b *bundle.Bundle) int {
 		recs = append(recs, []core.Row{countRow(g.title, cs[g.prefix], severityLine(sev), body), rule()})
 	}
 	recs = append(recs, []core.Row{countRow("All results", all, severityLine(b.Summary.BySeverity), bodyBold)})
-	d.table(append(d.subtitle("Results by status and severity"), d.para("Failing means fail or error; the severity is that of the failure.", small)), statusCols, recs, "No results.")
+	d.table(append(d.subtitle("Results by status and severity"), d.para(fmt.Sprintf("Failing means fail or error; the severity is that of the failure. Waived failures: %d; they are counted as fail here, but a named person accepted them until a date, so they no longer count against the verdict.", b.Summary.Waived), small)), statusCols, recs, "No results.")
 
 	basisCols := []column{{"Group", 6}, {"probed", 2}, {"declared", 2}, {"attested", 2}, {"absent", 2}, {"Checks resting on the manifest alone", 10}}
 	recs = nil
@@ -451,6 +495,20 @@ func summary(d *doc, b *bundle.Bundle) int {
 		basisCols, recs, "No results.")
 
 	return start
+}
+
+// waivedOf is ", N waived" when some of rs are waived, or "".
+func waivedOf(rs []check.Result) string {
+	n := 0
+	for _, r := range rs {
+		if r.Waiver != nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d waived", n)
 }
 
 // resultRecords is resultRecord for each result.
@@ -581,7 +639,11 @@ func scopeMap(d *doc, b *bundle.Bundle) int {
 		if len(r.Evidence) > 0 {
 			note += " Evidence: " + ids(r.Evidence) + "."
 		}
-		recs[i] = []core.Row{first.Add(d.statusBadge(2, r)), row.New().Add(blank(5), d.cellN(19, note, small, 6)), rule()}
+		rec := []core.Row{first.Add(d.statusBadge(2, r))}
+		if w := waiverNote(r); w != "" {
+			rec = append(rec, row.New().Add(blank(5), d.cellN(19, w, waivedStyle, 6)))
+		}
+		recs[i] = append(rec, row.New().Add(blank(5), d.cellN(19, note, small, 6)), rule())
 	}
 	return d.table(lead, scopeCols, recs, "No tools were declared or listed.")
 }

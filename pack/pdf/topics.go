@@ -306,22 +306,62 @@ func dataRetention(d *doc, b *bundle.Bundle) int {
 var (
 	opsCols         = []column{{"Topic", 5}, {"Declared in the manifest", 13}, {"Result", 3}, {"Basis", 3}}
 	contactCols     = []column{{"Name", 6}, {"Role", 6}, {"Email", 7}, {"Phone", 5}}
-	attestationCols = []column{{"Check", 5}, {"Attested by", 7}, {"Date", 3}, {"Expires", 3}, {"Status", 6}}
+	attestationCols = []column{{"Check", 6}, {"Attested by", 6}, {"Date", 3}, {"Expires", 3}, {"Status", 6}}
+	waiverCols      = []column{{"Check", 6}, {"Waived by", 6}, {"Date", 3}, {"Expires", 3}, {"Status", 6}}
 )
 
-// expired reports whether an attestation no longer counts at the time the
-// pack was made: it holds through its expiry date (as pack judges it).
-func expired(a manifest.Attestation, at time.Time) (bool, error) {
-	exp, err := a.Expires.Time()
+// expired reports whether an attestation or a waiver no longer counts at
+// the time the pack was made: it holds through its expiry date (as pack
+// judges it).
+func expired(expires manifest.Date, at time.Time) (bool, error) {
+	exp, err := expires.Time()
 	if err != nil {
 		return false, err
 	}
 	return !at.Before(exp.AddDate(0, 0, 1)), nil
 }
 
+// validity is the badge of an attestation or a waiver on the pack's date,
+// and whether it has expired.
+func validity(expires manifest.Date, at time.Time) (string, colors, bool) {
+	red := colors{colWhite, rgb(0xc6, 0x28, 0x28)}
+	switch exp, err := expired(expires, at); {
+	case err != nil:
+		return "EXPIRY UNREADABLE", red, false
+	case exp:
+		return "EXPIRED", red, true
+	}
+	return "valid on " + at.Format(time.DateOnly), colors{colWhite, rgb(0x00, 0x79, 0x6b)}, false
+}
+
+// expiredNote ends the note over a table of attestations or waivers.
+func expiredNote(n, of int) string {
+	if n > 0 {
+		return fmt.Sprintf("%d of %d are EXPIRED and no longer count.", n, of)
+	}
+	return "none has expired."
+}
+
+// waived lists the failing results a waiver accepts in this pack: those
+// that carry it (the pack stage attaches an unexpired waiver to each
+// failure it covers).
+func waived(rs []check.Result, w manifest.Waiver, expired bool) string {
+	if expired {
+		return "nothing: expired, so the failures it covered count again"
+	}
+	var subjects []string
+	for _, r := range rs {
+		x := r.Waiver
+		if x != nil && r.ID == w.Check && (w.Subject == "" || w.Subject == r.Subject) && x.Owner == w.Owner && x.Expires == string(w.Expires) {
+			subjects = append(subjects, r.Subject)
+		}
+	}
+	return list(subjects, "no failing result in this pack")
+}
+
 // operations is the operational readiness the vendor declares, the results
-// of the ops.* checks, the incident contacts and every attestation with its
-// owner and expiry.
+// of the ops.* checks, the incident contacts, and every attestation and
+// every waiver with its owner and expiry.
 func operations(d *doc, b *bundle.Bundle) int {
 	lead := d.title("Operations")
 	var ops manifest.Operations
@@ -364,6 +404,9 @@ func operations(d *doc, b *bundle.Bundle) int {
 			first.Add(d.cell(3, "no result", small), blank(3))
 		}
 		rec := []core.Row{first}
+		if w := waiverNote(r); ok && w != "" {
+			rec = append(rec, row.New().Add(blank(5), d.cellN(19, w, waivedStyle, 6)))
+		}
 		if ok {
 			rec = append(rec, row.New().Add(blank(5), d.cellN(19, t.id+": "+r.Detail, small, 6)))
 		}
@@ -383,29 +426,46 @@ func operations(d *doc, b *bundle.Bundle) int {
 	recs = make([][]core.Row, len(atts))
 	nExpired := 0
 	for i, a := range atts {
-		status, c := "valid on "+at.Format(time.DateOnly), colors{colWhite, rgb(0x00, 0x79, 0x6b)}
-		switch exp, err := expired(a, at); {
-		case err != nil:
-			status, c = "EXPIRY UNREADABLE", colors{colWhite, rgb(0xc6, 0x28, 0x28)}
-		case exp:
-			status, c = "EXPIRED", colors{colWhite, rgb(0xc6, 0x28, 0x28)}
+		status, c, exp := validity(a.Expires, at)
+		if exp {
 			nExpired++
 		}
 		recs[i] = []core.Row{row.New().Add(
-			d.cell(5, a.Check, bodyBold),
-			d.cell(7, a.By, body),
+			d.cell(6, a.Check, bodyBold),
+			d.cell(6, a.By, body),
 			d.cell(3, string(a.Date), body),
 			d.cell(3, string(a.Expires), body),
 			d.badge(6, status, c.fg, c.bg),
-		), row.New().Add(blank(5), d.cellN(19, "Statement: "+a.Statement, small, 8)), rule()}
+		), row.New().Add(blank(6), d.cellN(18, "Statement: "+a.Statement, small, 8)), rule()}
 	}
-	note := "A person's statement for a check that cannot be probed. It counts until the end of its expiry date; on " + at.Format(time.DateOnly) + ", the date of this pack, "
-	if nExpired > 0 {
-		note += fmt.Sprintf("%d of %d are EXPIRED and no longer count.", nExpired, len(atts))
-	} else {
-		note += "none has expired."
-	}
+	note := "A person's statement for a check that cannot be probed. It counts until the end of its expiry date; on " + at.Format(time.DateOnly) + ", the date of this pack, " + expiredNote(nExpired, len(atts))
 	d.table(append(d.subtitle("Attestations"), d.para(note, body)), attestationCols, recs, "No attestations.")
+
+	var ws []manifest.Waiver
+	if b.Manifest != nil {
+		ws = b.Manifest.Waivers
+	}
+	recs = make([][]core.Row, len(ws))
+	nExpired = 0
+	for i, w := range ws {
+		status, c, exp := validity(w.Expires, at)
+		if exp {
+			nExpired++
+		}
+		subject := w.Subject
+		if subject == "" {
+			subject = "every subject"
+		}
+		recs[i] = []core.Row{row.New().Add(
+			d.cell(6, w.Check, bodyBold),
+			d.cell(6, w.Owner, body),
+			d.cell(3, string(w.Date), body),
+			d.cell(3, string(w.Expires), body),
+			d.badge(6, status, c.fg, c.bg),
+		), row.New().Add(blank(6), d.cellN(18, "Subject: "+subject+"  ·  Accepts: "+waived(b.Results, w, exp)+"  ·  Reason: "+w.Reason, small, 8)), rule()}
+	}
+	note = "A named person accepting a known failure. The result stays a failure, marked WAIVED, and stops counting against the verdict and the answers until the end of the expiry date; on " + at.Format(time.DateOnly) + ", the date of this pack, " + expiredNote(nExpired, len(ws))
+	d.table(append(d.subtitle("Waivers"), d.para(note, body)), waiverCols, recs, "No waivers: every failure counts.")
 
 	rs := withPrefix(b.Results, "ops")
 	known := map[string]bool{}
