@@ -240,3 +240,29 @@ func bigFixture(n int) *bundle.Bundle {
 	b.Summary = summarize(b.Results, fmt.Sprintf("%d tools reviewed.", n))
 	return b
 }
+
+// withChanges compares b with an earlier pack, as build --since does: a
+// tool's annotations and a widget's CSP changed (both need re-submission),
+// the widget's HTML changed (which needs none), and two answers flipped.
+func withChanges(b *bundle.Bundle) *bundle.Bundle {
+	b.Changes = &bundle.Changes{
+		Since: bundle.Since{App: b.App.Name, Version: "1.4.1", Created: time.Date(2026, 10, 2, 9, 30, 0, 0, time.UTC),
+			Server: b.Observation.Server.URL, SHA256: "940e193c11d5aa579b49bf25c985492d28371048c88894895ae7a5cd038966b0"},
+		Changes: []bundle.Change{
+			{Kind: bundle.ChangeAnnotations, Subject: "tool:delete_account",
+				Old: "readOnlyHint=false destructiveHint=true openWorldHint=false idempotentHint=absent", New: "readOnlyHint=false destructiveHint=false openWorldHint=false idempotentHint=absent",
+				Resubmit: true, Why: "§5.3: annotations are reviewed with the tool definition"},
+			{Kind: bundle.ChangeCSPWidened, Subject: "widget:ui://widget/orders.html",
+				Old: "connect=[] resource=[] frame=[] baseUri=[] redirect=[]", New: "connect=[https://api.shop.example.de] resource=[] frame=[] baseUri=[] redirect=[]",
+				Resubmit: true, Why: "§5.3: linked resource metadata including CSP is reviewed; a wider CSP lets the widget reach more"},
+			{Kind: bundle.ChangeContent, Subject: "widget:ui://widget/orders.html", Old: "3f79bb7b435b", New: "9c56cc51b374",
+				Why: "§5.3: a compatible content update at the same UI resource URI needs no review (hosts may cache it up to an hour)"},
+		},
+		Flipped: []bundle.Flip{
+			{ID: "SEC-2", Question: b.Answers[1].Question, Old: bundle.Yes, New: bundle.No},
+			{ID: "PLT-9", Question: "Is a new question answered?", New: bundle.Partial},
+		},
+		Resubmit: true,
+	}
+	return b
+}

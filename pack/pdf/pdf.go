@@ -1,6 +1,7 @@
 // Package pdf renders a Bundle as pack.pdf, the document a buyer's security
 // reviewer reads: a cover with the verdict, a contents page, the summary with
-// the red flags first, the questionnaire answers, the scope map, identity,
+// the red flags first, the changes since the last submission (when the pack
+// was compared with one), the questionnaire answers, the scope map, identity,
 // data and retention, operations, the widgets with their captures, every
 // result and an appendix with the evidence index and the probe settings. It
 // reads nothing but the Bundle (and the digest of pack.json, which the writer
@@ -92,7 +93,7 @@ func RenderWith(b *bundle.Bundle, opts Options) ([]byte, error) {
 	gofpdfDefaults.Unlock()
 
 	d := newDoc(m, txt)
-	secs := sections()
+	secs := sections(b)
 	pageOf := make([]string, len(secs))
 	cover(d, b, opts)
 	if err := d.registerHeader(pageHeader(d, b)...); err != nil {

@@ -210,7 +210,7 @@ func TestRenderLarge(t *testing.T) {
 	// The contents (page 2) point at the pages the sections start on.
 	bigPath := render(t, big)
 	cover := words(extractPages(t, bigPath, 2, 2))
-	for _, s := range sections() {
+	for _, s := range sections(b) {
 		name := s.title
 		m := regexp.MustCompile(regexp.QuoteMeta(name) + ` (\d+)`).FindStringSubmatch(cover)
 		if m == nil {
@@ -229,23 +229,28 @@ func TestRenderLarge(t *testing.T) {
 }
 
 func TestRenderReproducible(t *testing.T) {
-	b := fixture()
-	first, err := Render(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Another document in between, with the process-wide defaults set to
-	// something else, must not leak into the next render.
-	gofpdf.SetDefaultCatalogSort(false)
-	if _, err := Render(bigFixture(20)); err != nil {
-		t.Fatal(err)
-	}
-	second, err := Render(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(first, second) {
-		t.Fatalf("two renders of the same bundle differ (%d and %d bytes)", len(first), len(second))
+	signed := withChanges(fixture())
+	signed.Signature = &bundle.Signature{KeyID: "5bf87baa65a29427", Algorithm: "ed25519", File: "SHA256SUMS.sig"}
+	for _, tc := range []struct {
+		name string
+		b    *bundle.Bundle
+	}{
+		{"fixture", fixture()},
+		{"signed, with changes and waivers", signed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			first := mustRender(t, tc.b)
+			// Another document in between, with the process-wide defaults set to
+			// something else, must not leak into the next render.
+			gofpdf.SetDefaultCatalogSort(false)
+			if _, err := Render(bigFixture(20)); err != nil {
+				t.Fatal(err)
+			}
+			second := mustRender(t, tc.b)
+			if !bytes.Equal(first, second) {
+				t.Fatalf("two renders of the same bundle differ (%d and %d bytes)", len(first), len(second))
+			}
+		})
 	}
 }
 
@@ -326,6 +331,7 @@ func TestWritePreview(t *testing.T) {
 	for name, b := range map[string]func() []byte{
 		"fixture.pdf": func() []byte { p, _ := Render(fixture()); return p },
 		"big.pdf":     func() []byte { p, _ := Render(bigFixture(500)); return p },
+		"changes.pdf": func() []byte { p, _ := Render(withChanges(fixture())); return p },
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), b(), 0o644); err != nil {
 			t.Fatal(err)
@@ -386,7 +392,7 @@ func TestRenderDossier(t *testing.T) {
 	if cover := words(extractPages(t, path, 1, 1)); !strings.Contains(cover, "pack.json SHA-256 "+digest) || !strings.Contains(cover, b.App.Name) || !strings.Contains(cover, b.Summary.Verdict) {
 		t.Errorf("cover lacks the app, the digest or the verdict: %.400s", cover)
 	}
-	for _, s := range sections() {
+	for _, s := range sections(b) {
 		if c := strings.Count(flat, s.title); c < 2 { // the contents and the heading
 			t.Errorf("section %q appears %d times, want the contents entry and the heading", s.title, c)
 		}
@@ -535,4 +541,59 @@ func mustRender(t *testing.T, b *bundle.Bundle) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestRenderChanges checks that a pack built with --since shows what
+// changed since the last submission, after the summary and named in the
+// contents, and that a pack without a comparison has no such section.
+func TestRenderChanges(t *testing.T) {
+	const title = "Changes since the last submission"
+	t.Run("compared", func(t *testing.T) {
+		b := withChanges(fixture())
+		path := render(t, mustRender(t, b))
+		flat := words(extract(t, path))
+		layout := extract(t, path, "-layout")
+
+		if cover := words(extractPages(t, path, 1, 1)); !strings.Contains(cover, "Since the last submission compared with the pack of 2026-10-02 (Müller & Söhne Shop-Assistent 1.4.1): 3 changes, re-submission needed") {
+			t.Errorf("the cover does not name the comparison: %.800s", cover)
+		}
+		contents := words(extractPages(t, path, 2, 2))
+		m := regexp.MustCompile(`Summary \d+ ` + title + ` (\d+) Questionnaire answers`).FindStringSubmatch(contents)
+		if m == nil {
+			t.Fatalf("the contents do not list %q between the summary and the answers: %s", title, contents)
+		}
+		n, _ := strconv.Atoi(m[1])
+		section := words(extractPages(t, path, n, n))
+		if !strings.Contains(section, title) {
+			t.Fatalf("the contents say %q is on page %d, which reads: %.300s", title, n, section)
+		}
+		for _, want := range []string{
+			"Re-submission needed: 2 of 3 changes of the reviewed contract need a new review.",
+			"Version 1.4.1", "Created 2026-10-02 09:30:00 UTC", "pack.json SHA-256 940e193c11d5aa579b49bf25c985492d28371048c88894895ae7a5cd038966b0",
+			"annotations changed: destructiveHint=true → false",
+			"CSP widened: +connect https://api.shop.example.de",
+			"§5.3: annotations are reviewed with the tool definition",
+			"Answers that changed (2)",
+		} {
+			if !strings.Contains(section, want) && !strings.Contains(flat, want) {
+				t.Errorf("the changes section lacks %q", want)
+			}
+		}
+		for _, re := range []string{
+			`(?m)^\s*tool:delete_account\s+annotations\s+annotations changed: destructiveHint=true → .*NEEDED\s*$`,
+			`(?m)^\s*widget:ui://widget/orders\.html\s+widget-content\s.*not needed\s*$`,
+			`(?m)^\s*SEC-2\s.*\syes\s+no\s*$`,
+			`(?m)^\s*PLT-9\s.*\snew question\s+partial\s*$`,
+		} {
+			if !regexp.MustCompile(re).MatchString(layout) {
+				t.Errorf("no line matches %s", re)
+			}
+		}
+	})
+	t.Run("not compared", func(t *testing.T) {
+		flat := words(extract(t, render(t, mustRender(t, fixture()))))
+		if strings.Contains(flat, title) || strings.Contains(flat, "Since the last submission") {
+			t.Errorf("a pack built without --since shows %q", title)
+		}
+	})
 }

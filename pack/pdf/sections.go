@@ -131,10 +131,14 @@ type section struct {
 }
 
 // sections are the document's parts in order, after the cover and the
-// contents.
-func sections() []section {
-	return []section{
-		{"Summary", summary},
+// contents. The changes since the last submission are there only when the
+// pack was compared with one.
+func sections(b *bundle.Bundle) []section {
+	secs := []section{{"Summary", summary}}
+	if b.Changes != nil {
+		secs = append(secs, section{"Changes since the last submission", changes})
+	}
+	return append(secs, []section{
 		{"Questionnaire answers", answers},
 		{"Scope map", scopeMap},
 		{"Identity and access", identity},
@@ -143,7 +147,7 @@ func sections() []section {
 		{"Widgets and evidence", widgets},
 		{"All results", results},
 		{"Appendix", appendix},
-	}
+	}...)
 }
 
 // cover is the first page: what was reviewed, when, by which tool, the pack
@@ -159,7 +163,7 @@ func cover(d *doc, b *bundle.Bundle, opts Options) {
 	if digest == "" {
 		digest = "not supplied by the writer of this PDF"
 	}
-	for _, kv := range [][2]string{
+	kvs := [][2]string{
 		{"App", b.App.Name},
 		{"Vendor", b.App.Vendor},
 		{"Version", b.App.Version},
@@ -168,7 +172,11 @@ func cover(d *doc, b *bundle.Bundle, opts Options) {
 		{"Tool", strings.TrimSpace(b.Generator.Name + " " + b.Generator.Version)},
 		{"pack.json SHA-256", digest},
 		{"Signature", signature(b.Signature)},
-	} {
+	}
+	if c := b.Changes; c != nil {
+		kvs = append(kvs, [2]string{"Since the last submission", since(c)})
+	}
+	for _, kv := range kvs {
 		d.push(row.New().Add(
 			d.cell(6, kv[0], style{size: 9, bold: true, color: colGray}),
 			d.cellN(18, orDash(kv[1]), style{size: 9, color: colBlack}, 4),
@@ -207,6 +215,16 @@ func signature(s *bundle.Signature) string {
 		alg = " (" + s.Algorithm + ")"
 	}
 	return "Signed by key ID " + orDash(s.KeyID) + alg + " — verify with: dossier verify PACK --pubkey KEY.pub"
+}
+
+// since is the cover's line on the comparison with the last submitted pack.
+func since(c *bundle.Changes) string {
+	s := fmt.Sprintf("compared with the pack of %s (%s %s): %d %s",
+		c.Since.Created.UTC().Format(time.DateOnly), orDash(c.Since.App), orDash(c.Since.Version), len(c.Changes), plural(len(c.Changes), "change", "changes"))
+	if c.Resubmit {
+		return s + ", re-submission needed"
+	}
+	return s + ", no re-submission needed"
 }
 
 // contentsPage lists the sections with the page each starts on; the page
