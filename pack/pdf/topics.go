@@ -306,8 +306,8 @@ func dataRetention(d *doc, b *bundle.Bundle) int {
 var (
 	opsCols         = []column{{"Topic", 5}, {"Declared in the manifest", 13}, {"Result", 3}, {"Basis", 3}}
 	contactCols     = []column{{"Name", 6}, {"Role", 6}, {"Email", 7}, {"Phone", 5}}
-	attestationCols = []column{{"Check", 6}, {"Attested by", 6}, {"Date", 3}, {"Expires", 3}, {"Status", 6}}
-	waiverCols      = []column{{"Check", 6}, {"Waived by", 6}, {"Date", 3}, {"Expires", 3}, {"Status", 6}}
+	attestationCols = []column{{"Check", 6}, {"Attested by", 7}, {"Date", 3}, {"Expires", 3}, {"Status", 5}}
+	waiverCols      = []column{{"Check", 6}, {"Waived by", 7}, {"Date", 3}, {"Expires", 3}, {"Status", 5}}
 )
 
 // expired reports whether an attestation or a waiver no longer counts at
@@ -347,7 +347,7 @@ func expiredNote(n, of int) string {
 // failure it covers).
 func waived(rs []check.Result, w manifest.Waiver, expired bool) string {
 	if expired {
-		return "nothing: expired, so the failures it covered count again"
+		return "nothing: it has expired"
 	}
 	var subjects []string
 	for _, r := range rs {
@@ -432,10 +432,10 @@ func operations(d *doc, b *bundle.Bundle) int {
 		}
 		recs[i] = []core.Row{row.New().Add(
 			d.cell(6, a.Check, bodyBold),
-			d.cell(6, a.By, body),
+			d.cell(7, a.By, body),
 			d.cell(3, string(a.Date), body),
 			d.cell(3, string(a.Expires), body),
-			d.badge(6, status, c.fg, c.bg),
+			d.badge(5, status, c.fg, c.bg),
 		), row.New().Add(blank(6), d.cellN(18, "Statement: "+a.Statement, small, 8)), rule()}
 	}
 	note := "A person's statement for a check that cannot be probed. It counts until the end of its expiry date; on " + at.Format(time.DateOnly) + ", the date of this pack, " + expiredNote(nExpired, len(atts))
@@ -458,10 +458,10 @@ func operations(d *doc, b *bundle.Bundle) int {
 		}
 		recs[i] = []core.Row{row.New().Add(
 			d.cell(6, w.Check, bodyBold),
-			d.cell(6, w.Owner, body),
+			d.cell(7, w.Owner, body),
 			d.cell(3, string(w.Date), body),
 			d.cell(3, string(w.Expires), body),
-			d.badge(6, status, c.fg, c.bg),
+			d.badge(5, status, c.fg, c.bg),
 		), row.New().Add(blank(6), d.cellN(18, "Subject: "+subject+"  ·  Accepts: "+waived(b.Results, w, exp)+"  ·  Reason: "+w.Reason, small, 8)), rule()}
 	}
 	note = "A named person accepting a known failure. The result stays a failure, marked WAIVED, and stops counting against the verdict and the answers until the end of the expiry date; on " + at.Format(time.DateOnly) + ", the date of this pack, " + expiredNote(nExpired, len(ws))
