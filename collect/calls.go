@@ -23,35 +23,44 @@ type callOutcome struct {
 }
 
 // probeToolCalls runs the active probes on the tools the manifest lets the
-// probe call; every other tool gets "not run" results.
+// probe call, the tools at the same time; every other tool gets "not run"
+// results.
 func (p *prober) probeToolCalls(ctx context.Context) {
-	for _, t := range p.obs.Tools {
-		sub := "tool:" + t.Name
-		d, declared := p.m.Tool(t.Name)
-		if !p.mayCall(t.Name) {
-			reason := "not run: the tool is not listed as callable in probe.callable"
-			if contains(p.m.Probe.Callable, t.Name) {
-				reason = "not run: a write tool is called only when allowed with --allow-write"
-			}
-			for _, id := range []string{"auth.scope-enforcement", "tool.input-validation", "data.result-hygiene"} {
-				p.result(id, sub, check.NA, check.Declared, strings.ToUpper(reason[:1])+reason[1:]+".")
-				p.skip(id, sub, reason)
-			}
-			continue
-		}
-		if p.session == nil {
-			continue
-		}
-		p.progress("calling %s", t.Name)
-		p.callValid(ctx, t, d)
-		if declared && !d.IsWrite() {
-			p.checkInputValidation(ctx, t, d)
-		} else {
-			p.result("tool.input-validation", sub, check.NA, check.Declared, "Not run: schema-invalid input is only tried on read tools.")
-			p.skip("tool.input-validation", sub, "schema-invalid input is only tried on read tools")
-		}
-		p.checkScopeEnforcement(ctx, t, d)
+	each := make([]func(context.Context), len(p.obs.Tools))
+	for i, t := range p.obs.Tools {
+		each[i] = func(ctx context.Context) { p.probeToolCall(ctx, t) }
 	}
+	p.together(ctx, each...)
+}
+
+// probeToolCall calls one tool with valid arguments, then with invalid
+// ones, then with a token that lacks its scope.
+func (p *prober) probeToolCall(ctx context.Context, t live.Tool) {
+	sub := "tool:" + t.Name
+	d, declared := p.m.Tool(t.Name)
+	if !p.mayCall(t.Name) {
+		reason := "not run: the tool is not listed as callable in probe.callable"
+		if contains(p.m.Probe.Callable, t.Name) {
+			reason = "not run: a write tool is called only when allowed with --allow-write"
+		}
+		for _, id := range []string{"auth.scope-enforcement", "tool.input-validation", "data.result-hygiene"} {
+			p.result(id, sub, check.NA, check.Declared, strings.ToUpper(reason[:1])+reason[1:]+".")
+			p.skip(ctx, id, sub, reason)
+		}
+		return
+	}
+	if p.session == nil {
+		return
+	}
+	p.progress("calling %s", t.Name)
+	p.callValid(ctx, t, d)
+	if declared && !d.IsWrite() {
+		p.checkInputValidation(ctx, t, d)
+	} else {
+		p.result("tool.input-validation", sub, check.NA, check.Declared, "Not run: schema-invalid input is only tried on read tools.")
+		p.skip(ctx, "tool.input-validation", sub, "schema-invalid input is only tried on read tools")
+	}
+	p.checkScopeEnforcement(ctx, t, d)
 }
 
 func stepCall(name string) string { return "tools/call " + clean(name) }
@@ -71,7 +80,9 @@ func (p *prober) callValid(ctx context.Context, t live.Tool, d manifest.Tool) {
 		out.structured = len(res.Structured) > 0 && string(res.Structured) != "null"
 		out.isError = res.IsError
 	}
+	p.mu.Lock()
 	p.called[t.Name] = out
+	p.mu.Unlock()
 	if err != nil {
 		p.result("data.result-hygiene", sub, check.NA, check.Probed, "Not judged: the call with the example arguments failed: "+quote(unwrapURLError(err).Error())+".", step)
 		return
@@ -94,6 +105,8 @@ func (p *prober) callValid(ctx context.Context, t live.Tool, d manifest.Tool) {
 }
 
 func (p *prober) dropResult(id, subject string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	out := p.results[:0]
 	for _, r := range p.results {
 		if r.ID == id && r.Subject == subject {
@@ -277,7 +290,7 @@ func (p *prober) checkScopeEnforcement(ctx context.Context, t live.Tool, d manif
 	if tok == nil {
 		reason := fmt.Sprintf("no token without scope %s", strings.Join(d.Scopes, " or "))
 		p.result(id, sub, check.NA, check.Absent, "Not run: "+reason+" was supplied.")
-		p.skip(id, sub, reason)
+		p.skip(ctx, id, sub, reason)
 		return
 	}
 	step := fmt.Sprintf("%s with a token lacking %s", stepCall(t.Name), lacking)

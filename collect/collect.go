@@ -5,6 +5,7 @@
 package collect
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,6 +17,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dossier-dev/dossier/collect/mcpsdk"
@@ -52,6 +55,10 @@ type Options struct {
 	// (say, the AS answered invalid_target); auth.audience reports it when
 	// Tokens holds no foreign token.
 	ForeignRefusal string
+
+	// inFlight bounds the requests in flight at once; 0 is maxInFlight.
+	// The benchmark sets 1 to time the probe one request at a time.
+	inFlight int
 }
 
 // Report is what one probe run produced.
@@ -110,21 +117,31 @@ type prober struct {
 	rec    *recorder
 	hc     *http.Client
 
-	obs     live.Observation
-	results []check.Result
-	token   *Token // the token used for listing, nil without one
+	token *Token       // the token used for listing, nil without one
+	rpcID atomic.Int64 // the last JSON-RPC id the run's own requests used
 
-	// facts gathered by the steps
-	unauth   rpcReply // unauthenticated initialize
-	session  *mcpsdk.Session
-	info     mcpsdk.Info
-	listErr  error
-	listed   bool
-	rawTools map[string]json.RawMessage
-	dupTools []string
-	rawOK    bool // the raw tools/list worked, so absent hints are known
-	oauth    oauthFacts
-	called   map[string]callOutcome // tool → result of a call with valid arguments
+	// Steps run at the same time: mu guards what several of them add to.
+	mu      sync.Mutex
+	results []check.Result
+	skipped []keyed[live.Skip]
+	called  map[string]callOutcome // tool → result of a call with valid arguments
+	progMu  sync.Mutex             // one progress line at a time
+
+	// Facts gathered by the steps. Each is written by one step and read
+	// by steps that run after it (see run).
+	obs       live.Observation
+	unauth    rpcReply // unauthenticated initialize
+	session   *mcpsdk.Session
+	info      mcpsdk.Info
+	listErr   error
+	listed    bool
+	rawTools  map[string]json.RawMessage
+	dupTools  []string
+	rawOK     bool // the raw tools/list worked, so absent hints are known
+	oauth     oauthFacts
+	discover  rpcReply   // the raw server/discover
+	second    rawSession // the second session of the transport probes
+	secondRep rpcReply   // its initialize
 }
 
 func newProber(opts Options, u *url.URL) *prober {
@@ -137,7 +154,7 @@ func newProber(opts Options, u *url.URL) *prober {
 		base = opts.HTTPClient.Transport
 	}
 	m := opts.Manifest
-	rec := newRecorder(base, opts.RequestTimeout, red, m.Server.URL, m.Server.Auth.Issuer, m.Server.Auth.OIDCDiscovery,
+	rec := newRecorder(base, opts.RequestTimeout, cmp.Or(opts.inFlight, maxInFlight), red, m.Server.URL, m.Server.Auth.Issuer, m.Server.Auth.OIDCDiscovery,
 		m.Server.Auth.Revocation, m.App.PrivacyPolicy, m.App.Terms, m.App.Support)
 	p := &prober{opts: opts, m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}}
 	p.obs.Server.URL = opts.Manifest.Server.URL
@@ -163,7 +180,10 @@ func pickToken(ts []Token) *Token {
 
 func (p *prober) progress(format string, args ...any) {
 	if p.opts.Progress != nil {
-		p.opts.Progress(p.red.known(fmt.Sprintf(format, args...)))
+		msg := p.red.known(fmt.Sprintf(format, args...))
+		p.progMu.Lock()
+		defer p.progMu.Unlock()
+		p.opts.Progress(msg)
 	}
 }
 
@@ -174,21 +194,53 @@ func (p *prober) bearer() string {
 	return p.token.Value
 }
 
+// Where each part of the run sits in its evidence, whenever it runs: the
+// order the parts had when they ran one after another.
+const (
+	slotUnauth = iota
+	slotOAuth
+	slotSession
+	slotDiscover
+	slotTools
+	slotWidgets
+	slotOrigin
+	slotSecondSession
+	slotAuthActive
+	slotToolCalls
+	slotListing
+)
+
+// run probes in four strands that share nothing until they are joined: the
+// OAuth setup and the auth probes that need it; the SDK session, its
+// listings and calls; the transport probes, each in a session of its own;
+// the listing's URLs. The recorder bounds the requests in flight.
 func (p *prober) run(ctx context.Context) {
 	p.progress("probing %s", p.m.Server.URL)
-	p.probeUnauthenticated(ctx)
-	p.probeOAuth(ctx)
-	p.probeSession(ctx)
+	p.together(ctx,
+		func(ctx context.Context) {
+			p.probeUnauthenticated(inSlot(ctx, slotUnauth))
+			p.probeOAuth(inSlot(ctx, slotOAuth))
+			p.probeAuthActive(inSlot(ctx, slotAuthActive))
+		},
+		func(ctx context.Context) {
+			p.probeSession(inSlot(ctx, slotSession))
+			p.probeTools(inSlot(ctx, slotTools))
+			p.together(ctx,
+				func(ctx context.Context) { p.probeWidgets(inSlot(ctx, slotWidgets)) },
+				func(ctx context.Context) { p.probeToolCalls(inSlot(ctx, slotToolCalls)) },
+			)
+		},
+		func(ctx context.Context) { p.postDiscover(inSlot(ctx, slotDiscover)) },
+		func(ctx context.Context) { p.probeOrigin(inSlot(ctx, slotOrigin)) },
+		func(ctx context.Context) { p.probeSecondSession(inSlot(ctx, slotSecondSession)) },
+		func(ctx context.Context) { p.probeListing(inSlot(ctx, slotListing)) },
+	)
+	// What needs facts from more than one strand.
 	if p.authDeclared() || p.oauth.challengeOK {
 		p.checkChallenge()
 	}
-	p.probeDiscover(ctx)
-	p.probeTools(ctx)
-	p.probeWidgets(ctx)
-	p.probeTransport(ctx)
-	p.probeAuthActive(ctx)
-	p.probeToolCalls(ctx)
-	p.probeListing(ctx)
+	p.checkDiscover()
+	p.checkSessionID()
 	if p.session != nil {
 		_ = p.session.Close()
 	}
@@ -202,26 +254,35 @@ func (p *prober) result(id, subject string, st check.Status, basis check.Basis, 
 	if !ok {
 		panic("collect: unknown check ID " + id) // a programming error, caught by tests
 	}
-	r := check.Result{ID: id, Subject: subject, Status: st, Basis: basis, Detail: detail}
+	var sev check.Severity
 	if st == check.Fail || st == check.Warn || st == check.Error {
-		r.Severity = d.Severity
+		sev = d.Severity
 	}
+	p.resultSev(id, subject, st, sev, basis, detail, steps...)
+}
+
+// resultSev is result with a severity other than the catalogue default.
+func (p *prober) resultSev(id, subject string, st check.Status, sev check.Severity, basis check.Basis, detail string, steps ...string) {
+	if _, ok := check.Lookup(id); !ok {
+		panic("collect: unknown check ID " + id)
+	}
+	r := check.Result{ID: id, Subject: subject, Status: st, Severity: sev, Basis: basis, Detail: detail}
 	for _, s := range steps {
 		if s != "" {
 			r.Evidence = append(r.Evidence, check.EvidenceID(s))
 		}
 	}
+	p.mu.Lock()
 	p.results = append(p.results, r)
+	p.mu.Unlock()
 }
 
-// resultSev is result with a severity other than the catalogue default.
-func (p *prober) resultSev(id, subject string, st check.Status, sev check.Severity, basis check.Basis, detail string, steps ...string) {
-	p.result(id, subject, st, basis, detail, steps...)
-	p.results[len(p.results)-1].Severity = sev
-}
-
-func (p *prober) skip(probe, subject, reason string) {
-	p.obs.Skipped = append(p.obs.Skipped, live.Skip{Probe: probe, Subject: subject, Reason: reason})
+// skip records a probe that was not run, at its place in the run.
+func (p *prober) skip(ctx context.Context, probe, subject, reason string) {
+	key := orderOf(ctx, p.rec.root).take()
+	p.mu.Lock()
+	p.skipped = append(p.skipped, keyed[live.Skip]{key, live.Skip{Probe: probe, Subject: subject, Reason: reason}})
+	p.mu.Unlock()
 }
 
 // report assembles evidence from the recorded steps, maps step names in the
@@ -231,8 +292,12 @@ func (p *prober) report() *Report {
 	ids := map[string]check.EvidenceID{}
 	p.rec.mu.Lock()
 	steps := append([]*step(nil), p.rec.steps...)
-	refused := append([]string(nil), p.rec.refused...)
 	p.rec.mu.Unlock()
+	// Steps in the order of their first exchange in the run, which is the
+	// order they would have had one after another.
+	slices.SortStableFunc(steps, func(a, b *step) int {
+		return slices.Compare(a.sorted()[0].key, b.sorted()[0].key)
+	})
 	for _, s := range steps {
 		if len(s.exchanges) == 0 {
 			continue
@@ -278,7 +343,8 @@ func (p *prober) report() *Report {
 	check.Sort(rep.Results)
 
 	p.obs.Limits = p.rec.Limits()
-	p.obs.RefusedRedirects = refused
+	p.obs.RefusedRedirects = p.rec.Refused()
+	p.obs.Skipped = inOrder(p.skipped)
 	rep.Observation = p.scrubObservation(p.obs)
 	rep.Calls = p.scrubCalls()
 	return rep

@@ -13,20 +13,29 @@ import (
 	"github.com/dossier-dev/dossier/pack/check"
 )
 
-// probeListing fetches the listing's policy and support URLs.
+// probeListing fetches the listing's policy and support URLs, all at once.
 func (p *prober) probeListing(ctx context.Context) {
-	app := p.m.App
-	if app.PrivacyPolicy == "" {
+	p.together(ctx, p.checkPrivacyPolicy, p.checkTerms, p.checkSupport)
+}
+
+func (p *prober) checkPrivacyPolicy(ctx context.Context) {
+	if pp := p.m.App.PrivacyPolicy; pp == "" {
 		p.result("listing.privacy-policy", "app", check.Fail, check.Absent, "No privacy policy URL is declared.")
 	} else {
-		p.checkDocURL(ctx, "listing.privacy-policy", "privacy policy", app.PrivacyPolicy, true)
+		p.checkDocURL(ctx, "listing.privacy-policy", "privacy policy", pp, true)
 	}
-	if app.Terms == "" {
+}
+
+func (p *prober) checkTerms(ctx context.Context) {
+	if t := p.m.App.Terms; t == "" {
 		p.result("listing.terms", "app", check.Warn, check.Absent, "No terms-of-service URL is declared.")
 	} else {
-		p.checkDocURL(ctx, "listing.terms", "terms of service", app.Terms, true)
+		p.checkDocURL(ctx, "listing.terms", "terms of service", t, true)
 	}
-	sup := strings.TrimSpace(app.Support)
+}
+
+func (p *prober) checkSupport(ctx context.Context) {
+	sup := strings.TrimSpace(p.m.App.Support)
 	switch {
 	case sup == "":
 		p.result("listing.support-contact", "app", check.Fail, check.Absent, "No support contact is declared.")

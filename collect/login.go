@@ -66,7 +66,7 @@ func Login(ctx context.Context, opts LoginOptions) (Token, error) {
 		base = opts.HTTPClient.Transport
 	}
 	red := newRedactor()
-	rec := newRecorder(base, defaultLoginTimeout, red, opts.MCPURL)
+	rec := newRecorder(base, defaultLoginTimeout, maxInFlight, red, opts.MCPURL)
 	p := &prober{mcpURL: mcpURL, red: red, rec: rec, hc: rec.client()}
 
 	// Discovery, as in Probe.

@@ -28,10 +28,9 @@ const (
 	stepBogusVersion  = "tools/list with a bogus MCP-Protocol-Version"
 )
 
-// probeTransport runs the Origin, protocol-version and session-id probes.
-func (p *prober) probeTransport(ctx context.Context) {
+// probeOrigin judges transport.origin.
+func (p *prober) probeOrigin(ctx context.Context) {
 	p.progress("transport probes")
-	// transport.origin
 	rep := p.post(withStep(ctx, stepOrigin), rawCall{method: "initialize", params: initParams(version20251125), token: p.bearer(), header: http.Header{"Origin": {"http://evil.example"}}})
 	if id := headerOf(rep, "Mcp-Session-Id"); id != "" {
 		p.closeRaw(withStep(ctx, stepOrigin), rawSession{id: id, version: version20251125, token: p.bearer()})
@@ -46,11 +45,15 @@ func (p *prober) probeTransport(ctx context.Context) {
 	default:
 		p.result("transport.origin", "app", check.Fail, check.Probed, fmt.Sprintf("initialize with Origin http://evil.example was accepted (%s).", rep.describe()), stepOrigin)
 	}
+}
 
-	// A second session, for the session-id and protocol-version probes.
+// probeSecondSession opens a second session, for the session-id,
+// protocol-version and session-not-auth probes.
+func (p *prober) probeSecondSession(ctx context.Context) {
 	sctx := withStep(ctx, stepSecondSession)
 	second, srep := p.openRaw(sctx, p.bearer(), nil)
 	defer p.closeRaw(sctx, second)
+	p.second, p.secondRep = second, srep
 
 	// transport.protocol-version
 	if !srep.ok() {
@@ -68,21 +71,6 @@ func (p *prober) probeTransport(ctx context.Context) {
 			p.result("transport.protocol-version", "app", check.Fail, check.Probed, fmt.Sprintf("tools/list with MCP-Protocol-Version 1999-01-01 was accepted (%s).", rep.describe()), stepBogusVersion)
 		default:
 			p.result("transport.protocol-version", "app", check.Warn, check.Probed, fmt.Sprintf("tools/list with MCP-Protocol-Version 1999-01-01 got HTTP %d; the spec asks for 400.", rep.status), stepBogusVersion)
-		}
-	}
-
-	// transport.session-id
-	a, b := p.info.SessionID, second.id
-	switch {
-	case p.session == nil || !srep.ok():
-		p.result("transport.session-id", "app", check.NA, check.Probed, "Not judged: two sessions could not be opened.", stepInit, stepSecondSession)
-	case a == "" && b == "":
-		p.result("transport.session-id", "app", check.NA, check.Probed, "The server is stateless: it hands out no Mcp-Session-Id.", stepInit, stepSecondSession)
-	default:
-		if prob := sessionIDProblem(a, b); prob != "" {
-			p.result("transport.session-id", "app", check.Fail, check.Probed, prob, stepInit, stepSecondSession)
-		} else {
-			p.result("transport.session-id", "app", check.Pass, check.Probed, fmt.Sprintf("Two session ids of %d and %d visible-ASCII characters, unrelated to each other.", len(a), len(b)), stepInit, stepSecondSession)
 		}
 	}
 
@@ -110,6 +98,24 @@ func (p *prober) probeTransport(ctx context.Context) {
 			p.result(sna, "app", check.Fail, check.Probed, "tools/list with a valid session id and no token succeeded: the session id works as a credential.", stepSecondSession, stepSessionNoAuth)
 		default:
 			p.result(sna, "app", check.Pass, check.Probed, fmt.Sprintf("tools/list with a valid session id and no token was refused (%s; 401 is usual).", rep.describe()), stepSecondSession, stepSessionNoAuth)
+		}
+	}
+}
+
+// checkSessionID judges transport.session-id from the SDK session and the
+// second one.
+func (p *prober) checkSessionID() {
+	a, b := p.info.SessionID, p.second.id
+	switch {
+	case p.session == nil || !p.secondRep.ok():
+		p.result("transport.session-id", "app", check.NA, check.Probed, "Not judged: two sessions could not be opened.", stepInit, stepSecondSession)
+	case a == "" && b == "":
+		p.result("transport.session-id", "app", check.NA, check.Probed, "The server is stateless: it hands out no Mcp-Session-Id.", stepInit, stepSecondSession)
+	default:
+		if prob := sessionIDProblem(a, b); prob != "" {
+			p.result("transport.session-id", "app", check.Fail, check.Probed, prob, stepInit, stepSecondSession)
+		} else {
+			p.result("transport.session-id", "app", check.Pass, check.Probed, fmt.Sprintf("Two session ids of %d and %d visible-ASCII characters, unrelated to each other.", len(a), len(b)), stepInit, stepSecondSession)
 		}
 	}
 }
@@ -186,30 +192,46 @@ func (p *prober) probeAuthActive(ctx context.Context) {
 		return
 	}
 	p.progress("auth probes")
-	p.checkRequired(ctx)
+	p.together(ctx, p.checkRequired, p.checkInvalidTokens, p.checkTokenInQuery, p.checkAudience)
+}
 
-	// auth.invalid-token
+// checkInvalidTokens sends garbage, foreign-signed and expired bearer
+// tokens, all at once.
+func (p *prober) checkInvalidTokens(ctx context.Context) {
 	now := p.opts.Now()
 	issuer := p.oauth.issuer
 	if issuer == "" {
 		issuer = p.m.Server.Auth.Issuer
 	}
 	claims := map[string]any{"iss": issuer, "aud": p.mcpURL.String(), "sub": "dossier-probe", "scope": strings.Join(p.allScopes(), " "), "iat": now.Unix()}
-	foreign, errF := signJWT(mergeClaims(claims, map[string]any{"exp": now.Add(time.Hour).Unix()}))
-	expired, errE := signJWT(mergeClaims(claims, map[string]any{"iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()}))
 	type bad struct{ name, tok string }
 	bads := []bad{{"garbage", "dossier-not-a-token-" + randomHex(12)}}
-	if errF == nil {
-		bads = append(bads, bad{"JWT signed by an unknown key", foreign})
+	if key, err := rsa.GenerateKey(rand.Reader, 2048); err == nil {
+		foreign, errF := signJWT(key, mergeClaims(claims, map[string]any{"exp": now.Add(time.Hour).Unix()}))
+		expired, errE := signJWT(key, mergeClaims(claims, map[string]any{"iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()}))
+		if errF == nil {
+			bads = append(bads, bad{"JWT signed by an unknown key", foreign})
+		}
+		if errE == nil {
+			bads = append(bads, bad{"expired JWT", expired})
+		}
 	}
-	if errE == nil {
-		bads = append(bads, bad{"expired JWT", expired})
-	}
-	ictx := withStep(ctx, stepInvalidTokens)
-	var accepted, other, seen []string
-	for _, b := range bads {
+	replies := make([]rpcReply, len(bads))
+	sends := make([]func(context.Context), len(bads))
+	for i, b := range bads {
 		p.red.add(b.tok)
-		rep := p.post(ictx, rawCall{method: "initialize", params: initParams(version20251125), token: b.tok})
+		sends[i] = func(ctx context.Context) {
+			ictx := withStep(ctx, stepInvalidTokens)
+			replies[i] = p.post(ictx, rawCall{method: "initialize", params: initParams(version20251125), token: b.tok})
+			if id := headerOf(replies[i], "Mcp-Session-Id"); id != "" && replies[i].err == nil && replies[i].status/100 == 2 {
+				p.closeRaw(ictx, rawSession{id: id, version: version20251125, token: b.tok})
+			}
+		}
+	}
+	p.together(ctx, sends...)
+	var accepted, other, seen []string
+	for i, b := range bads {
+		rep := replies[i]
 		seen = append(seen, fmt.Sprintf("%s: %s", b.name, rep.describe()))
 		switch {
 		case rep.err != nil:
@@ -217,9 +239,6 @@ func (p *prober) probeAuthActive(ctx context.Context) {
 		case rep.status == http.StatusUnauthorized:
 		case rep.status/100 == 2:
 			accepted = append(accepted, b.name)
-			if id := headerOf(rep, "Mcp-Session-Id"); id != "" {
-				p.closeRaw(ictx, rawSession{id: id, version: version20251125, token: b.tok})
-			}
 		default:
 			other = append(other, b.name)
 		}
@@ -232,8 +251,10 @@ func (p *prober) probeAuthActive(ctx context.Context) {
 	default:
 		p.result("auth.invalid-token", "app", check.Pass, check.Probed, "Garbage, foreign-signed and expired bearer tokens all got 401 on initialize.", stepInvalidTokens)
 	}
+}
 
-	// auth.token-in-query
+// checkTokenInQuery sends the token in ?access_token= and no header.
+func (p *prober) checkTokenInQuery(ctx context.Context) {
 	if p.token == nil {
 		p.result("auth.token-in-query", "app", check.NA, check.Absent, "Not run: no token was supplied.")
 	} else {
@@ -254,8 +275,6 @@ func (p *prober) probeAuthActive(ctx context.Context) {
 			p.result("auth.token-in-query", "app", check.Pass, check.Probed, fmt.Sprintf("initialize with the token in ?access_token= and no header was refused (%s).", rep.describe()), stepTokenQuery)
 		}
 	}
-
-	p.checkAudience(ctx)
 }
 
 const stepForeign = "initialize with a token minted for another resource"
@@ -278,7 +297,7 @@ func (p *prober) checkAudience(ctx context.Context) {
 			reason = "no token minted for another resource could be obtained: " + p.opts.ForeignRefusal
 		}
 		p.result(id, "app", check.NA, check.Absent, "Not run: "+reason+".")
-		p.skip(id, "app", reason)
+		p.skip(ctx, id, "app", reason)
 		return
 	}
 	what := fmt.Sprintf("a token minted for %s", quote(tok.Audience))
@@ -297,7 +316,7 @@ func (p *prober) checkAudience(ctx context.Context) {
 		}
 		if called == "" {
 			p.result(id, "app", check.NA, check.Probed, fmt.Sprintf("initialize is open (mixed mode) and no protected tool is listed in probe.callable, so %s was not tried on protected work.", what), stepForeign)
-			p.skip(id, "app", "no protected tool is listed as callable")
+			p.skip(ctx, id, "app", "no protected tool is listed as callable")
 			return
 		}
 	}
@@ -341,12 +360,8 @@ func mergeClaims(a, b map[string]any) map[string]any {
 	return m
 }
 
-// signJWT signs claims with a fresh RSA key nobody trusts.
-func signJWT(claims map[string]any) (string, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return "", fmt.Errorf("generating a signing key: %w", err)
-	}
+// signJWT signs claims with key, a fresh RSA key nobody trusts.
+func signJWT(key *rsa.PrivateKey, claims map[string]any) (string, error) {
 	hdr, _ := json.Marshal(map[string]string{"alg": "RS256", "typ": "at+jwt", "kid": "dossier-probe-" + randomHex(4)})
 	body, _ := json.Marshal(claims)
 	enc := base64.RawURLEncoding
@@ -402,7 +417,7 @@ func (p *prober) checkRequired(ctx context.Context) {
 	}
 	if tool == nil {
 		p.result(id, "app", check.NA, check.Probed, "initialize is open (mixed mode) and no protected tool is listed in probe.callable, so protected work was not tried without a token.", stepUnauth)
-		p.skip("auth.required", "app", "no protected tool is listed as callable")
+		p.skip(ctx, "auth.required", "app", "no protected tool is listed as callable")
 		return
 	}
 	step := "unauthenticated " + stepCall(tool.Name)

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 )
 
 // rpcError is a JSON-RPC error object.
@@ -47,8 +46,6 @@ func (r rpcReply) describe() string {
 	}
 }
 
-var rpcID atomic.Int64
-
 // rawCall is a hand-made JSON-RPC request: it lets the probe control every
 // header, which the SDK does not.
 type rawCall struct {
@@ -70,7 +67,7 @@ func (p *prober) post(ctx context.Context, c rawCall) rpcReply {
 	if c.params != nil {
 		msg["params"] = c.params
 	}
-	id := rpcID.Add(1)
+	id := p.rpcID.Add(1)
 	if !c.notify {
 		msg["id"] = id
 	}
@@ -152,7 +149,7 @@ func (p *prober) post(ctx context.Context, c rawCall) rpcReply {
 		case ct == "text/event-stream":
 			what = "an event stream that ended without the response"
 		}
-		p.rec.limit(fmt.Sprintf("malformed JSON-RPC: HTTP %d to %s with %s", rep.status, c.method, what))
+		p.rec.limit(ctx, fmt.Sprintf("malformed JSON-RPC: HTTP %d to %s with %s", rep.status, c.method, what))
 	}
 	return rep
 }

@@ -56,12 +56,12 @@ func (p *prober) probeSession(ctx context.Context) {
 	srv.Stateful = p.info.SessionID != ""
 }
 
-// probeDiscover posts a raw server/discover to learn whether the server
-// speaks the stateless era, then judges the handshake.
-func (p *prober) probeDiscover(ctx context.Context) {
+// postDiscover posts a raw server/discover to learn whether the server
+// speaks the stateless era; checkDiscover judges the answer.
+func (p *prober) postDiscover(ctx context.Context) {
 	ctx = withStep(ctx, stepDiscover)
 	caps := map[string]any{"extensions": map[string]any{mcpsdk.UIExtension: map[string]any{"mimeTypes": []string{mcpsdk.UIMIMEType}}}}
-	rep := p.post(ctx, rawCall{
+	p.discover = p.post(ctx, rawCall{
 		method: "server/discover",
 		params: map[string]any{"_meta": map[string]any{
 			"io.modelcontextprotocol/protocolVersion":    version20260728,
@@ -72,6 +72,12 @@ func (p *prober) probeDiscover(ctx context.Context) {
 		version: version20260728,
 		header:  map[string][]string{"Mcp-Method": {"server/discover"}},
 	})
+}
+
+// checkDiscover judges the handshake from the SDK session and the answer
+// to server/discover.
+func (p *prober) checkDiscover() {
+	rep := p.discover
 	var res struct {
 		SupportedVersions []string `json:"supportedVersions"`
 	}
@@ -143,7 +149,7 @@ func (p *prober) listTools(ctx context.Context) {
 	sctx := withBearer(withStep(ctx, stepListSDK), p.bearer())
 	for page := 0; ; page++ {
 		if page == maxPages {
-			p.rec.limit(fmt.Sprintf("tools/list returned more than %d pages", maxPages))
+			p.rec.limit(ctx, fmt.Sprintf("tools/list returned more than %d pages", maxPages))
 			break
 		}
 		pctx, cancel := p.sdkCtx(sctx)
@@ -213,12 +219,12 @@ func (p *prober) listTools(ctx context.Context) {
 			break
 		}
 		if page == maxPages-1 {
-			p.rec.limit(fmt.Sprintf("tools/list returned more than %d pages", maxPages))
+			p.rec.limit(ctx, fmt.Sprintf("tools/list returned more than %d pages", maxPages))
 		}
 		cursor = res.NextCursor
 	}
 	if len(order) > maxTools || len(names) > maxTools {
-		p.rec.limit(fmt.Sprintf("tools/list returned more than %d tools; only the first %d are judged", maxTools, maxTools))
+		p.rec.limit(ctx, fmt.Sprintf("tools/list returned more than %d tools; only the first %d are judged", maxTools, maxTools))
 		order = order[:min(len(order), maxTools)]
 		names = names[:min(len(names), maxTools)]
 	}

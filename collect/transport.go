@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -41,6 +42,7 @@ func withBearer(ctx context.Context, token string) context.Context {
 
 // exchange is one request and its answer, as recorded.
 type exchange struct {
+	key         []int // its place in the run (see order)
 	method, url string
 	proto       string
 	reqHeader   http.Header
@@ -61,6 +63,13 @@ type step struct {
 	exchanges []*exchange
 }
 
+// sorted returns the exchanges of s in the run's order.
+func (s *step) sorted() []*exchange {
+	ex := slices.Clone(s.exchanges)
+	slices.SortStableFunc(ex, func(a, b *exchange) int { return slices.Compare(a.key, b.key) })
+	return ex
+}
+
 // recorder is the single RoundTripper all probe traffic goes through. It
 // adds bearer tokens on request, bounds time and size, and keeps a transcript
 // of every exchange, grouped by step.
@@ -69,21 +78,25 @@ type recorder struct {
 	timeout time.Duration
 	red     *redactor
 	guard   *hopGuard
+	root    *order        // the place of requests made outside any probe step's order
+	slots   chan struct{} // one token per request in flight
 
 	mu      sync.Mutex
 	steps   []*step
 	byTitle map[string]*step
-	limits  []string
-	refused []string
+	limits  []keyed[string]
+	refused []keyed[string]
 }
 
-// newRecorder wraps base. named are the URLs the user gave (the MCP URL,
-// the manifest's own URLs): only their hosts may be private addresses.
-func newRecorder(base http.RoundTripper, timeout time.Duration, red *redactor, named ...string) *recorder {
+// newRecorder wraps base, with at most inFlight requests open at once.
+// named are the URLs the user gave (the MCP URL, the manifest's own URLs):
+// only their hosts may be private addresses.
+func newRecorder(base http.RoundTripper, timeout time.Duration, inFlight int, red *redactor, named ...string) *recorder {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return &recorder{base: base, timeout: timeout, red: red, guard: newHopGuard(named), byTitle: map[string]*step{}}
+	return &recorder{base: base, timeout: timeout, red: red, guard: newHopGuard(named), byTitle: map[string]*step{},
+		root: newOrder(), slots: make(chan struct{}, inFlight)}
 }
 
 // client returns an http.Client on top of the recorder that refuses to
@@ -93,32 +106,52 @@ func (r *recorder) client() *http.Client {
 }
 
 func (r *recorder) checkRedirect(req *http.Request, via []*http.Request) error {
+	ctx := req.Context()
 	if len(via) >= maxRedirects {
-		r.limit(fmt.Sprintf("more than %d redirects starting at %s", maxRedirects, r.red.url(via[0].URL.String())))
+		r.limit(ctx, fmt.Sprintf("more than %d redirects starting at %s", maxRedirects, r.red.url(via[0].URL.String())))
 		return http.ErrUseLastResponse
 	}
-	if why := r.guard.refuse(req.Context(), req.URL); why != "" {
-		r.refuseHop(via[len(via)-1].URL.String()+" -> "+req.URL.String(), why)
+	if why := r.guard.refuse(ctx, req.URL); why != "" {
+		r.refuseHop(ctx, via[len(via)-1].URL.String()+" -> "+req.URL.String(), why)
 		return http.ErrUseLastResponse
 	}
 	if origin(req.URL) != origin(via[0].URL) {
-		r.mu.Lock()
-		r.refused = append(r.refused, fmt.Sprintf("%s -> %s", r.red.url(via[len(via)-1].URL.String()), r.red.url(req.URL.String())))
-		r.mu.Unlock()
+		r.refuse(ctx, fmt.Sprintf("%s -> %s", r.red.url(via[len(via)-1].URL.String()), r.red.url(req.URL.String())))
 		return http.ErrUseLastResponse
 	}
 	return nil
 }
 
-func (r *recorder) limit(msg string) {
+// limit records a bound that was hit, once, at the first place in the run
+// it was hit.
+func (r *recorder) limit(ctx context.Context, msg string) {
+	key := orderOf(ctx, r.root).take()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, l := range r.limits {
-		if l == msg {
+	for i, l := range r.limits {
+		if l.v == msg {
+			if slices.Compare(key, l.key) < 0 {
+				r.limits[i].key = key
+			}
 			return
 		}
 	}
-	r.limits = append(r.limits, msg)
+	r.limits = append(r.limits, keyed[string]{key, msg})
+}
+
+// refuse records a redirect or hop that was not followed.
+func (r *recorder) refuse(ctx context.Context, what string) {
+	key := orderOf(ctx, r.root).take()
+	r.mu.Lock()
+	r.refused = append(r.refused, keyed[string]{key, what})
+	r.mu.Unlock()
+}
+
+// Refused returns the redirects and hops that were not followed, in order.
+func (r *recorder) Refused() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return inOrder(r.refused)
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -131,7 +164,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if tok, ok := ctx.Value(bearerKey{}).(string); ok && tok != "" && req.Header.Get("Authorization") == "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	ex := &exchange{method: req.Method, url: req.URL.String(), proto: req.Proto, reqHeader: req.Header.Clone()}
+	ex := &exchange{key: orderOf(ctx, r.root).take(), method: req.Method, url: req.URL.String(), proto: req.Proto, reqHeader: req.Header.Clone()}
 	if req.Body != nil && req.GetBody != nil {
 		if b, err := req.GetBody(); err == nil {
 			data, _ := io.ReadAll(io.LimitReader(b, maxTranscript+1))
@@ -149,7 +182,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	r.add(title, ex)
 	if why := r.guard.refuse(ctx, req.URL); why != "" {
-		r.refuseHop(req.Method+" "+req.URL.String(), why)
+		r.refuseHop(ctx, req.Method+" "+req.URL.String(), why)
 		err := fmt.Errorf("refused to connect: %s", why)
 		ex.mu.Lock()
 		ex.err = err.Error()
@@ -157,13 +190,26 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 
+	// Wait for a slot; the request's own deadline starts once it has one.
+	select {
+	case r.slots <- struct{}{}:
+	case <-ctx.Done():
+		err := fmt.Errorf("waiting to send the request: %w", ctx.Err())
+		ex.mu.Lock()
+		ex.err = err.Error()
+		ex.mu.Unlock()
+		return nil, err
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { <-r.slots }) }
 	tctx, cancel := context.WithTimeout(ctx, r.timeout)
 	req = req.WithContext(tctx)
 	resp, err := r.base.RoundTrip(req)
 	if err != nil {
 		cancel()
+		release()
 		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			r.limit(fmt.Sprintf("request timeout (%s) on %s %s", r.timeout, req.Method, r.red.url(req.URL.String())))
+			r.limit(ctx, fmt.Sprintf("request timeout (%s) on %s %s", r.timeout, req.Method, r.red.url(req.URL.String())))
 		}
 		ex.mu.Lock()
 		ex.err = err.Error()
@@ -174,18 +220,16 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	ex.status = resp.Proto + " " + resp.Status
 	ex.respHdr = resp.Header.Clone()
 	ex.mu.Unlock()
-	resp.Body = &boundedBody{rc: resp.Body, ex: ex, cancel: cancel, rec: r, what: req.Method + " " + r.red.url(req.URL.String()), tctx: tctx, parent: ctx}
+	resp.Body = &boundedBody{rc: resp.Body, ex: ex, cancel: cancel, release: release, rec: r, what: req.Method + " " + r.red.url(req.URL.String()), tctx: tctx, parent: ctx}
 	return resp, nil
 }
 
 // refuseHop records a request or redirect the guard did not let through,
 // both as a refused hop and as a bound that was hit.
-func (r *recorder) refuseHop(what, why string) {
+func (r *recorder) refuseHop(ctx context.Context, what, why string) {
 	what = r.red.text(what)
-	r.mu.Lock()
-	r.refused = append(r.refused, what+" ("+why+")")
-	r.mu.Unlock()
-	r.limit(fmt.Sprintf("refused %s: %s", what, why))
+	r.refuse(ctx, what+" ("+why+")")
+	r.limit(ctx, fmt.Sprintf("refused %s: %s", what, why))
 }
 
 func (r *recorder) add(title string, ex *exchange) {
@@ -208,22 +252,24 @@ func cut(b []byte) ([]byte, bool) {
 }
 
 // boundedBody enforces maxBody and the per-request timeout while the caller
-// reads, and copies what is read into the transcript.
+// reads, and copies what is read into the transcript. The request's slot is
+// given back at the end of the body or when it is closed.
 type boundedBody struct {
-	rc     io.ReadCloser
-	ex     *exchange
-	cancel context.CancelFunc
-	rec    *recorder
-	what   string
-	n      int64
-	tctx   context.Context
-	parent context.Context
-	once   sync.Once
+	rc      io.ReadCloser
+	ex      *exchange
+	cancel  context.CancelFunc
+	release func()
+	rec     *recorder
+	what    string
+	n       int64
+	tctx    context.Context
+	parent  context.Context
+	once    sync.Once
 }
 
 func (b *boundedBody) Read(p []byte) (int, error) {
 	if b.n >= maxBody {
-		b.rec.limit(fmt.Sprintf("response body larger than %d bytes on %s", maxBody, b.what))
+		b.rec.limit(b.parent, fmt.Sprintf("response body larger than %d bytes on %s", maxBody, b.what))
 		b.ex.mu.Lock()
 		b.ex.respTrunc = true
 		b.ex.mu.Unlock()
@@ -247,7 +293,10 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 	}
 	b.ex.mu.Unlock()
 	if err != nil && !errors.Is(err, io.EOF) && errors.Is(b.tctx.Err(), context.DeadlineExceeded) && b.parent.Err() == nil {
-		b.rec.limit(fmt.Sprintf("request timeout (%s) while reading %s", b.rec.timeout, b.what))
+		b.rec.limit(b.parent, fmt.Sprintf("request timeout (%s) while reading %s", b.rec.timeout, b.what))
+	}
+	if err != nil {
+		b.release()
 	}
 	return n, err
 }
@@ -255,20 +304,21 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 func (b *boundedBody) Close() error {
 	err := b.rc.Close()
 	b.once.Do(b.cancel)
+	b.release()
 	return err
 }
 
-// Limits returns the bounds that were hit, in order.
+// Limits returns the bounds that were hit, in the run's order.
 func (r *recorder) Limits() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]string(nil), r.limits...)
+	return inOrder(r.limits)
 }
 
 // transcript renders one step as text, redacted.
 func (r *recorder) transcript(s *step) []byte {
 	var buf bytes.Buffer
-	for i, ex := range s.exchanges {
+	for i, ex := range s.sorted() {
 		if i > 0 {
 			buf.WriteString("\n----------------------------------------\n\n")
 		}

@@ -62,7 +62,7 @@ func (p *prober) probeWidgets(ctx context.Context) {
 	cursor := ""
 	for page := 0; ; page++ {
 		if page == maxPages {
-			p.rec.limit(fmt.Sprintf("resources/list returned more than %d pages", maxPages))
+			p.rec.limit(ctx, fmt.Sprintf("resources/list returned more than %d pages", maxPages))
 			break
 		}
 		pctx, cancel := p.sdkCtx(lctx)
@@ -88,9 +88,13 @@ func (p *prober) probeWidgets(ctx context.Context) {
 	if len(order) > 0 {
 		p.progress("reading %d UI resources", len(order))
 	}
-	for _, uri := range order {
-		p.readWidget(ctx, uri, listed[uri], linkedFrom[uri])
+	read := make([]live.Resource, len(order))
+	each := make([]func(context.Context), len(order))
+	for i, uri := range order {
+		each[i] = func(ctx context.Context) { read[i] = p.readWidget(ctx, uri, listed[uri], linkedFrom[uri]) }
 	}
+	p.together(ctx, each...)
+	p.obs.Resources = append(p.obs.Resources, read...)
 }
 
 func isWidgetMIME(m string) bool {
@@ -103,7 +107,8 @@ func isWidgetMIME(m string) bool {
 	return false
 }
 
-func (p *prober) readWidget(ctx context.Context, uri string, entry mcpsdk.Resource, from []string) {
+// readWidget reads and judges one UI resource and returns what it found.
+func (p *prober) readWidget(ctx context.Context, uri string, entry mcpsdk.Resource, from []string) live.Resource {
 	sub := "widget:" + uri
 	step := stepRead(uri)
 	rctx, cancel := p.sdkCtx(withBearer(withStep(ctx, step), p.bearer()))
@@ -122,8 +127,7 @@ func (p *prober) readWidget(ctx context.Context, uri string, entry mcpsdk.Resour
 		p.result("widget.resource", sub, check.Fail, check.Probed, fmt.Sprintf("The UI resource (%s) does not resolve via resources/read: %s.", via, why), step)
 		p.result("widget.csp-declared", sub, check.NA, check.Probed, "Not judged: the resource could not be read (see widget.resource).", step)
 		p.result("widget.domain", sub, check.NA, check.Probed, "Not judged: the resource could not be read (see widget.resource).", step)
-		p.obs.Resources = append(p.obs.Resources, res)
-		return
+		return res
 	}
 	c := contents[0]
 	for _, x := range contents {
@@ -162,7 +166,6 @@ func (p *prober) readWidget(ctx context.Context, uri string, entry mcpsdk.Resour
 	if res.Domain == "" {
 		res.Domain = m.OpenAIDomain
 	}
-	p.obs.Resources = append(p.obs.Resources, res)
 
 	// widget.resource
 	var bad []string
@@ -186,6 +189,7 @@ func (p *prober) readWidget(ctx context.Context, uri string, entry mcpsdk.Resour
 	} else {
 		p.result("widget.domain", sub, check.Pass, check.Probed, fmt.Sprintf("The widget domain is %s.", quote(res.Domain)), step)
 	}
+	return res
 }
 
 func cspOf(m uiMeta) *live.CSP {
