@@ -130,7 +130,8 @@ func (r *redactor) known(s string) string {
 }
 
 // redactBearer blanks "Bearer <credential>" but leaves challenges such as
-// `Bearer resource_metadata="…"` alone.
+// `Bearer resource_metadata="…"` and prose such as "no bearer token" alone.
+// Known token values are blanked before (known), whatever their shape.
 func redactBearer(s string) string {
 	var out strings.Builder
 	last := 0
@@ -143,12 +144,22 @@ func redactBearer(s string) string {
 		if strings.HasSuffix(val, "=") && next != 0 && next != ' ' && next != ',' && next != '\n' && next != '\r' {
 			continue // an auth-param: name=value
 		}
+		if !credentialLike(val) {
+			continue // a word: "no bearer token"
+		}
 		out.WriteString(s[last:m[2]])
 		out.WriteString(redacted)
 		last = m[1]
 	}
 	out.WriteString(s[last:])
 	return out.String()
+}
+
+// credentialLike reports whether the word after "Bearer" (already known to
+// be token68 characters) looks like a credential rather than a word: at
+// least 16 characters, or three dot-separated parts like a JWT.
+func credentialLike(v string) bool {
+	return len(strings.TrimRight(v, "=")) >= 16 || strings.Count(v, ".") == 2
 }
 
 // body redacts a JSON or form body: values under secret keys, then the

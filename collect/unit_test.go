@@ -11,6 +11,7 @@ import (
 func TestRedactor(t *testing.T) {
 	r := newRedactor()
 	r.add("sekrit-token-123456")
+	r.add("shorttok1") // shorter than a credential-like word: blanked because it is known
 	r.learn([]byte(`{"access_token":"issued-abcdef123","nested":{"client_secret":"cs-999999999"},"code":-32602}`))
 	r.learnURL("http://127.0.0.1/cb?code=authcode-777777&state=xyz")
 	tests := []struct {
@@ -24,6 +25,10 @@ func TestRedactor(t *testing.T) {
 		{"form body", "grant_type=authorization_code&code=abc&code_verifier=vvv&redirect_uri=x", "grant_type=authorization_code&code=[REDACTED]&code_verifier=[REDACTED]&redirect_uri=x", nil},
 		{"learned code", "Location: /cb?code=authcode-777777", "", []string{"authcode-777777"}},
 		{"bearer credential", "Authorization was Bearer abc.def.ghi", "Authorization was Bearer [REDACTED]", nil},
+		{"long bearer credential", "sent bearer Zm9vYmFyYmF6cXV4cXV1eA==, then", "sent bearer [REDACTED], then", []string{"Zm9v"}},
+		{"known short token after bearer", "Bearer shorttok1", "Bearer [REDACTED]", nil},
+		{"bearer as a word", `{"error":"no bearer token"}`, `{"error":"no bearer token"}`, nil},
+		{"bearer scheme named", "Authorization scheme must be Bearer or DPoP", "Authorization scheme must be Bearer or DPoP", nil},
 		{"bearer challenge kept", `Bearer resource_metadata="http://x/.well-known/oauth-protected-resource", scope="a"`, `Bearer resource_metadata="http://x/.well-known/oauth-protected-resource", scope="a"`, nil},
 		{"jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "[REDACTED]", nil},
 	}
