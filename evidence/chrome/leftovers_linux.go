@@ -19,7 +19,7 @@ import (
 // away anyway.
 func killLeftovers(dir string) {
 	deadline := time.Now().Add(2 * time.Second)
-	for quiet := 0; quiet < 2 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for quiet := 0; quiet < 2 && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if pids := Processes(dir); len(pids) > 0 {
 			quiet = 0
 			for _, pid := range pids {
