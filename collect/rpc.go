@@ -59,6 +59,9 @@ type rawCall struct {
 	notify    bool
 }
 
+// rawIDBase is where the ids of the probe's own JSON-RPC requests start.
+const rawIDBase = 1 << 20
+
 func (p *prober) post(ctx context.Context, c rawCall) rpcReply {
 	msg := map[string]any{"jsonrpc": "2.0", "method": c.method}
 	if c.version >= version20260728 {
@@ -67,7 +70,9 @@ func (p *prober) post(ctx context.Context, c rawCall) rpcReply {
 	if c.params != nil {
 		msg["params"] = c.params
 	}
-	id := p.rpcID.Add(1)
+	// The SDK numbers its own requests from 1 in the sessions the raw
+	// requests share; a range of their own keeps ids unique per session.
+	id := rawIDBase + p.rpcID.Add(1)
 	if !c.notify {
 		msg["id"] = id
 	}
