@@ -258,11 +258,11 @@ func attest(rs []check.Result, atts []manifest.Attestation, now time.Time) {
 			if a.Check != r.ID {
 				continue
 			}
-			exp, err := a.Expires.Time()
+			lapsed, err := a.Expires.Lapsed(now)
 			if err != nil {
 				continue
 			}
-			if !now.Before(exp.AddDate(0, 0, 1)) {
+			if lapsed {
 				r.Detail += fmt.Sprintf(" An attestation by %s expired on %s and no longer counts.", a.By, a.Expires)
 				continue
 			}
@@ -287,11 +287,11 @@ func waive(rs []check.Result, ws []manifest.Waiver, now time.Time) {
 			if w.Check != r.ID || (w.Subject != "" && w.Subject != r.Subject) {
 				continue
 			}
-			exp, err := w.Expires.Time()
+			lapsed, err := w.Expires.Lapsed(now)
 			if err != nil {
 				continue
 			}
-			if !now.Before(exp.AddDate(0, 0, 1)) {
+			if lapsed {
 				r.Detail += fmt.Sprintf(" A waiver by %s expired on %s and no longer counts.", w.Owner, w.Expires)
 				continue
 			}

@@ -281,8 +281,7 @@ func (v *Verification) checkFreshness(opts VerifyOptions, problem func(string, s
 		return
 	}
 	for _, a := range b.Manifest.Attestations {
-		exp, err := a.Expires.Time()
-		if err == nil && !opts.Now.Before(exp.AddDate(0, 0, 1)) {
+		if lapsed, err := a.Expires.Lapsed(opts.Now); err == nil && lapsed {
 			problem("pack.json", "expired: the attestation of %s by %s ran out on %s", a.Check, a.By, a.Expires)
 		}
 	}

@@ -86,3 +86,14 @@ func (d Date) Time() (time.Time, error) {
 	}
 	return t, nil
 }
+
+// Lapsed reports whether an expiry date has passed at now. A date holds
+// through its whole day (UTC), so an attestation or a waiver that expires
+// on 2027-01-31 still counts on that day.
+func (d Date) Lapsed(now time.Time) (bool, error) {
+	exp, err := d.Time()
+	if err != nil {
+		return false, err
+	}
+	return !now.Before(exp.AddDate(0, 0, 1)), nil
+}

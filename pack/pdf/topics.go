@@ -310,22 +310,11 @@ var (
 	waiverCols      = []column{{"Check", 6}, {"Waived by", 7}, {"Date", 3}, {"Expires", 3}, {"Status", 5}}
 )
 
-// expired reports whether an attestation or a waiver no longer counts at
-// the time the pack was made: it holds through its expiry date (as pack
-// judges it).
-func expired(expires manifest.Date, at time.Time) (bool, error) {
-	exp, err := expires.Time()
-	if err != nil {
-		return false, err
-	}
-	return !at.Before(exp.AddDate(0, 0, 1)), nil
-}
-
 // validity is the badge of an attestation or a waiver on the pack's date,
 // and whether it has expired.
 func validity(expires manifest.Date, at time.Time) (string, colors, bool) {
 	red := colors{colWhite, rgb(0xc6, 0x28, 0x28)}
-	switch exp, err := expired(expires, at); {
+	switch exp, err := expires.Lapsed(at); {
 	case err != nil:
 		return "EXPIRY UNREADABLE", red, false
 	case exp:
