@@ -27,18 +27,12 @@ func startSample(t *testing.T, flaw string) (*app.Server, *manifest.Manifest, []
 	}
 	var toks []Token
 	for _, ts := range m.Probe.Tokens {
-		v, err := srv.MintToken(ts.Scopes)
+		v, err := srv.TokenFor(ts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		toks = append(toks, Token{Value: v, Scopes: ts.Scopes, Source: ts.Env})
+		toks = append(toks, Token{Value: v, Scopes: ts.Scopes, Source: ts.Env, Audience: ts.Audience})
 	}
-	const other = "http://127.0.0.1:1/other"
-	v, err := srv.MintTokenFor(other, []string{"orders:read"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	toks = append(toks, Token{Value: v, Scopes: []string{"orders:read"}, Source: "FOREIGN_TOKEN", Audience: other})
 	return srv, m, toks
 }
 

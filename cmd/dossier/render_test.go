@@ -20,6 +20,7 @@ import (
 	"github.com/dossier-dev/dossier/evidence"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/manifest"
 	"github.com/dossier-dev/dossier/samples/app"
 )
 
@@ -193,17 +194,14 @@ func TestBuildWithBuyerQuestionnaire(t *testing.T) {
 	}
 	var m struct {
 		Probe struct {
-			Tokens []struct {
-				Env    string   `yaml:"env"`
-				Scopes []string `yaml:"scopes"`
-			} `yaml:"tokens"`
+			Tokens []manifest.TokenSource `yaml:"tokens"`
 		} `yaml:"probe"`
 	}
 	if err := yaml.Unmarshal(app.Manifest(), &m); err != nil {
 		t.Fatal(err)
 	}
 	for _, ts := range m.Probe.Tokens {
-		tok, err := srv.MintToken(ts.Scopes)
+		tok, err := srv.TokenFor(ts)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -241,7 +241,7 @@ func TestContractChanges(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, ts := range m.Probe.Tokens {
-				v, err := srv.MintToken(ts.Scopes)
+				v, err := srv.TokenFor(ts)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -267,6 +267,8 @@ func fieldDoc(typ, key string) string {
 		return "Name of the environment variable holding the token (never the token itself)."
 	case "TokenSource.scopes":
 		return "The scopes the token was minted with."
+	case "TokenSource.audience":
+		return "Only for a token minted for another resource (a URL): the probe checks the server refuses it (auth.audience) and uses it for nothing else."
 
 	case "Tool.name":
 		return "The tool's name as the server lists it; unique."

@@ -79,6 +79,9 @@ type Probe struct {
 type TokenSource struct {
 	Env    string   `yaml:"env" json:"env" required:"true"`
 	Scopes []string `yaml:"scopes,omitempty" json:"scopes,omitempty"`
+	// Audience is set when the variable holds a token minted for another
+	// resource: the probe only checks that the server refuses it.
+	Audience string `yaml:"audience,omitempty" json:"audience,omitempty"`
 }
 
 // Tool kinds.

@@ -95,6 +95,7 @@ func (d *decoder) validate(m *Manifest) {
 	}
 
 	for i, ts := range m.Probe.Tokens {
+		d.url(ts.Audience, fmt.Sprintf("probe.tokens[%d].audience", i))
 		p := fmt.Sprintf("probe.tokens[%d].env", i)
 		switch {
 		case d.re.secret(ts.Env) != "":

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/dossier-dev/dossier/pack/manifest"
 	"log/slog"
 	"net"
 	"net/http"
@@ -131,6 +132,17 @@ func (s *Server) MintToken(scopes []string) (string, error) {
 // resource, for testing that the server refuses tokens meant for others.
 func (s *Server) MintTokenFor(resource string, scopes []string) (string, error) {
 	return s.as.accessToken(grant{Subject: testUser, ClientID: testClientID, Scope: joinScopes(scopes), Resource: resource})
+}
+
+// TokenFor mints the token a manifest's probe.tokens entry stands for: one
+// with its scopes, for its audience when it names another resource. Tests,
+// the demo and the standalone server's -tokens use it, so the rule lives
+// in one place.
+func (s *Server) TokenFor(ts manifest.TokenSource) (string, error) {
+	if ts.Audience != "" {
+		return s.MintTokenFor(ts.Audience, ts.Scopes)
+	}
+	return s.MintToken(ts.Scopes)
 }
 
 // routes is the whole origin's mux.

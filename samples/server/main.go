@@ -18,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/dossier-dev/dossier/pack/manifest"
 	"github.com/dossier-dev/dossier/samples/app"
 )
 
@@ -44,7 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		variants = append(variants, v.Name)
 	}
 	variant := fs.String("variant", "", "change the contract without a defect (for dossier diff and verify --live): "+strings.Join(variants, ", "))
-	tokens := fs.Bool("tokens", false, "print test access tokens as shell exports (ORDERLY_TOKEN_READ, ORDERLY_TOKEN_FULL, ORDERLY_TOKEN_EMAIL)")
+	tokens := fs.Bool("tokens", false, "print a test access token for each probe.tokens entry of the sample manifest, as shell exports")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -62,19 +63,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *tokens {
-		for _, t := range []struct {
-			env    string
-			scopes []string
-		}{
-			{"ORDERLY_TOKEN_READ", []string{"orders:read"}},
-			{"ORDERLY_TOKEN_FULL", []string{"orders:read", "orders:write", "email:send"}},
-			{"ORDERLY_TOKEN_EMAIL", []string{"email:send"}},
-		} {
-			tok, err := s.MintToken(t.scopes)
+		// One export per probe.tokens entry of the shipped manifest, so the
+		// two cannot drift apart.
+		m, err := manifest.Parse("samples/orderly/manifest.yaml", app.Manifest())
+		if err != nil {
+			return err
+		}
+		for _, ts := range m.Probe.Tokens {
+			tok, err := s.TokenFor(ts)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "export %s=%s\n", t.env, tok)
+			fmt.Fprintf(stdout, "export %s=%s\n", ts.Env, tok)
 		}
 	}
 	fmt.Fprintln(stderr, "serving; press Ctrl-C to stop")

@@ -42,35 +42,48 @@ func DemoWith(ctx context.Context, sample app.Options, opts Options) (*bundle.Bu
 		return nil, err
 	}
 	for _, ts := range m.Probe.Tokens {
-		progress(fmt.Sprintf("signing in to %s for %v", srv.Issuer, ts.Scopes))
-		tok, err := collect.Login(ctx, collect.LoginOptions{
-			MCPURL: srv.URL, Scopes: ts.Scopes, LoginHint: "demo", HTTPClient: opts.HTTPClient,
-		})
+		tok, err := demoToken(ctx, srv, ts, opts, progress)
 		if err != nil {
-			// A planted flaw can break sign-in itself (no metadata, no S256).
-			// The probe then gets in the way a vendor's CI does: with a token
-			// issued out of band, here by the sample app directly.
-			progress(fmt.Sprintf("sign-in failed (%v); using a token the sample app issues directly", err))
-			v, mintErr := srv.MintToken(ts.Scopes)
-			if mintErr != nil {
-				return nil, fmt.Errorf("getting a token from the sample app for %v: %w", ts.Scopes, mintErr)
-			}
-			tok = collect.Token{Value: v, Scopes: ts.Scopes}
+			return nil, err
 		}
-		tok.Source = ts.Env + " (demo sign-in)"
 		opts.Tokens = append(opts.Tokens, tok)
 	}
-	// The sample AS mints tokens only for its own server (it answers any
-	// other resource with invalid_target), so the token for another
-	// resource that auth.audience needs comes from the app directly.
-	const other = "http://127.0.0.1:1/other"
-	foreign, err := srv.MintTokenFor(other, []string{"orders:read"})
-	if err != nil {
-		return nil, fmt.Errorf("getting a token for another resource from the sample app: %w", err)
-	}
-	opts.Tokens = append(opts.Tokens, collect.Token{Value: foreign, Scopes: []string{"orders:read"}, Source: "demo (minted for another resource)", Audience: other})
 	opts.Manifest = m
 	return Run(ctx, opts)
+}
+
+// demoToken gets the token of one probe.tokens entry from the sample app:
+// by signing in, or, for a token meant for another resource (the sample AS
+// mints only for its own server and answers any other resource with
+// invalid_target), from the app directly.
+func demoToken(ctx context.Context, srv *app.Server, ts manifest.TokenSource, opts Options, progress func(string)) (collect.Token, error) {
+	tok := collect.Token{Scopes: ts.Scopes, Source: ts.Env + " (demo sign-in)", Audience: ts.Audience}
+	if ts.Audience != "" {
+		v, err := srv.TokenFor(ts)
+		if err != nil {
+			return tok, fmt.Errorf("getting a token for %s from the sample app: %w", ts.Audience, err)
+		}
+		tok.Value, tok.Source = v, ts.Env+" (minted by the sample app for another resource)"
+		return tok, nil
+	}
+	progress(fmt.Sprintf("signing in to %s for %v", srv.Issuer, ts.Scopes))
+	got, err := collect.Login(ctx, collect.LoginOptions{
+		MCPURL: srv.URL, Scopes: ts.Scopes, LoginHint: "demo", HTTPClient: opts.HTTPClient,
+	})
+	if err == nil {
+		got.Source = tok.Source
+		return got, nil
+	}
+	// A planted flaw can break sign-in itself (no metadata, no S256). The
+	// probe then gets in the way a vendor's CI does: with a token issued
+	// out of band, here by the sample app directly.
+	progress(fmt.Sprintf("sign-in failed (%v); using a token the sample app issues directly", err))
+	v, err := srv.TokenFor(ts)
+	if err != nil {
+		return tok, fmt.Errorf("getting a token from the sample app for %v: %w", ts.Scopes, err)
+	}
+	tok.Value = v
+	return tok, nil
 }
 
 // SampleManifest returns the sample app's manifest with its canonical origin

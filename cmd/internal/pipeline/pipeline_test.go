@@ -121,19 +121,13 @@ func TestPackOutputs(t *testing.T) {
 	var tokens []collect.Token
 	var secrets []string
 	for _, ts := range m.Probe.Tokens {
-		v, err := srv.MintToken(ts.Scopes)
+		v, err := srv.TokenFor(ts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tokens = append(tokens, collect.Token{Value: v, Scopes: ts.Scopes, Source: ts.Env})
+		tokens = append(tokens, collect.Token{Value: v, Scopes: ts.Scopes, Source: ts.Env, Audience: ts.Audience})
 		secrets = append(secrets, v)
 	}
-	other, err := srv.MintTokenFor("http://127.0.0.1:1/other", []string{"orders:read"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens = append(tokens, collect.Token{Value: other, Scopes: []string{"orders:read"}, Source: "FOREIGN", Audience: "http://127.0.0.1:1/other"})
-	secrets = append(secrets, other)
 	b, err := Run(t.Context(), Options{Manifest: m, Tokens: tokens, Now: fixed, Version: "test"})
 	if err != nil {
 		t.Fatal(err)

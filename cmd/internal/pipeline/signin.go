@@ -89,7 +89,7 @@ func SignIn(ctx context.Context, m *manifest.Manifest, opts SignInOptions) (Cred
 		return Credentials{}, fmt.Errorf("--login %q: want one of %s", mode, strings.Join(LoginModes(), ", "))
 	}
 
-	sets := m.Probe.Tokens
+	sets, foreign := signInSets(m)
 	if len(sets) == 0 {
 		sets = []manifest.TokenSource{{Env: "the server's default scopes"}}
 	}
@@ -112,8 +112,11 @@ func SignIn(ctx context.Context, m *manifest.Manifest, opts SignInOptions) (Cred
 	// only its own resources refuses it, which is right and leaves the
 	// check not run.
 	o := lo
-	o.Resource = strings.TrimSuffix(m.Server.URL, "/") + "/other"
-	if len(sets[0].Scopes) > 0 {
+	o.Resource, o.Scopes = foreign.Audience, foreign.Scopes
+	if o.Resource == "" {
+		o.Resource = strings.TrimSuffix(m.Server.URL, "/") + "/other"
+	}
+	if len(o.Scopes) == 0 {
 		o.Scopes = sets[0].Scopes
 	}
 	tok, err := collect.Login(ctx, o)
@@ -124,6 +127,20 @@ func SignIn(ctx context.Context, m *manifest.Manifest, opts SignInOptions) (Cred
 	}
 	c.Tokens = append(c.Tokens, tok)
 	return c, nil
+}
+
+// signInSets splits probe.tokens into the scope sets to sign in for and
+// the entry, if any, that names another resource (its audience is the
+// resource to ask a foreign token for).
+func signInSets(m *manifest.Manifest) (sets []manifest.TokenSource, foreign manifest.TokenSource) {
+	for _, ts := range m.Probe.Tokens {
+		if ts.Audience != "" {
+			foreign = ts
+			continue
+		}
+		sets = append(sets, ts)
+	}
+	return sets, foreign
 }
 
 // autoMode picks the unattended mode the environment allows.
@@ -153,7 +170,7 @@ func EnvTokens(m *manifest.Manifest, getenv func(string) string, progress func(s
 			progress(fmt.Sprintf("%s is not set; probing without the token for %v", ts.Env, ts.Scopes))
 			continue
 		}
-		out = append(out, collect.Token{Value: v, Scopes: ts.Scopes, Source: ts.Env})
+		out = append(out, collect.Token{Value: v, Scopes: ts.Scopes, Source: ts.Env, Audience: ts.Audience})
 	}
 	return out
 }
