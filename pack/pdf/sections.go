@@ -446,7 +446,8 @@ func summary(d *doc, b *bundle.Bundle) int {
 				x.basis[r.Basis]++
 				x.total++
 			}
-			if r.Basis == check.Declared && !slices.Contains(c.decl, r.ID) {
+			// A result that does not apply rests on nothing worth naming here.
+			if r.Basis == check.Declared && r.Status != check.NA && !slices.Contains(c.decl, r.ID) {
 				c.decl = append(c.decl, r.ID)
 			}
 		}
