@@ -2,11 +2,8 @@ package pack
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,32 +13,13 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/packtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/pack.schema.golden.json")
 
 // digests maps every file under dir to its SHA-256.
-func digests(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		sum := sha256.Sum256(data)
-		out[filepath.ToSlash(rel)] = hex.EncodeToString(sum[:])
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
+func digests(t *testing.T, dir string) map[string]string { return packtest.Digests(t, dir) }
 
 func sameFiles(t *testing.T, a, b map[string]string) {
 	t.Helper()
@@ -221,23 +199,7 @@ func TestSchemaGolden(t *testing.T) {
 	if !bytes.Equal(got, Schema()) {
 		t.Fatal("two calls of Schema differ")
 	}
-	path := filepath.Join("testdata", "pack.schema.golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./pack -run TestSchemaGolden -update writes it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("the pack.json schema differs from %s; if the bundle types changed on purpose, run go test ./pack -run TestSchemaGolden -update", path)
-	}
+	packtest.Golden(t, filepath.Join("testdata", "pack.schema.golden.json"), got, *update, "go test ./pack -run TestSchemaGolden -update")
 }
 
 // TestPackJSONMatchesSchema validates pack.json against the generated

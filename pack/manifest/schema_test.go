@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/dossier-dev/dossier/pack/packtest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/schema.golden.json and FORMAT.md")
@@ -17,19 +18,7 @@ var update = flag.Bool("update", false, "rewrite testdata/schema.golden.json and
 // golden compares got with the file at path, or rewrites it under -update.
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s is stale: run go test ./pack/manifest -update and review the diff", path)
-	}
+	packtest.Golden(t, path, got, *update, "go test ./pack/manifest -update")
 }
 
 func TestSchemaGolden(t *testing.T) {

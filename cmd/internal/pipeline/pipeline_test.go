@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/packtest"
 	"github.com/dossier-dev/dossier/samples/app"
 )
 
@@ -271,38 +271,5 @@ var volatile = regexp.MustCompile(`"(sessionId|jti)": "[^"]*"`)
 func golden(t *testing.T, got []byte) {
 	t.Helper()
 	got = volatile.ReplaceAll(got, []byte(`"$1": "…"`))
-	path := filepath.Join("testdata", "pack.golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		var diffs []string
-		for i := 0; i < len(gl) || i < len(wl); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				diffs = append(diffs, "line "+strconv.Itoa(i+1)+":\n  got:  "+g+"\n  want: "+w)
-			}
-			if len(diffs) == 10 {
-				break
-			}
-		}
-		t.Fatalf("pack.json differs from %s (go test -update rewrites it):\n%s", path, strings.Join(diffs, "\n"))
-	}
+	packtest.Golden(t, filepath.Join("testdata", "pack.golden.json"), got, *update, "go test ./cmd/internal/pipeline -run TestPackOutputs -update")
 }
