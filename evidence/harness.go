@@ -170,17 +170,7 @@ func (h *harness) serveLog(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad log batch", http.StatusBadRequest)
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	close(p.changed)
-	p.changed = make(chan struct{})
-	for _, e := range evs {
-		if len(p.events) >= maxEvents {
-			p.truncated = true
-			break
-		}
-		p.events = append(p.events, e)
-	}
+	record(p, &p.events, evs, maxEvents)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -206,18 +196,24 @@ func (h *harness) serveReport(w http.ResponseWriter, r *http.Request) {
 	} else if json.Valid(body) {
 		reports = []json.RawMessage{body}
 	}
+	record(p, &p.reports, reports, maxReports)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// record appends items to one of the page's logs under its lock, up to max
+// (the page is then marked truncated), and wakes whoever waits for news.
+func record[T any](p *page, log *[]T, items []T, max int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	close(p.changed)
 	p.changed = make(chan struct{})
-	for _, rep := range reports {
-		if len(p.reports) >= maxReports {
+	for _, it := range items {
+		if len(*log) >= max {
 			p.truncated = true
 			break
 		}
-		p.reports = append(p.reports, rep)
+		*log = append(*log, it)
 	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // awaitReports waits, at most max, until the CSP endpoint has as many
