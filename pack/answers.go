@@ -73,10 +73,10 @@ func answer(q Question, results []check.Result) bundle.Answer {
 	switch {
 	case len(failed) > 0:
 		a.Answer = bundle.No
-		a.Explanation = explain(len(applicable), "fail", failed)
+		a.Explanation = explain(len(applicable), "fails", "fail", failed)
 	case len(weak) > 0:
 		a.Answer = bundle.Partial
-		a.Explanation = explain(len(applicable), "rest on weaker ground", weak)
+		a.Explanation = explain(len(applicable), "rests on weaker ground", "rest on weaker ground", weak)
 	default:
 		a.Answer = bundle.Yes
 		a.Explanation = fmt.Sprintf("All %d %s passed (%s).", len(applicable), plural(len(applicable), "result", "results"), a.Basis)
@@ -85,9 +85,9 @@ func answer(q Question, results []check.Result) bundle.Answer {
 }
 
 // explain says how many of n results are in trouble and quotes the first.
-func explain(n int, what string, rs []check.Result) string {
+func explain(n int, one, many string, rs []check.Result) string {
 	first := rs[0]
-	s := fmt.Sprintf("%d of %d %s %s. %s (%s, %s): %s", len(rs), n, plural(n, "result", "results"), what,
+	s := fmt.Sprintf("%d of %d %s %s. %s (%s, %s): %s", len(rs), n, plural(n, "result", "results"), plural(len(rs), one, many),
 		first.ID, first.Subject, describeStatus(first), first.Detail)
 	if len(rs) > 1 {
 		s += fmt.Sprintf(" And %d more.", len(rs)-1)
