@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -272,7 +273,25 @@ func (b *Browser) Close() error {
 	b.rootCancel()
 	b.allocCancel()
 	killLeftovers(b.dir) // anything started while the contexts ended
+	removeSingletonDir(b.dir)
 	return removeAll(b.dir)
+}
+
+// removeSingletonDir removes the org.chromium.Chromium.* directory Chrome
+// makes in TMPDIR for its singleton socket on every start and never
+// removes. The profile's SingletonSocket link names it, so only this
+// browser's directory is touched. (Pointing Chrome's TMPDIR into the
+// profile instead can make the socket path longer than a Unix socket
+// allows.)
+func removeSingletonDir(profile string) {
+	target, err := os.Readlink(filepath.Join(profile, "SingletonSocket"))
+	if err != nil {
+		return
+	}
+	dir := filepath.Dir(target)
+	if strings.HasPrefix(filepath.Base(dir), "org.chromium.Chromium.") {
+		_ = os.RemoveAll(dir)
+	}
 }
 
 // removeAll retries: a child process of Chrome can write in the directory
