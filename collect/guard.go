@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // hopGuard keeps the probe from being steered into the network it runs in.
@@ -47,13 +49,47 @@ func (g *hopGuard) refuse(ctx context.Context, u *url.URL) string {
 		return ""
 	}
 	for _, a := range g.addrs(ctx, h) {
-		kind := privateKind(a)
-		if kind == "" || (kind == "loopback" && g.loopback) || g.named[a.String()] {
-			continue
+		if why := g.refuseAddr(a); why != "" {
+			return why
 		}
-		return fmt.Sprintf("%s is a %s address the user did not name", a, kind)
 	}
 	return ""
+}
+
+// refuseAddr says why an address of a host the user did not name must not
+// be reached, or "".
+func (g *hopGuard) refuseAddr(a netip.Addr) string {
+	kind := privateKind(a)
+	if kind == "" || (kind == "loopback" && g.loopback) || g.named[a.String()] {
+		return ""
+	}
+	return fmt.Sprintf("%s is a %s address the user did not name", a, kind)
+}
+
+// dialContext dials as net.Dialer does, and for a host the user did not
+// name checks the address it actually connects to. refuse checks before
+// the request; this closes the gap where a name resolves to a public
+// address for that check and to a private one for the dial (DNS
+// rebinding).
+func (g *hopGuard) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if !g.named[strings.ToLower(strings.TrimSuffix(host, "."))] {
+		d.Control = func(_, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return err
+			}
+			if why := g.refuseAddr(ap.Addr().Unmap()); why != "" {
+				return fmt.Errorf("refusing to connect to %s: %s", host, why)
+			}
+			return nil
+		}
+	}
+	return d.DialContext(ctx, network, addr)
 }
 
 // addrs resolves h once per run; a name that does not resolve is left to

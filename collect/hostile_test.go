@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -426,6 +427,41 @@ func TestHopGuard(t *testing.T) {
 			why := newHopGuard(tt.named).refuse(t.Context(), u)
 			if (why != "") != tt.refuse {
 				t.Errorf("refuse(%s) = %q, want refused %v", tt.target, why, tt.refuse)
+			}
+		})
+	}
+}
+
+// TestHopGuardDial checks the dialer's own check, which holds even when a
+// name resolved to a public address for the request check and to a
+// private one for the dial: a host the user did not name may not connect
+// to loopback unless the user named a loopback server.
+func TestHopGuardDial(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	tests := []struct {
+		name  string
+		named []string
+		addr  string
+		ok    bool
+	}{
+		{"a public server's probe may not reach loopback", []string{"https://mcp.example.com/mcp"}, "127.0.0.1:" + port, false},
+		{"nor by the name localhost", []string{"https://mcp.example.com/mcp"}, "localhost:" + port, false},
+		{"a named loopback server allows loopback", []string{"http://127.0.0.1:9/mcp"}, "127.0.0.1:" + port, true},
+		{"a named host is dialled whatever it resolves to", []string{"http://localhost:9/mcp"}, "localhost:" + port, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn, err := newHopGuard(tt.named).dialContext(t.Context(), "tcp", tt.addr)
+			if conn != nil {
+				conn.Close()
+			}
+			if tt.ok != (err == nil) {
+				t.Fatalf("dial %s with %v named: err = %v, want ok=%v", tt.addr, tt.named, err, tt.ok)
+			}
+			if err != nil && !strings.Contains(err.Error(), "loopback address the user did not name") {
+				t.Errorf("err = %v", err)
 			}
 		})
 	}

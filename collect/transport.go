@@ -90,12 +90,17 @@ type recorder struct {
 
 // newRecorder wraps base, with at most inFlight requests open at once.
 // named are the URLs the user gave (the MCP URL, the manifest's own URLs):
-// only their hosts may be private addresses.
+// only their hosts may be private addresses. A nil base gets a transport
+// whose dialer checks the address it connects to as well (a base the
+// caller injects keeps its own dialer).
 func newRecorder(base http.RoundTripper, timeout time.Duration, inFlight int, red *redactor, named ...string) *recorder {
+	guard := newHopGuard(named)
 	if base == nil {
-		base = http.DefaultTransport
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DialContext = guard.dialContext
+		base = t
 	}
-	return &recorder{base: base, timeout: timeout, red: red, guard: newHopGuard(named), byTitle: map[string]*step{},
+	return &recorder{base: base, timeout: timeout, red: red, guard: guard, byTitle: map[string]*step{},
 		root: newOrder(), slots: make(chan struct{}, inFlight)}
 }
 
