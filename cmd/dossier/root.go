@@ -21,9 +21,11 @@ import (
 
 const exitCodesHelp = `Exit codes:
   0  done
-  1  the tool could not do its job (unreachable output, no browser, internal error)
+  1  the tool could not do its job (unwritable output, internal error)
   2  usage or manifest error (the manifest's errors name file:line:column)
-  3  findings at or above --fail-on`
+  3  findings at or above --fail-on; with --fail-on-resubmit, a change that needs
+     re-submission; for verify, a pack that does not verify or a claim that no
+     longer holds`
 
 // env is what commands read from the process environment; tests replace it.
 type env struct {
