@@ -152,27 +152,8 @@ func redFlags(rs []check.Result) []check.Result {
 }
 
 func summarize(rs, flags []check.Result) bundle.Summary {
-	s := bundle.Summary{ByStatus: map[check.Status]int{}, BySeverity: map[check.Severity]int{}}
-	for _, r := range rs {
-		s.ByStatus[r.Status]++
-		if r.Failing() && r.Severity != "" {
-			s.BySeverity[r.Severity]++
-		}
-		switch r.Basis {
-		case check.Probed:
-			s.Probed++
-		case check.Declared:
-			s.Declared++
-		}
-	}
-	fails, errs := 0, s.ByStatus[check.Error]
-	for _, r := range rs {
-		if r.Counts() {
-			fails++
-		} else if r.Waiver != nil {
-			s.Waived++
-		}
-	}
+	s := bundle.Tally(rs)
+	fails, errs := s.ByStatus[check.Fail]-s.Waived, s.ByStatus[check.Error]
 	var live []check.Result // red flags nobody waived
 	for _, r := range flags {
 		if r.Counts() {

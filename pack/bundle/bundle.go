@@ -82,3 +82,25 @@ type Summary struct {
 	Waived     int                    `json:"waived,omitempty"` // failures a named person accepted until a date
 	Verdict    string                 `json:"verdict"`
 }
+
+// Tally counts results into a Summary without its verdict: by status, the
+// failing ones by severity, by basis, and the waived failures.
+func Tally(rs []check.Result) Summary {
+	s := Summary{ByStatus: map[check.Status]int{}, BySeverity: map[check.Severity]int{}}
+	for _, r := range rs {
+		s.ByStatus[r.Status]++
+		if r.Failing() && r.Severity != "" {
+			s.BySeverity[r.Severity]++
+		}
+		switch r.Basis {
+		case check.Probed:
+			s.Probed++
+		case check.Declared:
+			s.Declared++
+		}
+		if r.Status == check.Fail && r.Waiver != nil {
+			s.Waived++
+		}
+	}
+	return s
+}

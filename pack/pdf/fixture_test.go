@@ -201,22 +201,8 @@ func testPNG(w, h int, c color.NRGBA) []byte {
 
 // summarize counts results the way the pack stage does.
 func summarize(res []check.Result, verdict string) bundle.Summary {
-	s := bundle.Summary{ByStatus: map[check.Status]int{}, BySeverity: map[check.Severity]int{}, Verdict: verdict}
-	for _, r := range res {
-		s.ByStatus[r.Status]++
-		if r.Failing() && r.Severity != "" {
-			s.BySeverity[r.Severity]++
-		}
-		switch r.Basis {
-		case check.Probed:
-			s.Probed++
-		case check.Declared:
-			s.Declared++
-		}
-		if r.Failing() && r.Waiver != nil {
-			s.Waived++
-		}
-	}
+	s := bundle.Tally(res)
+	s.Verdict = verdict
 	return s
 }
 
