@@ -80,9 +80,6 @@ func newBuildCmd(e *env) *cobra.Command {
 		Short: "Probe the server a manifest describes and write its pack",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := requireManifest(f.manifest); err != nil {
-				return err
-			}
 			if out == "" {
 				return &usageError{fmt.Errorf("--out is required")}
 			}
@@ -116,9 +113,6 @@ func newCheckCmd(e *env) *cobra.Command {
 		Short: "Probe the server a manifest describes and print the check results (no pack)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := requireManifest(f.manifest); err != nil {
-				return err
-			}
 			if format != "table" && format != "json" {
 				return &usageError{fmt.Errorf("--format %q: want table or json", format)}
 			}
@@ -190,6 +184,9 @@ func newVersionCmd(e *env) *cobra.Command {
 
 // probe loads the manifest, reads the tokens it names and runs the pipeline.
 func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions) (*bundle.Bundle, string, error) {
+	if f.manifest == "" {
+		return nil, "", &usageError{fmt.Errorf("--manifest is required")}
+	}
 	failOn, err := parseFailOn(f.failOn)
 	if err != nil {
 		return nil, "", err

@@ -150,13 +150,6 @@ func parseFailOn(s string) (string, error) {
 	return s, nil
 }
 
-func requireManifest(path string) error {
-	if path == "" {
-		return &usageError{fmt.Errorf("--manifest is required")}
-	}
-	return nil
-}
-
 // withDeadline bounds a whole run.
 func withDeadline(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	if d <= 0 {
