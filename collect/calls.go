@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dossier-dev/dossier/collect/mcpsdk"
@@ -40,7 +41,7 @@ func (p *prober) probeToolCall(ctx context.Context, t live.Tool) {
 	d, declared := p.m.Tool(t.Name)
 	if !p.mayCall(t.Name) {
 		reason := "not run: the tool is not listed as callable in probe.callable"
-		if contains(p.m.Probe.Callable, t.Name) {
+		if slices.Contains(p.m.Probe.Callable, t.Name) {
 			reason = "not run: a write tool is called only when allowed with --allow-write"
 		}
 		for _, id := range []string{"auth.scope-enforcement", "tool.input-validation", "data.result-hygiene"} {
@@ -278,7 +279,7 @@ func (p *prober) checkScopeEnforcement(ctx context.Context, t live.Tool, d manif
 			continue
 		}
 		for _, s := range d.Scopes {
-			if !contains(c.Scopes, s) {
+			if !slices.Contains(c.Scopes, s) {
 				tok, lacking = &p.opts.Tokens[i], s
 				break
 			}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -341,7 +342,7 @@ func (p *prober) allScopes() []string {
 	var out []string
 	for _, t := range p.m.Tools {
 		for _, s := range t.Scopes {
-			if !contains(out, s) {
+			if !slices.Contains(out, s) {
 				out = append(out, s)
 			}
 		}
@@ -442,12 +443,12 @@ func (p *prober) checkRequired(ctx context.Context) {
 
 // mayCall reports whether the manifest and the user allow calling a tool.
 func (p *prober) mayCall(name string) bool {
-	if !contains(p.m.Probe.Callable, name) {
+	if !slices.Contains(p.m.Probe.Callable, name) {
 		return false
 	}
 	d, ok := p.m.Tool(name)
 	if !ok || d.IsWrite() {
-		return contains(p.opts.AllowWrite, name)
+		return slices.Contains(p.opts.AllowWrite, name)
 	}
 	return true
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -55,7 +56,7 @@ func nameMatches(ws []string, rule sensitiveRule) bool {
 	for _, need := range rule.names {
 		ok := true
 		for _, w := range need {
-			if !contains(ws, w) {
+			if !slices.Contains(ws, w) {
 				ok = false
 				break
 			}
@@ -65,7 +66,7 @@ func nameMatches(ws []string, rule sensitiveRule) bool {
 		}
 		if rule.category == "credential or secret" && len(need) == 1 && (need[0] == "token" || need[0] == "secret") {
 			for _, h := range tokenHarmless {
-				if contains(ws, h) {
+				if slices.Contains(ws, h) {
 					return false
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -308,7 +309,7 @@ func metaMap(r json.RawMessage) map[string]json.RawMessage {
 func uiLinks(meta map[string]json.RawMessage) []string {
 	var links []string
 	add := func(s string) {
-		if s != "" && !contains(links, s) {
+		if s != "" && !slices.Contains(links, s) {
 			links = append(links, s)
 		}
 	}
@@ -387,17 +388,8 @@ func fields(schema json.RawMessage) []live.Field {
 		if prop == nil {
 			prop = &schemaNode{}
 		}
-		out = append(out, live.Field{Name: name, Type: prop.typeName(), Description: prop.Description, Format: prop.Format, Pattern: prop.Pattern, Required: contains(n.Required, name)})
+		out = append(out, live.Field{Name: name, Type: prop.typeName(), Description: prop.Description, Format: prop.Format, Pattern: prop.Pattern, Required: slices.Contains(n.Required, name)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

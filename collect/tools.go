@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -228,7 +229,7 @@ func (p *prober) checkNaming(t live.Tool, steps []string) {
 	if !toolNameRE.MatchString(t.Name) {
 		bad = append(bad, fmt.Sprintf("the name %s is not 1–128 characters of [A-Za-z0-9_.-]", quote(t.Name)))
 	}
-	if contains(p.dupTools, t.Name) {
+	if slices.Contains(p.dupTools, t.Name) {
 		bad = append(bad, "the name is listed more than once")
 	}
 	if strings.ContainsRune(t.Name, '\uFFFD') {
@@ -282,7 +283,7 @@ func schemeSummary(ss []live.SecurityScheme) (noauth, oauth bool, scopes []strin
 		case "oauth2":
 			oauth = true
 			for _, sc := range s.Scopes {
-				if !contains(scopes, sc) {
+				if !slices.Contains(scopes, sc) {
 					scopes = append(scopes, sc)
 				}
 			}

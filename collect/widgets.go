@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/dossier-dev/dossier/collect/mcpsdk"
@@ -199,7 +200,7 @@ func cspOf(m uiMeta) *live.CSP {
 	c := &live.CSP{Source: []string{}}
 	add := func(dst *[]string, src []string) {
 		for _, s := range src {
-			if !contains(*dst, s) {
+			if !slices.Contains(*dst, s) {
 				*dst = append(*dst, s)
 			}
 		}

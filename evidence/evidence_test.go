@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -208,7 +209,7 @@ func TestRun(t *testing.T) {
 		if !strings.Contains(strings.Join(c.Bridge, "\n"), "ui/initialize") {
 			t.Errorf("bridge log %q lacks ui/initialize", c.Bridge)
 		}
-		if hits := allowed.got(); !contains(hits, "/ack?order=A-1001&openai=A-1001") {
+		if hits := allowed.got(); !slices.Contains(hits, "/ack?order=A-1001&openai=A-1001") {
 			t.Errorf("allowed server saw %q; the widget did not get the tool result", hits)
 		}
 		if len(c.Requests) != 1 || !c.Requests[0].Allowed {

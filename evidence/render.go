@@ -334,7 +334,7 @@ func collect(j *job) {
 			reqs[k] = r
 		}
 		r.Blocked = r.Blocked || blocked
-		if !contains(r.Seen, seen) {
+		if !slices.Contains(r.Seen, seen) {
 			r.Seen = append(r.Seen, seen)
 		}
 	}
@@ -479,15 +479,6 @@ func firstLine(s string) string {
 func hasPrefix(l []string, prefix string) bool {
 	for _, x := range l {
 		if strings.HasPrefix(x, prefix) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
 			return true
 		}
 	}
