@@ -71,7 +71,7 @@ func demoToken(ctx context.Context, srv *app.Server, ts manifest.TokenSource, op
 		MCPURL: srv.URL, Scopes: ts.Scopes, LoginHint: "demo", HTTPClient: opts.HTTPClient,
 	})
 	if err == nil {
-		got.Source = tok.Source
+		got.Source += " (demo sign-in for " + ts.Env + ")" // keeps the dcr+pkce prefix collect reads
 		return got, nil
 	}
 	// A planted flaw can break sign-in itself (no metadata, no S256). The
