@@ -88,6 +88,7 @@ func promptPage(j *job) (*page, error) {
 	}
 	j.capture.HTMLSHA256 = sum(buf.Bytes())
 	j.capture.Simulated = true
+	j.capture.CSP = promptCSP // the record names the policy the page was rendered under, as for widgets
 	return &page{hostDoc: buf.Bytes(), hostCSP: promptCSP}, nil
 }
 
