@@ -36,6 +36,21 @@ type Token struct {
 	// Audience is the resource the token was minted for when that is not
 	// this server: such a token is only sent to check auth.audience.
 	Audience string
+	// Problem, when set, says why this declared token cannot be used (its
+	// variable is unset, or the server refused it with 401 before the
+	// probe): the checks that need its scopes are error with this as the
+	// remedy, never judged without it. Value is then empty.
+	Problem string
+}
+
+// Bounds are the probe's read limits; a zero field takes its default.
+// Hitting one is a limit of the probe (transport.limits), and the
+// subjects it hid are error, never judged.
+type Bounds struct {
+	Body     int64 // bytes read from one ordinary response body
+	Resource int64 // bytes read from one resources/read answer (widget bundles)
+	Pages    int   // pages of one paginated listing
+	Tools    int   // tools kept from tools/list
 }
 
 // foreign reports whether the token was minted for another resource.
@@ -51,6 +66,7 @@ type Options struct {
 	Deadline       time.Duration    // whole run, default 60s
 	RequestTimeout time.Duration    // per request, default 10s
 	Progress       func(msg string) // optional progress lines
+	Bounds         Bounds           // read limits; zero fields take defaults
 	// ForeignRefusal says why no token for another resource could be had
 	// (say, the AS answered invalid_target); auth.audience reports it when
 	// Tokens holds no foreign token.

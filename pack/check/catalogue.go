@@ -24,6 +24,7 @@ var catalogue = []Definition{
 	{"tool.egress-labeled", "Egress tools carry openWorldHint and are writes", High, true},
 	{"tool.annotation-heuristics", "Names and descriptions agree with the hints", Low, false},
 	{"tool.naming", "Tool names and descriptions are well formed", Medium, false},
+	{"tool.text-hygiene", "Tool texts carry no markup, escapes or control characters", Medium, false},
 	{"tool.security-schemes", "Per-tool security schemes match the manifest", High, false},
 	{"tool.input-validation", "Schema-invalid input is rejected", Medium, false},
 	{"tool.output-schema", "Structured output has an output schema", Low, false},
@@ -59,6 +60,7 @@ var catalogue = []Definition{
 
 	{"widget.resource", "UI links resolve to UI resources", High, false},
 	{"widget.csp-declared", "A narrow CSP is declared", Medium, false},
+	{"widget.render", "The widget starts in the browser", High, false},
 	{"widget.csp-sufficient", "The widget renders without CSP violations", Medium, false},
 	{"widget.egress", "Widget requests stay inside the allow-list", High, false},
 	{"widget.privileged-api", "The widget uses no privileged browser API", High, false},

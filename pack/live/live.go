@@ -113,6 +113,9 @@ type Resource struct {
 	Size       int             `json:"size,omitempty"`
 	HTML       string          `json:"-"`                    // the widget's HTML, for rendering; not serialized
 	LinkedFrom []string        `json:"linkedFrom,omitempty"` // tools whose UI link names it
+	// Incomplete says why the resource was not read whole (a bound was
+	// hit, the read failed): nothing that rests on its HTML is judged.
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // CSP is a widget's declared policy, from _meta.ui.csp and/or openai/widgetCSP.
