@@ -26,6 +26,11 @@ type Observation struct {
 	Skipped   []Skip     `json:"skipped,omitempty"` // active probes not run, and why
 	Limits    []string   `json:"limits,omitempty"`  // bounds that were hit
 
+	// ToolsIncomplete says why tools/list was not read whole (a bound was
+	// hit, a page failed): a declared tool missing from Tools may exist
+	// on the server, so nothing is judged from its absence.
+	ToolsIncomplete string `json:"toolsIncomplete,omitempty"`
+
 	// RefusedRedirects lists redirects to another origin the probe did not
 	// follow, as "from -> to".
 	RefusedRedirects []string `json:"refusedRedirects,omitempty"`
