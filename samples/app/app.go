@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/dossier-dev/dossier/samples/orderly"
@@ -51,10 +52,13 @@ type Server struct {
 	flaw    string
 	variant string
 	scopes  map[string]string // tool name → the scope it needs
+	writes  map[string]bool   // tool names that change state or send data
 	as      *authServer
 	store   *store
 	srv     *http.Server
 	done    chan struct{}
+
+	writeCalls atomic.Int64 // see WriteCalls
 }
 
 // Start listens on opts.Addr and serves until Close or until ctx ends.
@@ -144,6 +148,13 @@ func (s *Server) TokenFor(ts manifest.TokenSource) (string, error) {
 	}
 	return s.MintToken(ts.Scopes)
 }
+
+// WriteCalls is how many tools/call requests naming one of the app's write or
+// destructive tools (add_order_note, create_return, cancel_order,
+// send_order_email) have reached the MCP endpoint, counted before the origin,
+// token and scope checks: a refused attempt counts too, so a probe that must
+// not write is seen to have never asked.
+func (s *Server) WriteCalls() int { return int(s.writeCalls.Load()) }
 
 // routes is the whole origin's mux.
 func (s *Server) routes() http.Handler {

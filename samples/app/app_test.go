@@ -411,6 +411,35 @@ func TestToolCalls(t *testing.T) {
 	}
 }
 
+// TestWriteCalls pins the counter the "no writes without opt-in" tests read:
+// reads leave it alone, every tools/call naming a write tool counts, refused
+// (no token, wrong scope) or not.
+func TestWriteCalls(t *testing.T) {
+	s := start(t, "write-readonly")
+	read, full := mint(t, s, readScopes), mint(t, s, fullScopes)
+	sid := connect(t, s, full)
+	steps := []struct {
+		name  string
+		req   rpcRequest
+		delta int
+	}{
+		{"read", rpcRequest{token: full, session: sid, body: toolCall("list_orders", map[string]any{})}, 0},
+		{"write that ran", rpcRequest{token: full, session: sid, body: toolCall("cancel_order", map[string]any{"order_id": "ORD-1045", "reason": "duplicate_order"})}, 1},
+		{"write labelled read-only by the flaw", rpcRequest{token: full, session: sid, body: toolCall("add_order_note", map[string]any{"order_id": "ORD-1045", "note": "x"})}, 1},
+		{"write refused for scope", rpcRequest{token: read, session: sid, body: toolCall("send_order_email", map[string]any{"order_id": "ORD-1045", "template": "order_summary"})}, 1},
+		{"write without a token", rpcRequest{body: toolCall("create_return", map[string]any{})}, 1},
+		{"batch of a read and a write", rpcRequest{token: full, session: sid, body: []any{toolCall("get_order", map[string]any{"order_id": "ORD-1045"}), toolCall("cancel_order", map[string]any{})}}, 1},
+	}
+	want := 0
+	for _, st := range steps {
+		post(t, s, st.req)
+		want += st.delta
+		if got := s.WriteCalls(); got != want {
+			t.Errorf("after %s: WriteCalls() = %d, want %d", st.name, got, want)
+		}
+	}
+}
+
 func TestScopeEnforcement(t *testing.T) {
 	s := start(t, "")
 	read := mint(t, s, readScopes)

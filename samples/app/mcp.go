@@ -50,6 +50,7 @@ func (s *Server) mcpHandler() http.Handler {
 	}
 	srv := mcp.NewServer(&mcp.Implementation{Name: "orderly", Title: "Orderly", Version: "1.0.0"}, opts)
 	s.scopes = map[string]string{}
+	s.writes = map[string]bool{}
 	s.addTools(srv)
 	s.addWidgets(srv)
 	srv.AddReceivingMiddleware(s.guardToolCalls, s.advertiseSchemes)
@@ -57,7 +58,29 @@ func (s *Server) mcpHandler() http.Handler {
 		DisableLocalhostProtection: s.flaw == flawNoOriginCheck,
 		SessionTimeout:             30 * time.Minute,
 	})
-	return s.checkOrigin(s.requireToken(s.requireScope(h)))
+	return s.countWrites(s.checkOrigin(s.requireToken(s.requireScope(h))))
+}
+
+// countWrites counts the tools/call messages naming a write tool before
+// anything can refuse them (WriteCalls). A body too large to read is left
+// for requireScope to refuse.
+func (s *Server) countWrites(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		if err == nil && len(body) <= maxBodyBytes {
+			for _, tool := range calledTools(body) {
+				if s.writes[tool] {
+					s.writeCalls.Add(1)
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // checkOrigin refuses browsers on other origins (DNS rebinding; MCP

@@ -47,9 +47,11 @@ const (
 	productSchema = `{"type":"object","properties":{"sku":{"type":"string"},"name":{"type":"string"},"price":` + moneySchema + `,"in_stock":{"type":"boolean"}},"required":["sku","name","price","in_stock"]}`
 )
 
-// tool builds a descriptor and records the scope the tool needs.
+// tool builds a descriptor and records the scope the tool needs and whether
+// it writes (from its true hints, before a flaw may mislabel them).
 func (s *Server) tool(name, title, desc, scope string, h hints, in, out string, meta mcp.Meta) *mcp.Tool {
 	s.scopes[name] = scope
+	s.writes[name] = !h.readOnly
 	if meta == nil {
 		meta = mcp.Meta{}
 	}
