@@ -39,11 +39,8 @@ func (p *prober) probeToolCalls(ctx context.Context) {
 func (p *prober) probeToolCall(ctx context.Context, t live.Tool) {
 	sub := "tool:" + t.Name
 	d, declared := p.m.Tool(t.Name)
-	if !p.mayCall(t.Name) {
-		reason := "not run: the tool is not listed as callable in probe.callable"
-		if slices.Contains(p.m.Probe.Callable, t.Name) {
-			reason = "not run: a write tool is called only when allowed with --allow-write"
-		}
+	if ok, why := p.callable(t.Name); !ok {
+		reason := "not run: " + why
 		for _, id := range []string{"auth.scope-enforcement", "tool.input-validation", "data.result-hygiene"} {
 			p.result(id, sub, check.NA, check.Declared, strings.ToUpper(reason[:1])+reason[1:]+".")
 			p.skip(ctx, id, sub, reason)

@@ -141,7 +141,10 @@ type prober struct {
 	results []check.Result
 	skipped []keyed[live.Skip]
 	called  map[string]callOutcome // tool → result of a call with valid arguments
-	progMu  sync.Mutex             // one progress line at a time
+	// toolsKnown is closed once tools/list is done (or could not be done):
+	// the auth strand waits on it before choosing a tool to call.
+	toolsKnown chan struct{}
+	progMu     sync.Mutex // one progress line at a time
 
 	// Facts gathered by the steps. Each is written by one step and read
 	// by steps that run after it (see run).
@@ -172,7 +175,7 @@ func newProber(opts Options, u *url.URL) *prober {
 	m := opts.Manifest
 	rec := newRecorder(base, opts.RequestTimeout, cmp.Or(opts.inFlight, maxInFlight), red, m.Server.URL, m.Server.Auth.Issuer, m.Server.Auth.OIDCDiscovery,
 		m.Server.Auth.Revocation, m.App.PrivacyPolicy, m.App.Terms, m.App.Support)
-	p := &prober{opts: opts, m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}}
+	p := &prober{opts: opts, m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}, toolsKnown: make(chan struct{})}
 	p.obs.Server.URL = opts.Manifest.Server.URL
 	if p.m.Server.Auth.Mode != manifest.AuthNone {
 		p.token = pickToken(opts.Tokens)
@@ -241,6 +244,7 @@ func (p *prober) run(ctx context.Context) {
 		func(ctx context.Context) {
 			p.probeSession(inSlot(ctx, slotSession))
 			p.probeTools(inSlot(ctx, slotTools))
+			close(p.toolsKnown)
 			p.together(ctx,
 				func(ctx context.Context) { p.probeWidgets(inSlot(ctx, slotWidgets)) },
 				func(ctx context.Context) { p.probeToolCalls(inSlot(ctx, slotToolCalls)) },

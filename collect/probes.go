@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/live"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
@@ -306,7 +307,7 @@ func (p *prober) checkAudience(ctx context.Context) {
 	s, rep := p.openRaw(sctx, tok.Value, nil)
 	defer p.closeRaw(sctx, s)
 	called := ""
-	if rep.ok() && p.m.Server.Auth.Mode == manifest.AuthMixed {
+	if rep.ok() && p.m.Server.Auth.Mode == manifest.AuthMixed && p.waitTools(ctx) {
 		for _, t := range p.m.Tools {
 			if t.NoAuth || !p.mayCall(t.Name) {
 				continue
@@ -316,8 +317,8 @@ func (p *prober) checkAudience(ctx context.Context) {
 			break
 		}
 		if called == "" {
-			p.result(id, "app", check.NA, check.Probed, fmt.Sprintf("initialize is open (mixed mode) and no protected tool is listed in probe.callable, so %s was not tried on protected work.", what), stepForeign)
-			p.skip(ctx, id, "app", "no protected tool is listed as callable")
+			p.result(id, "app", check.NA, check.Probed, fmt.Sprintf("initialize is open (mixed mode) and no protected tool may be called (listed in probe.callable and read-only live, or named with --allow-write), so %s was not tried on protected work.", what), stepForeign)
+			p.skip(ctx, id, "app", "no protected tool may be called")
 			return
 		}
 	}
@@ -409,6 +410,7 @@ func (p *prober) checkRequired(ctx context.Context) {
 	}
 	// Mixed: initialize may be open; a protected tool must not be.
 	var tool *manifest.Tool
+	p.waitTools(ctx)
 	for i, t := range p.m.Tools {
 		if t.NoAuth || !p.mayCall(t.Name) {
 			continue
@@ -417,8 +419,8 @@ func (p *prober) checkRequired(ctx context.Context) {
 		break
 	}
 	if tool == nil {
-		p.result(id, "app", check.NA, check.Probed, "initialize is open (mixed mode) and no protected tool is listed in probe.callable, so protected work was not tried without a token.", stepUnauth)
-		p.skip(ctx, "auth.required", "app", "no protected tool is listed as callable")
+		p.result(id, "app", check.NA, check.Probed, "initialize is open (mixed mode) and no protected tool may be called (listed in probe.callable and read-only live, or named with --allow-write), so protected work was not tried without a token.", stepUnauth)
+		p.skip(ctx, "auth.required", "app", "no protected tool may be called")
 		return
 	}
 	step := "unauthenticated " + stepCall(tool.Name)
@@ -441,16 +443,57 @@ func (p *prober) checkRequired(ctx context.Context) {
 	}
 }
 
-// mayCall reports whether the manifest and the user allow calling a tool.
+// mayCall reports whether the probe may call a tool; see callable.
 func (p *prober) mayCall(name string) bool {
+	ok, _ := p.callable(name)
+	return ok
+}
+
+// callable says whether the probe may call a tool and, when not, why. The
+// manifest alone never makes a call safe: a tool is called only when
+// probe.callable lists it and either the user named it with --allow-write,
+// or the manifest declares it read and its live annotations agree
+// (readOnlyHint true, destructiveHint not true). It reads the live tools,
+// so it is asked only once they are known (see waitTools).
+func (p *prober) callable(name string) (bool, string) {
 	if !slices.Contains(p.m.Probe.Callable, name) {
-		return false
+		return false, "the tool is not listed as callable in probe.callable"
 	}
+	if slices.Contains(p.opts.AllowWrite, name) {
+		return true, ""
+	}
+	optIn := "; name it with --allow-write " + name + " to call it anyway"
 	d, ok := p.m.Tool(name)
 	if !ok || d.IsWrite() {
-		return slices.Contains(p.opts.AllowWrite, name)
+		return false, "a write tool is called only when allowed with --allow-write " + name
 	}
-	return true
+	var lt *live.Tool
+	for i := range p.obs.Tools {
+		if p.obs.Tools[i].Name == name {
+			lt = &p.obs.Tools[i]
+			break
+		}
+	}
+	switch {
+	case lt == nil:
+		return false, "the tool was not seen in tools/list, so its live annotations are unknown" + optIn
+	case lt.Hints.ReadOnly == nil || !*lt.Hints.ReadOnly:
+		return false, fmt.Sprintf("the manifest declares it read but its live readOnlyHint is %s (see tool.write-labeled)%s", hintText(lt.Hints.ReadOnly), optIn)
+	case lt.Hints.Destructive != nil && *lt.Hints.Destructive:
+		return false, "the manifest declares it read but its live destructiveHint is true (see tool.write-labeled)" + optIn
+	}
+	return true, ""
+}
+
+// waitTools blocks until the tools are listed (or could not be), so that
+// callable can read their live annotations; false if ctx ended first.
+func (p *prober) waitTools(ctx context.Context) bool {
+	select {
+	case <-p.toolsKnown:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func exampleArgs(t manifest.Tool) map[string]any {

@@ -37,9 +37,12 @@ func startSample(t *testing.T, flaw string) (*app.Server, *manifest.Manifest, []
 }
 
 func TestSampleClean(t *testing.T) {
-	_, m, toks := startSample(t, "")
+	srv, m, toks := startSample(t, "")
 	rep, _ := runProbe(t, Options{Manifest: m, Tokens: toks})
 	checkInvariants(t, rep)
+	if n := srv.WriteCalls(); n != 0 {
+		t.Errorf("%d write calls without --allow-write", n)
+	}
 	for _, r := range rep.Results {
 		if r.Failing() {
 			t.Errorf("clean sample: %s %s %s: %s", r.Status, r.ID, r.Subject, r.Detail)
@@ -68,9 +71,12 @@ func TestSampleFlaws(t *testing.T) {
 	for _, f := range app.Flaws() {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
-			_, m, toks := startSample(t, f.Name)
+			srv, m, toks := startSample(t, f.Name)
 			rep, _ := runProbe(t, Options{Manifest: m, Tokens: toks})
 			checkInvariants(t, rep)
+			if n := srv.WriteCalls(); n != 0 {
+				t.Errorf("%d write calls without --allow-write", n)
+			}
 			var failing []string
 			for _, r := range rep.Results {
 				if r.Failing() {
@@ -79,6 +85,49 @@ func TestSampleFlaws(t *testing.T) {
 			}
 			if len(failing) != 1 || failing[0] != f.Check {
 				t.Errorf("flaw %s: failing checks %v, want exactly [%s]\n%s", f.Name, failing, f.Check, dump(rep.Results))
+			}
+		})
+	}
+}
+
+// TestWriteSafetyFromLiveHints: a manifest that calls cancel_order (live
+// destructiveHint true, readOnlyHint false) a read and lists it as callable
+// does not get it called: the live hints contradict the claim, which fails
+// tool.write-labeled. Only --allow-write cancel_order calls it.
+func TestWriteSafetyFromLiveHints(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		allow []string
+		calls bool
+	}{
+		{"mislabelled read is not called", nil, false},
+		{"--allow-write calls it", []string{"cancel_order"}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, m, toks := startSample(t, "")
+			for i := range m.Tools {
+				if m.Tools[i].Name == "cancel_order" {
+					m.Tools[i].Kind = manifest.KindRead
+				}
+			}
+			m.Probe.Callable = append(m.Probe.Callable, "cancel_order")
+			rep, _ := runProbe(t, Options{Manifest: m, Tokens: toks, AllowWrite: tt.allow})
+			checkInvariants(t, rep)
+			if r, _ := find(rep.Results, "tool.write-labeled", "tool:cancel_order"); r.Status != check.Fail || !strings.Contains(r.Detail, "readOnlyHint=false") {
+				t.Errorf("tool.write-labeled: %+v", r)
+			}
+			if got := srv.WriteCalls() > 0; got != tt.calls {
+				t.Errorf("%d write calls; want calls: %v", srv.WriteCalls(), tt.calls)
+			}
+			_, called := rep.Calls["cancel_order"]
+			if called != tt.calls {
+				t.Errorf("cancel_order in Calls: %v, want %v", called, tt.calls)
+			}
+			if !tt.calls {
+				r, _ := find(rep.Results, "tool.input-validation", "tool:cancel_order")
+				if r.Status != check.NA || !strings.Contains(r.Detail, "--allow-write cancel_order") {
+					t.Errorf("the skipped call should name the opt-in: %+v", r)
+				}
 			}
 		})
 	}

@@ -111,7 +111,22 @@ func (p *prober) checkLabels(t live.Tool, d manifest.Tool, steps []string) {
 			p.result("tool.write-labeled", sub, check.Pass, check.Probed, fmt.Sprintf("Declared %s; readOnlyHint is %s, so the host treats it as a write.", what, hintText(h.ReadOnly)), steps...)
 		}
 	} else {
-		p.result("tool.write-labeled", sub, check.NA, check.Declared, "Declared read-only with no egress.")
+		// Declared read: the live hints must agree, or declared and
+		// observed disagree (and callable keeps the probe from calling it).
+		called := " The probe did not call it."
+		if slices.Contains(p.opts.AllowWrite, t.Name) {
+			called = " The probe called it only because --allow-write names it."
+		}
+		switch {
+		case h.ReadOnly == nil:
+			p.result("tool.write-labeled", sub, check.NA, check.Probed, "Declared read; readOnlyHint is absent, so there is no live claim to compare (see tool.annotations-explicit). The probe does not call it without --allow-write.", steps...)
+		case !*h.ReadOnly:
+			p.result("tool.write-labeled", sub, check.Fail, check.Probed, "Declared read but the server marks it readOnlyHint=false: the manifest and the live annotations disagree on whether it writes."+called, steps...)
+		case h.Destructive != nil && *h.Destructive:
+			p.result("tool.write-labeled", sub, check.Fail, check.Probed, "Declared read but the server marks it destructiveHint=true: the manifest and the live annotations disagree on whether it destroys data."+called, steps...)
+		default:
+			p.result("tool.write-labeled", sub, check.Pass, check.Probed, fmt.Sprintf("Declared read; readOnlyHint=true and destructiveHint=%s agree.", hintText(h.Destructive)), steps...)
+		}
 	}
 	// tool.destructive-labeled
 	if d.Kind == manifest.KindDestructive {
