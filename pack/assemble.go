@@ -31,6 +31,11 @@ type Input struct {
 	// answers with (nil: no comparison); SinceJSON its pack.json's bytes.
 	Since     *bundle.Bundle
 	SinceJSON []byte
+
+	// Needs says what the run lacked that left checks unjudged (an unset
+	// token variable, a refused token, no browser), with the remedy; it
+	// goes into the summary as it is.
+	Needs []string
 }
 
 // Assemble judges the declared checks, applies attestations, answers the
@@ -91,7 +96,7 @@ func Assemble(in Input) (*bundle.Bundle, error) {
 		changes.Flipped = contract.Flipped(in.Since.Answers, b.Answers)
 	}
 	b.RedFlags = redFlags(results)
-	b.Summary = summarize(results, b.RedFlags)
+	b.Summary = summarize(results, b.RedFlags, in.Needs)
 	return b, nil
 }
 
@@ -151,9 +156,10 @@ func redFlags(rs []check.Result) []check.Result {
 	return out
 }
 
-func summarize(rs, flags []check.Result) bundle.Summary {
+func summarize(rs, flags []check.Result, needs []string) bundle.Summary {
 	s := bundle.Tally(rs)
-	fails, errs := s.ByStatus[check.Fail]-s.Waived, s.ByStatus[check.Error]
+	s.Needs = needs
+	fails, errs := s.ByStatus[check.Fail]-s.Waived, s.Unjudged()
 	var live []check.Result // red flags nobody waived
 	for _, r := range flags {
 		if r.Counts() {
@@ -164,13 +170,19 @@ func summarize(rs, flags []check.Result) bundle.Summary {
 	if s.Waived > 0 {
 		waived = fmt.Sprintf(" %d waived %s still listed.", s.Waived, plural(s.Waived, "failure is", "failures are"))
 	}
+	// Checks that could not be judged are named in every verdict: a run
+	// that holds them is never presented as clean.
+	unjudged := ""
+	if errs > 0 {
+		unjudged = " " + bundle.UnjudgedText(errs) + "."
+	}
 	switch {
 	case len(live) > 0:
-		s.Verdict = fmt.Sprintf("Not ready: %d red %s and %d failing %s.", len(live), plural(len(live), "flag", "flags"), fails, plural(fails, "check", "checks")) + waived
+		s.Verdict = fmt.Sprintf("Not ready: %d red %s and %d failing %s.", len(live), plural(len(live), "flag", "flags"), fails, plural(fails, "check", "checks")) + unjudged + waived
 	case fails > 0:
-		s.Verdict = fmt.Sprintf("Not ready: %d failing %s, no red flags.", fails, plural(fails, "check", "checks")) + waived
+		s.Verdict = fmt.Sprintf("Not ready: %d failing %s, no red flags.", fails, plural(fails, "check", "checks")) + unjudged + waived
 	case errs > 0:
-		s.Verdict = fmt.Sprintf("Incomplete: no failures, but %d %s could not run.", errs, plural(errs, "check", "checks")) + waived
+		s.Verdict = fmt.Sprintf("Incomplete: no failures among the checks that ran, but %s.", bundle.UnjudgedText(errs)) + waived
 	default:
 		parts := []string{fmt.Sprintf("%d passed", s.ByStatus[check.Pass])}
 		if n := s.ByStatus[check.Warn]; n > 0 {

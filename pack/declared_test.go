@@ -111,7 +111,7 @@ func TestWaivers(t *testing.T) {
 	if a := answer(q, rs[:1]); a.Answer != "partial" || !strings.Contains(a.Explanation, "Waived by") {
 		t.Errorf("answer on a waived failure = %s: %s", a.Answer, a.Explanation)
 	}
-	s := summarize(rs[:1], rs[:1])
+	s := summarize(rs[:1], rs[:1], nil)
 	if s.Waived != 1 || !strings.HasPrefix(s.Verdict, "No open failures") || !strings.Contains(s.Verdict, "1 waived failure") {
 		t.Errorf("summary of a waived red flag: %+v", s)
 	}

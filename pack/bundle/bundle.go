@@ -5,6 +5,7 @@
 package bundle
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/dossier-dev/dossier/pack/check"
@@ -80,7 +81,11 @@ type Summary struct {
 	Probed     int                    `json:"probed"`
 	Declared   int                    `json:"declared"`
 	Waived     int                    `json:"waived,omitempty"` // failures a named person accepted until a date
-	Verdict    string                 `json:"verdict"`
+	// Needs says what the run lacked that made checks unjudged, one line
+	// per cause, with the remedy: a token variable to set, a browser to
+	// install. Check details carry the cause of each result too.
+	Needs   []string `json:"needs,omitempty"`
+	Verdict string   `json:"verdict"`
 }
 
 // Tally counts results into a Summary without its verdict: by status, the
@@ -103,4 +108,17 @@ func Tally(rs []check.Result) Summary {
 		}
 	}
 	return s
+}
+
+// Unjudged counts the checks that could not be judged (status error): a
+// precondition was not met, so they are neither passes nor failures.
+func (s Summary) Unjudged() int { return s.ByStatus[check.Error] }
+
+// UnjudgedText says how many checks could not be judged, in the words every
+// verdict, document and export uses.
+func UnjudgedText(n int) string {
+	if n == 1 {
+		return "1 check could not be judged"
+	}
+	return fmt.Sprintf("%d checks could not be judged", n)
 }

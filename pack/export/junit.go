@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,6 +133,7 @@ func JUnit(b *bundle.Bundle) ([]byte, error) {
 			{Name: "vendor", Value: b.App.Vendor},
 			{Name: "server", Value: b.Observation.Server.URL},
 			{Name: "verdict", Value: b.Summary.Verdict},
+			{Name: "unjudged", Value: strconv.Itoa(b.Summary.Unjudged())},
 		}}
 	}
 	var buf bytes.Buffer

@@ -47,8 +47,13 @@ type (
 		Level string `json:"level"`
 	}
 	sarifInvocation struct {
-		ExecutionSuccessful bool   `json:"executionSuccessful"`
-		StartTimeUTC        string `json:"startTimeUtc,omitempty"`
+		ExecutionSuccessful        bool                `json:"executionSuccessful"`
+		StartTimeUTC               string              `json:"startTimeUtc,omitempty"`
+		ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+	}
+	sarifNotification struct {
+		Level   string       `json:"level"`
+		Message sarifMessage `json:"message"`
 	}
 	sarifResult struct {
 		RuleID              string            `json:"ruleId"`
@@ -107,8 +112,9 @@ func SARIF(b *bundle.Bundle) ([]byte, error) {
 			InformationURI: "https://github.com/dossier-dev/dossier",
 			Rules:          rules,
 		}},
-		Invocations: []sarifInvocation{{ExecutionSuccessful: true, StartTimeUTC: b.Created.UTC().Format(time.RFC3339)}},
-		Results:     []sarifResult{},
+		Invocations: []sarifInvocation{{ExecutionSuccessful: true, StartTimeUTC: b.Created.UTC().Format(time.RFC3339),
+			ToolExecutionNotifications: unjudgedNotes(b.Summary)}},
+		Results: []sarifResult{},
 		Properties: map[string]any{
 			"app":      b.App.Name,
 			"vendor":   b.App.Vendor,
@@ -116,6 +122,7 @@ func SARIF(b *bundle.Bundle) ([]byte, error) {
 			"server":   b.Observation.Server.URL,
 			"byStatus": b.Summary.ByStatus,
 			"verdict":  b.Summary.Verdict,
+			"unjudged": b.Summary.Unjudged(),
 		},
 	}
 	for _, r := range b.Results {
@@ -155,6 +162,21 @@ func SARIF(b *bundle.Bundle) ([]byte, error) {
 		return nil, fmt.Errorf("encoding pack.sarif: %w", err)
 	}
 	return data, nil
+}
+
+// unjudgedNotes tells a SARIF reader, which lists only the results that
+// need attention, that the run is incomplete: the count of checks that
+// could not be judged, and what each lacking precondition needs. The
+// probe ran, so the invocation still succeeded.
+func unjudgedNotes(s bundle.Summary) []sarifNotification {
+	if s.Unjudged() == 0 {
+		return nil
+	}
+	notes := []sarifNotification{{Level: "warning", Message: sarifMessage{Text: bundle.UnjudgedText(s.Unjudged()) + " (status error, listed as kind open)."}}}
+	for _, n := range s.Needs {
+		notes = append(notes, sarifNotification{Level: "warning", Message: sarifMessage{Text: n}})
+	}
+	return notes
 }
 
 func sarifKindLevel(r check.Result) (kind, level string) {

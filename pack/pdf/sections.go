@@ -188,6 +188,13 @@ func cover(d *doc, b *bundle.Bundle, opts Options) {
 	d.push(row.New().Add(d.cellN(gridSize, orDash(b.Summary.Verdict), style{size: 12, bold: true, color: colBlack}, 6).
 		WithStyle(&props.Cell{BorderType: border.Left, BorderColor: colBlack, BorderThickness: 0.8})))
 	d.push(spacer(6))
+	if lines := unjudgedLines(b.Summary); len(lines) > 0 {
+		d.push(d.para(lines[0], style{size: 9, bold: true, color: colBlack}))
+		for _, l := range lines[1:] {
+			d.push(d.para("• "+l, body))
+		}
+		d.push(spacer(6))
+	}
 
 	d.push(d.para("Results by status", style{size: 9, bold: true, color: colGray}))
 	counts := row.New()
@@ -422,6 +429,24 @@ func summary(d *doc, b *bundle.Bundle) int {
 	})
 	d.table(d.subtitle(fmt.Sprintf("Other failures (%d%s)", len(bad), waivedOf(bad))), resultCols, d.resultRecords(bad), "No other failures.")
 	const maxWarnings = 40 // the rest are in All results
+	var unjudged []check.Result
+	for _, r := range b.Results {
+		if r.Status == check.Error {
+			unjudged = append(unjudged, r)
+		}
+	}
+	if len(unjudged) > 0 {
+		l := d.subtitle(fmt.Sprintf("Could not be judged (%d)", len(unjudged)))
+		l = append(l, d.para("Neither passes nor failures: a precondition of the check was not met. Each detail names what was missing and how to supply it.", small))
+		for _, n := range b.Summary.Needs {
+			l = append(l, d.para("• "+n, body))
+		}
+		if len(unjudged) > maxWarnings {
+			l = append(l, d.para(fmt.Sprintf("The first %d; all %d are listed under All results.", maxWarnings, len(unjudged)), small))
+			unjudged = unjudged[:maxWarnings]
+		}
+		d.table(l, resultCols, d.resultRecords(unjudged), "")
+	}
 	l := d.subtitle(fmt.Sprintf("Warnings (%d)", len(warn)))
 	if len(warn) > maxWarnings {
 		l = append(l, d.para(fmt.Sprintf("The first %d; all %d are listed under All results.", maxWarnings, len(warn)), small))
@@ -772,4 +797,13 @@ func evidenceIndex(d *doc, b *bundle.Bundle, lead []core.Row) int {
 		), rule()}
 	}
 	return d.table(lead, evidenceCols, recs, "No evidence items.")
+}
+
+// unjudgedLines is what the cover says of checks that could not be judged:
+// the count, then what the run lacked. None when every check was judged.
+func unjudgedLines(s bundle.Summary) []string {
+	if s.Unjudged() == 0 {
+		return nil
+	}
+	return append([]string{bundle.UnjudgedText(s.Unjudged()) + " (status error): neither passed nor failed."}, s.Needs...)
 }
