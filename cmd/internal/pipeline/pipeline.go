@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/dossier-dev/dossier/collect"
@@ -32,6 +33,7 @@ type Options struct {
 	Now            time.Time // the pack's date
 	Version        string
 	Deadline       time.Duration
+	Bounds         collect.Bounds // the probe's read limits (--max-body …); zero fields take collect's defaults
 	Progress       func(string)
 
 	// Since is the last submitted pack (nil: none), for build --since:
@@ -59,10 +61,16 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		return nil, err
 	}
 
+	pre, err := Preflight(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+
 	rep, err := collect.Probe(ctx, collect.Options{
 		Manifest:       opts.Manifest,
 		HTTPClient:     opts.HTTPClient,
-		Tokens:         opts.Tokens,
+		Tokens:         pre.Tokens,
+		Bounds:         opts.Bounds,
 		ForeignRefusal: opts.ForeignRefusal,
 		AllowWrite:     opts.AllowWrite,
 		Now:            func() time.Time { return opts.Now },
@@ -74,6 +82,9 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 	}
 	results := rep.Results
 	ev := rep.Evidence
+	if len(rep.Observation.Resources) > 0 {
+		pre.addBrowserNeed(opts.ChromePath, progress)
+	}
 
 	progress("rendering widgets and confirmation prompts in headless Chrome")
 	shots, err := evidence.Run(ctx, evidence.Input{
@@ -105,5 +116,70 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		Version:       opts.Version,
 		Since:         opts.Since,
 		SinceJSON:     opts.SinceJSON,
+		Needs:         pre.Needs,
 	})
+}
+
+// Checked is what Preflight found that the run goes on with.
+type Checked struct {
+	// Tokens are the run's tokens, those that cannot be used (a variable
+	// not set, a token the server refused) marked with their Problem.
+	Tokens []collect.Token
+	// Needs says what the run lacks that will leave checks unjudged, with
+	// the remedy; it goes into the pack's summary.
+	Needs []string
+
+	noBrowser bool // the missing browser is among Needs
+}
+
+// Preflight looks at the server before the probe: a server that cannot be
+// probed at all (nothing listens, a 404, the legacy SSE transport, a
+// scheme mismatch, a redirect elsewhere) is an error with a hint, and no
+// pack is made; a token the server refuses and a missing browser are
+// reported and go into the summary's needs.
+func Preflight(ctx context.Context, opts Options) (Checked, error) {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
+	u := opts.Manifest.Server.URL
+	progress("checking that " + u + " can be probed")
+	d := collect.Preflight(ctx, collect.PreflightOptions{URL: u, Tokens: opts.Tokens, HTTPClient: opts.HTTPClient})
+	if err := d.Err(u); err != nil {
+		return Checked{}, err
+	}
+	c := Checked{Tokens: d.Tokens}
+	for i, t := range d.Tokens {
+		if t.Problem == "" {
+			continue
+		}
+		c.Needs = append(c.Needs, t.Problem)
+		if opts.Tokens[i].Problem == "" { // refused just now; unset variables were reported when read
+			progress(t.Problem)
+		}
+	}
+	if needsBrowser(opts.Manifest) {
+		c.addBrowserNeed(opts.ChromePath, progress)
+	}
+	return c, nil
+}
+
+// needsBrowser reports whether the manifest alone shows that the evidence
+// stage will render something: the confirmation prompt of a write tool.
+// Widgets are known only once the server lists them (see Run).
+func needsBrowser(m *manifest.Manifest) bool {
+	return slices.ContainsFunc(m.Tools, manifest.Tool.IsWrite)
+}
+
+// addBrowserNeed adds the missing browser to the needs, once.
+func (c *Checked) addBrowserNeed(chromePath string, progress func(string)) {
+	if c.noBrowser {
+		return
+	}
+	if _, err := evidence.FindBrowser(chromePath); err == nil {
+		return
+	}
+	c.noBrowser = true
+	progress("no browser found: the widget and confirmation-prompt checks will be error (install chromium, or pass --chrome)")
+	c.Needs = append(c.Needs, "a browser for the widget and confirmation-prompt captures: install chromium, or pass --chrome")
 }

@@ -66,27 +66,9 @@ func SignIn(ctx context.Context, m *manifest.Manifest, opts SignInOptions) (Cred
 	if mode == LoginEnv {
 		return Credentials{Tokens: EnvTokens(m, opts.Getenv, progress)}, nil
 	}
-	lo := collect.LoginOptions{MCPURL: m.Server.URL, HTTPClient: opts.HTTPClient}
-	switch mode {
-	case LoginDCR:
-		lo.LoginHint = strings.TrimSpace(opts.Getenv(EnvLoginHint))
-	case LoginForm:
-		lo.User, lo.Password = opts.Getenv(EnvLoginUser), opts.Getenv(EnvLoginPassword)
-		if lo.User == "" || lo.Password == "" {
-			return Credentials{}, fmt.Errorf("--login form: set %s and %s", EnvLoginUser, EnvLoginPassword)
-		}
-		path, err := evidence.FindBrowser(opts.ChromePath)
-		if err != nil {
-			return Credentials{}, fmt.Errorf("--login form: %w", err)
-		}
-		lo.Form = chrome.FormLogin{Path: path}
-	case LoginInteractive:
-		if opts.Prompt == nil {
-			return Credentials{}, fmt.Errorf("--login interactive needs a person at a terminal")
-		}
-		lo.Prompt = opts.Prompt
-	default:
-		return Credentials{}, fmt.Errorf("--login %q: want one of %s", mode, strings.Join(LoginModes(), ", "))
+	lo, err := loginOptions(m.Server.URL, mode, opts)
+	if err != nil {
+		return Credentials{}, err
 	}
 
 	sets, foreign := signInSets(m)
@@ -129,6 +111,35 @@ func SignIn(ctx context.Context, m *manifest.Manifest, opts SignInOptions) (Cred
 	return c, nil
 }
 
+// loginOptions are the collect.Login options of a sign-in mode other than
+// env: what each unattended mode reads from the environment, the browser
+// of form, the prompt of interactive.
+func loginOptions(mcpURL, mode string, opts SignInOptions) (collect.LoginOptions, error) {
+	lo := collect.LoginOptions{MCPURL: mcpURL, HTTPClient: opts.HTTPClient}
+	switch mode {
+	case LoginDCR:
+		lo.LoginHint = strings.TrimSpace(opts.Getenv(EnvLoginHint))
+	case LoginForm:
+		lo.User, lo.Password = opts.Getenv(EnvLoginUser), opts.Getenv(EnvLoginPassword)
+		if lo.User == "" || lo.Password == "" {
+			return lo, fmt.Errorf("--login form: set %s and %s", EnvLoginUser, EnvLoginPassword)
+		}
+		path, err := evidence.FindBrowser(opts.ChromePath)
+		if err != nil {
+			return lo, fmt.Errorf("--login form: %w", err)
+		}
+		lo.Form = chrome.FormLogin{Path: path}
+	case LoginInteractive:
+		if opts.Prompt == nil {
+			return lo, fmt.Errorf("--login interactive needs a person at a terminal")
+		}
+		lo.Prompt = opts.Prompt
+	default:
+		return lo, fmt.Errorf("--login %q: want one of %s", mode, strings.Join(LoginModes(), ", "))
+	}
+	return lo, nil
+}
+
 // signInSets splits probe.tokens into the scope sets to sign in for and
 // the entry, if any, that names another resource (its audience is the
 // resource to ask a foreign token for).
@@ -161,16 +172,18 @@ func autoMode(m *manifest.Manifest, getenv func(string) string) string {
 }
 
 // EnvTokens reads the bearer tokens the manifest names from the
-// environment. A missing variable is reported by name only.
+// environment. A variable that is not set gives a token with a Problem
+// naming it and the remedy, so that the checks that need its scopes are
+// error rather than judged without it; its value is never shown.
 func EnvTokens(m *manifest.Manifest, getenv func(string) string, progress func(string)) []collect.Token {
 	var out []collect.Token
 	for _, ts := range m.Probe.Tokens {
-		v := strings.TrimSpace(getenv(ts.Env))
-		if v == "" {
-			progress(fmt.Sprintf("%s is not set; probing without the token for %v", ts.Env, ts.Scopes))
-			continue
+		t := collect.Token{Value: strings.TrimSpace(getenv(ts.Env)), Scopes: ts.Scopes, Source: ts.Env, Audience: ts.Audience}
+		if t.Value == "" {
+			t.Problem = fmt.Sprintf("%s is not set; set it or use --login dcr", ts.Env)
+			progress(fmt.Sprintf("%s is not set: the checks that need the token for %v cannot be judged (set it, or use --login dcr)", ts.Env, ts.Scopes))
 		}
-		out = append(out, collect.Token{Value: v, Scopes: ts.Scopes, Source: ts.Env, Audience: ts.Audience})
+		out = append(out, t)
 	}
 	return out
 }
