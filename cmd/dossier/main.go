@@ -25,10 +25,34 @@ const (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go onInterrupt(sigs, cancel, os.Stderr, os.Exit)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	signal.Stop(sigs)
+	cancel()
 	os.Exit(code)
+}
+
+// exitInterrupted is the exit code of a run ended by a second Ctrl-C, as
+// a shell reports a process killed by SIGINT.
+const exitInterrupted = 130
+
+// onInterrupt cancels the run at the first signal, so that it stops
+// cleanly (Chrome closed, no half-written pack), and ends the process at
+// once at the second, for a cleanup that hangs.
+func onInterrupt(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer, exit func(int)) {
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	fmt.Fprintln(stderr, "dossier: interrupted; stopping (interrupt again to quit at once)")
+	cancel()
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	fmt.Fprintln(stderr, "dossier: interrupted again; quitting")
+	exit(exitInterrupted)
 }
 
 // run executes one command line and maps its error to an exit code.
@@ -41,29 +65,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var findings *findingsError
 	if errors.As(err, &findings) {
-		fmt.Fprintln(stderr, "dossier:", err)
+		fmt.Fprintln(stderr, "dossier:", escapedLines(err.Error()))
 		return exitFindings
 	}
 	var problems *problemsError
 	if errors.As(err, &problems) {
-		fmt.Fprintln(stderr, "dossier:", err)
+		fmt.Fprintln(stderr, "dossier:", escapedLines(err.Error()))
 		return exitFindings
 	}
 	var merrs manifest.Errors
 	if errors.As(err, &merrs) {
 		fmt.Fprintln(stderr, "dossier: the manifest has errors:")
 		for _, e := range merrs {
-			fmt.Fprintln(stderr, "  "+e.Error())
+			fmt.Fprintln(stderr, "  "+escapedLines(e.Error()))
 		}
 		return exitUsage
 	}
 	var usage *usageError
 	if errors.As(err, &usage) {
-		fmt.Fprintln(stderr, "dossier:", err)
+		fmt.Fprintln(stderr, "dossier:", escapedLines(err.Error()))
 		fmt.Fprintln(stderr, "Run 'dossier --help' for usage.")
 		return exitUsage
 	}
-	fmt.Fprintln(stderr, "dossier:", err)
+	// A run's errors quote servers and received packs at times.
+	fmt.Fprintln(stderr, "dossier:", escapedLines(err.Error()))
 	return exitFailure
 }
 

@@ -21,11 +21,15 @@ import (
 
 const exitCodesHelp = `Exit codes:
   0  done
-  1  the tool could not do its job (unwritable output, internal error)
+  1  the tool could not do its job: the server cannot be probed at all
+     (nothing listens, a 404 at the path, the legacy SSE transport, https
+     against a plain-HTTP port; the message says what to change), unwritable
+     output, an internal error; for check, also checks that could not be
+     judged (a token variable not set, a bound hit), unless --allow-incomplete
   2  usage or manifest error (the manifest's errors name file:line:column)
   3  findings at or above --fail-on; with --fail-on-resubmit, a change that needs
      re-submission; for verify, a pack that does not verify or a claim that no
-     longer holds`
+     longer holds. Findings win over checks that could not be judged`
 
 // env is what commands read from the process environment; tests replace it.
 type env struct {
@@ -84,8 +88,9 @@ func (e *env) packTime() (time.Time, error) {
 	return e.now().UTC().Truncate(time.Second), nil
 }
 
-// progress writes a progress line to stderr.
-func (e *env) progress(msg string) { fmt.Fprintln(e.stderr, "·", msg) }
+// progress writes a progress line to stderr. Lines quote the server's own
+// words at times, so they are printed escaped.
+func (e *env) progress(msg string) { fmt.Fprintln(e.stderr, "·", escaped(msg)) }
 
 // tokens reads the bearer tokens the manifest names from the environment.
 // Values never leave memory; a missing variable is reported by name only.
@@ -93,21 +98,27 @@ func (e *env) tokens(m *manifest.Manifest) []collect.Token {
 	return pipeline.EnvTokens(m, e.getenv, e.progress)
 }
 
-// signIn gets the probe's tokens the way --login says. The interactive
-// mode prints the authorization URL on stderr and tries to open a browser.
+// signIn gets the probe's tokens the way --login says.
 func (e *env) signIn(ctx context.Context, m *manifest.Manifest, mode string) (pipeline.Credentials, error) {
 	if !slices.Contains(pipeline.LoginModes(), mode) {
 		return pipeline.Credentials{}, &usageError{fmt.Errorf("--login %q: want one of %s", mode, strings.Join(pipeline.LoginModes(), ", "))}
 	}
-	return pipeline.SignIn(ctx, m, pipeline.SignInOptions{
-		Mode: mode, Getenv: e.getenv, Progress: e.progress,
+	return pipeline.SignIn(ctx, m, e.signInOptions(mode))
+}
+
+// signInOptions read the environment of the unattended modes; the
+// interactive mode prints the authorization URL on stderr and tries to
+// open a browser.
+func (e *env) signInOptions(mode string) pipeline.SignInOptions {
+	return pipeline.SignInOptions{
+		Mode: mode, Getenv: e.getenv, Progress: e.progress, ChromePath: e.chrome,
 		Prompt: func(authURL string) {
-			fmt.Fprintf(e.stderr, "Sign in to the app in your browser; if it does not open, visit:\n\n  %s\n\n", authURL)
+			fmt.Fprintf(e.stderr, "Sign in to the app in your browser; if it does not open, visit:\n\n  %s\n\n", escaped(authURL))
 			if p, err := exec.LookPath("xdg-open"); err == nil {
 				_ = exec.Command(p, authURL).Start()
 			}
 		},
-	})
+	}
 }
 
 // commonFlags are shared by build and check.
@@ -118,6 +129,7 @@ type commonFlags struct {
 	questionnaire string
 	deadline      time.Duration
 	login         string
+	bounds        boundsFlags
 }
 
 func (f *commonFlags) register(cmd *cobra.Command, failOnDefault string) {
@@ -127,6 +139,22 @@ func (f *commonFlags) register(cmd *cobra.Command, failOnDefault string) {
 	cmd.Flags().StringVar(&f.questionnaire, "questionnaire", "", "a questionnaire file replacing the built-in one")
 	cmd.Flags().DurationVar(&f.deadline, "deadline", 2*time.Minute, "the whole probe's deadline")
 	cmd.Flags().StringVar(&f.login, "login", pipeline.LoginAuto, "how to get tokens: "+strings.Join(pipeline.LoginModes(), ", ")+" (see the README)")
+	f.bounds.register(cmd)
+}
+
+// checkAllowWrite refuses, before anything is probed, a --allow-write name
+// the probe would never call: one the manifest does not declare, or one
+// missing from probe.callable (a tool is called only when it is in both).
+func checkAllowWrite(m *manifest.Manifest, names []string) error {
+	for _, n := range names {
+		if _, ok := m.Tool(n); !ok {
+			return &usageError{fmt.Errorf("--allow-write %q: the manifest declares no tool of that name", n)}
+		}
+		if !slices.Contains(m.Probe.Callable, n) {
+			return &usageError{fmt.Errorf("--allow-write %q: the tool is not in probe.callable, so the probe would not call it; list it there (with its example arguments) first", n)}
+		}
+	}
+	return nil
 }
 
 func (f *commonFlags) readQuestionnaire() ([]byte, error) {
