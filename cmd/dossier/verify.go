@@ -1,11 +1,16 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/netip"
+	"net/url"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,6 +18,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
+	"github.com/dossier-dev/dossier/collect"
+	"github.com/dossier-dev/dossier/internal/term"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/contract"
@@ -28,12 +35,15 @@ type problemsError struct{ msg string }
 func (e *problemsError) Error() string { return e.msg }
 
 type verifyFlags struct {
-	pubkey   string
-	maxAge   string
-	live     bool
-	manifest string
-	format   string
-	deadline time.Duration
+	pubkey       string
+	maxAge       string
+	live         bool
+	manifest     string
+	format       string
+	deadline     time.Duration
+	tokenEnv     []string // NAME or NAME:SCOPE,SCOPE: the buyer's own token variables
+	login        string
+	allowPrivate bool
 }
 
 func newVerifyCmd(e *env) *cobra.Command {
@@ -53,12 +63,20 @@ receives it:
     attestation in it has expired
 
 Each problem is one line naming the file. With --live it then probes the server
-the pack describes (--manifest overrides the pack's manifest, for example to name
-token variables) and holds every claim of the pack against what it sees now:
+the pack describes and holds every claim of the pack against what it sees now:
 the tool list, each tool's annotations, schemas, security schemes and scopes,
 each widget's CSP and domain, the OAuth setup, and every check that passed on
 probed ground. Each claim is confirmed, changed, or no longer checkable, with
 the new probe's evidence IDs.
+
+The pack is the vendor's: verify --live takes no credential, no variable name
+and no permission to call a tool from it. Tokens come only from you:
+--token-env NAME (repeatable; NAME:SCOPE,SCOPE names the token's scopes), --login
+dcr, form or interactive, or your own --manifest (which also names the tools the
+probe may call; no write tool is ever called). Without a token, claims that need
+one are reported as not checked, never as changed. The origins it will contact
+are shown before the first request; a pack whose URLs point at loopback or
+private addresses is refused unless you pass --allow-private.
 
 Exit codes: 0 the pack verifies (and every live claim holds), 1 the pack cannot
 be read, 2 usage error, 3 any problem or any changed claim.`,
@@ -76,6 +94,9 @@ be read, 2 usage error, 3 any problem or any changed claim.`,
 	cmd.Flags().StringVarP(&f.manifest, "manifest", "m", "", "with --live: probe with this manifest instead of the pack's")
 	cmd.Flags().StringVar(&f.format, "format", "table", "output format: table or json")
 	cmd.Flags().DurationVar(&f.deadline, "deadline", 2*time.Minute, "with --live: the whole probe's deadline")
+	cmd.Flags().StringArrayVar(&f.tokenEnv, "token-env", nil, "with --live: a variable of yours holding a bearer token for the server, NAME or NAME:SCOPE,SCOPE (repeatable)")
+	cmd.Flags().StringVar(&f.login, "login", "", "with --live: sign in to get tokens: dcr, form or interactive (env and auto only with your own --manifest; default none, or auto with --manifest)")
+	cmd.Flags().BoolVar(&f.allowPrivate, "allow-private", false, "with --live: let the pack's URLs point at loopback or private addresses")
 	return cmd
 }
 
@@ -97,8 +118,12 @@ func (e *env) verify(cmd *cobra.Command, path string, f *verifyFlags) error {
 	if f.format != "table" && f.format != "json" {
 		return &usageError{fmt.Errorf("--format %q: want table or json", f.format)}
 	}
-	if f.manifest != "" && !f.live {
-		return &usageError{fmt.Errorf("--manifest needs --live")}
+	if !f.live {
+		for name, set := range map[string]bool{"--manifest": f.manifest != "", "--token-env": len(f.tokenEnv) > 0, "--login": f.login != "", "--allow-private": f.allowPrivate} {
+			if set {
+				return &usageError{fmt.Errorf("%s needs --live", name)}
+			}
+		}
 	}
 	opts := pack.VerifyOptions{Now: e.now().UTC()}
 	if f.maxAge != "0" && f.maxAge != "" {
@@ -155,51 +180,54 @@ func (e *env) verify(cmd *cobra.Command, path string, f *verifyFlags) error {
 	return nil
 }
 
+// maxProblemLines bounds the problems printed as a table: a hostile pack
+// can hold thousands; --format json lists them all.
+const maxProblemLines = 100
+
 func problemList(ps []pack.Problem) string {
 	var s []string
-	for _, p := range ps {
-		s = append(s, p.String())
+	for i, p := range ps {
+		if i == 5 {
+			s = append(s, fmt.Sprintf("and %d more", len(ps)-i))
+			break
+		}
+		s = append(s, term.Safe(p.String()))
 	}
 	return strings.Join(s, "; ")
 }
 
-// verifyLive probes the server again, with the pack's manifest or the one
-// given, and holds the pack's claims against the new probe.
+// verifyLive probes the server again, with the pack's manifest or the
+// buyer's, and holds the pack's claims against the new probe. The pack's
+// manifest is the vendor's: it may name the server, but never where the
+// buyer's credentials come from or which tools may be called.
 func (e *env) verifyLive(cmd *cobra.Command, old *bundle.Bundle, f *verifyFlags) (*liveOutput, error) {
-	m := old.Manifest
-	if f.manifest != "" {
-		var err error
-		m, err = manifest.Load(f.manifest)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &usageError{err}
-		}
-		if err != nil {
-			return nil, err
-		}
-	} else if m != nil {
-		// The pack's manifest has no directory to read attachments from:
-		// they are the vendor's files, in the pack already, not claims about
-		// the server.
-		cp := *m
-		cp.Evidence = nil
-		m = &cp
+	m, own, err := liveManifest(old, f.manifest)
+	if err != nil {
+		return nil, err
 	}
-	if m == nil {
-		return nil, fmt.Errorf("the pack has no manifest to probe with; give --manifest")
+	if err := e.showTargets(cmd.Context(), m, own, f.allowPrivate); err != nil {
+		return nil, err
 	}
 	ctx, cancel := withDeadline(cmd.Context(), f.deadline)
 	defer cancel()
-	e.progress(fmt.Sprintf("probing %s again to check the pack's claims", m.Server.URL))
+	tokens, err := e.liveTokens(ctx, m, own, f)
+	if err != nil {
+		return nil, err
+	}
 	// The new probe is dated now: SOURCE_DATE_EPOCH fixes the date of
 	// packs, not of checks.
 	now := e.now().UTC().Truncate(time.Second)
 	opts := e.pipelineOptions(now)
-	opts.Manifest, opts.Tokens, opts.Deadline = m, e.tokens(m), f.deadline
+	opts.Manifest, opts.Tokens, opts.ForeignRefusal, opts.Deadline = m, tokens.Tokens, tokens.ForeignRefusal, f.deadline
 	fresh, err := pipeline.Run(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	lo := &liveOutput{Server: m.Server.URL, Claims: contract.Claims(old, fresh)}
+	var co contract.ClaimOptions
+	if m.Server.Auth.Mode != manifest.AuthNone && !hasToken(tokens.Tokens) {
+		co.NoCredentials = "no token was given (name one with --token-env NAME, or use --login dcr)"
+	}
+	lo := &liveOutput{Server: m.Server.URL, Claims: contract.ClaimsWith(old, fresh, co)}
 	for _, c := range lo.Claims {
 		switch c.Status {
 		case contract.Confirmed:
@@ -213,10 +241,168 @@ func (e *env) verifyLive(cmd *cobra.Command, old *bundle.Bundle, f *verifyFlags)
 	return lo, nil
 }
 
+// liveManifest is the manifest verify --live probes with: the buyer's own
+// (own is true), or a copy of the pack's stripped of what only the buyer may
+// decide: attachments (the vendor's files, already in the pack), the tools
+// the probe may call, and the names of the variables tokens come from.
+func liveManifest(old *bundle.Bundle, path string) (m *manifest.Manifest, own bool, err error) {
+	if path != "" {
+		m, err := manifest.Load(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, false, &usageError{err}
+		}
+		return m, true, err
+	}
+	if old.Manifest == nil {
+		return nil, false, fmt.Errorf("the pack has no manifest to probe with; give --manifest")
+	}
+	cp := *old.Manifest
+	cp.Evidence = nil
+	cp.Probe.Callable = nil
+	cp.Probe.Tokens = nil
+	for _, ts := range old.Manifest.Probe.Tokens {
+		// The scopes say what to sign in for (--login dcr); the variable
+		// name is the vendor's and is never read.
+		cp.Probe.Tokens = append(cp.Probe.Tokens, manifest.TokenSource{Scopes: ts.Scopes, Audience: ts.Audience})
+	}
+	return &cp, false, nil
+}
+
+// liveTokens gets the new probe's tokens from what the buyer gave: the
+// variables named with --token-env, then a sign-in with --login. Only the
+// buyer's own manifest may name variables (--login env or auto).
+func (e *env) liveTokens(ctx context.Context, m *manifest.Manifest, own bool, f *verifyFlags) (pipeline.Credentials, error) {
+	var c pipeline.Credentials
+	for _, spec := range f.tokenEnv {
+		name, scopes, hasScopes := strings.Cut(spec, ":")
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return c, &usageError{fmt.Errorf("--token-env %q: want NAME or NAME:SCOPE,SCOPE", spec)}
+		}
+		v := strings.TrimSpace(e.getenv(name))
+		if v == "" {
+			return c, &usageError{fmt.Errorf("--token-env %s: the variable is not set", name)}
+		}
+		t := collect.Token{Value: v, Source: name}
+		if hasScopes {
+			for _, s := range strings.Split(scopes, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					t.Scopes = append(t.Scopes, s)
+				}
+			}
+		}
+		c.Tokens = append(c.Tokens, t)
+	}
+	mode := f.login
+	switch {
+	case mode == "" && own:
+		mode = pipeline.LoginAuto
+	case mode == "" || mode == "none":
+		if len(c.Tokens) == 0 && m.Server.Auth.Mode != manifest.AuthNone {
+			e.progress("probing without a token: claims that need one will be reported as not checked (name one with --token-env NAME, or use --login dcr)")
+		}
+		return c, nil
+	case !own && (mode == pipeline.LoginEnv || mode == pipeline.LoginAuto):
+		return c, &usageError{fmt.Errorf("--login %s reads the variables a manifest names, and the pack's manifest is the vendor's: name your own with --token-env NAME, or give your own --manifest", mode)}
+	}
+	signed, err := e.signIn(ctx, m, mode)
+	if err != nil {
+		return c, err
+	}
+	c.Tokens = append(c.Tokens, signed.Tokens...)
+	c.ForeignRefusal = signed.ForeignRefusal
+	return c, nil
+}
+
+func hasToken(ts []collect.Token) bool {
+	for _, t := range ts {
+		if t.Value != "" && t.Audience == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// showTargets says on stderr, before any request, which origins the new
+// probe will contact, and refuses a pack whose URLs lead to loopback or
+// private addresses unless the buyer allowed it: the pack chose them, not
+// the buyer.
+func (e *env) showTargets(ctx context.Context, m *manifest.Manifest, own bool, allowPrivate bool) error {
+	from := "the pack's manifest"
+	if own {
+		from = "your manifest"
+	}
+	var origins []string
+	var private []string
+	for _, raw := range []string{m.Server.URL, m.Server.Auth.Issuer, m.Server.Auth.OIDCDiscovery, m.Server.Auth.Revocation, m.App.PrivacyPolicy, m.App.Terms, m.App.Support} {
+		u, err := url.Parse(raw)
+		if raw == "" || err != nil || u.Host == "" {
+			continue
+		}
+		origin := u.Scheme + "://" + u.Host
+		if slices.Contains(origins, origin) {
+			continue
+		}
+		origins = append(origins, origin)
+		if own || allowPrivate {
+			continue
+		}
+		if why := nonPublicHost(ctx, u.Hostname()); why != "" {
+			private = append(private, fmt.Sprintf("%s (%s)", term.Safe(origin), why))
+		}
+	}
+	for i := range origins {
+		origins[i] = term.Safe(origins[i])
+	}
+	e.progress(fmt.Sprintf("verify --live will probe %s, from %s (also: %s)", term.Safe(m.Server.URL), from, orDash(strings.Join(origins[min(1, len(origins)):], ", "))))
+	if len(private) > 0 {
+		return &usageError{fmt.Errorf("the pack's manifest points at %s: not probed, since a pack must not steer your machine into your own network; pass --allow-private if you mean to probe it", strings.Join(private, ", "))}
+	}
+	return nil
+}
+
+// nonPublicHost names the non-public kind of address host resolves to, or
+// "" when every address is public. A host that does not resolve is left to
+// the probe, which reports it.
+func nonPublicHost(ctx context.Context, host string) string {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return "loopback"
+	}
+	var addrs []netip.Addr
+	if a, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+		addrs = append(addrs, a)
+	} else {
+		ips, _ := net.DefaultResolver.LookupNetIP(ctx, "ip", h)
+		addrs = ips
+	}
+	for _, a := range addrs {
+		a = a.Unmap()
+		switch {
+		case a.IsLoopback():
+			return "loopback"
+		case a.IsUnspecified() || thisNetwork.Contains(a):
+			return "unspecified"
+		case a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast():
+			return "link-local"
+		case cgnat.Contains(a):
+			return "CGNAT"
+		case a.IsPrivate():
+			return "private"
+		}
+	}
+	return ""
+}
+
+var (
+	cgnat       = netip.MustParsePrefix("100.64.0.0/10")
+	thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
+)
+
 func printVerification(e *env, v *pack.Verification, pub ed25519.PublicKey) {
 	w := e.stdout
-	fmt.Fprintf(w, "pack       %s (%s)\n", v.Pack, v.Kind)
-	fmt.Fprintf(w, "signature  %s: %s\n", v.Signature.Status, v.Signature.Detail)
+	fmt.Fprintf(w, "pack       %s (%s)\n", term.Safe(v.Pack), v.Kind)
+	fmt.Fprintf(w, "signature  %s: %s\n", v.Signature.Status, term.Safe(v.Signature.Detail))
 	fmt.Fprintf(w, "files      %d listed in SHA256SUMS, %d evidence items in pack.json\n", v.Files, v.Evidence)
 	if !v.Created.IsZero() {
 		fmt.Fprintf(w, "built      %s\n", v.Created.Format(time.RFC3339))
@@ -229,13 +415,17 @@ func printVerification(e *env, v *pack.Verification, pub ed25519.PublicKey) {
 		return
 	}
 	fmt.Fprintln(w)
-	for _, p := range v.Problems {
-		fmt.Fprintf(w, "FAIL  %s\n", p)
+	for i, p := range v.Problems {
+		if i == maxProblemLines {
+			fmt.Fprintf(w, "… and %d more %s (--format json lists them all)\n", len(v.Problems)-i, pluralS(len(v.Problems)-i, "problem"))
+			break
+		}
+		fmt.Fprintf(w, "FAIL  %s\n", term.Safe(p.String()))
 	}
 }
 
 func printClaims(e *env, lo *liveOutput) {
-	fmt.Fprintf(e.stdout, "\nLive claims against %s: %d confirmed, %d changed, %d no longer checkable.\n", lo.Server, lo.Confirmed, lo.Changed, lo.Uncheckable)
+	fmt.Fprintf(e.stdout, "\nLive claims against %s: %d confirmed, %d changed, %d not checked.\n", term.Safe(lo.Server), lo.Confirmed, lo.Changed, lo.Uncheckable)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tSUBJECT\tCLAIM\tEVIDENCE\tDETAIL")
 	for _, c := range lo.Claims {
@@ -250,17 +440,17 @@ func printClaims(e *env, lo *liveOutput) {
 		for i, id := range c.Evidence {
 			ids[i] = string(id)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Status, c.Subject, c.Claim, orDash(strings.Join(ids, " ")), oneLine(detail))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Status, oneLine(c.Subject), oneLine(c.Claim), oneLine(strings.Join(ids, " ")), oneLine(detail))
 	}
 	tw.Flush()
 }
 
-// oneLine keeps a table row on one line and short: the server's text can
-// be anything.
+// oneLine keeps a table cell on one line, short and escaped: the pack's
+// and the server's text can be anything.
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > 160 {
 		s = string(r[:160]) + "…"
 	}
-	return s
+	return orDash(term.Safe(s))
 }

@@ -32,17 +32,57 @@ type Claim struct {
 // attached files are the vendor's, and resubmit.contract compared two packs.
 var notAboutTheServer = map[string]bool{"evidence.attached": true, "resubmit.contract": true}
 
+// ClaimOptions say what the new probe lacked.
+type ClaimOptions struct {
+	// NoCredentials, when set, says why the new probe had no token for a
+	// server that asks for one, and how to give one. A passing check that
+	// now fails is then not checked, not changed, unless a probe without
+	// a token judges it as well (credentialFree).
+	NoCredentials string
+}
+
+// credentialFree are the checks a probe judges the same with or without a
+// token: listing pages, OAuth discovery and the refusals of requests that
+// carry no valid token.
+var credentialFree = map[string]bool{
+	"listing.privacy-policy": true, "listing.support-contact": true, "listing.terms": true,
+	"listing.metadata": true, "listing.availability": true,
+	"auth.required": true, "auth.challenge": true, "auth.prm": true, "auth.prm-resource": true,
+	"auth.as-metadata": true, "auth.pkce-s256": true, "auth.client-registration": true,
+	"auth.invalid-token": true, "auth.https": true,
+}
+
 // Claims holds every claim of the old pack against the new probe: the
 // contract (server, tool list, every tool's reviewed fields, every widget's
 // CSP and domain), the auth setup (PRM resource, issuer, PKCE methods,
 // registration endpoint), and every check that passed on probed ground.
-func Claims(old, new *bundle.Bundle) []Claim {
+func Claims(old, new *bundle.Bundle) []Claim { return ClaimsWith(old, new, ClaimOptions{}) }
+
+// ClaimsWith is Claims knowing what the new probe lacked. A claim the new
+// probe could not look at (no session was opened, no token was given) is
+// uncheckable, never changed: could not judge is not a change.
+func ClaimsWith(old, new *bundle.Bundle, opts ClaimOptions) []Claim {
 	oc, nc := Of(old), Of(new)
 	var out []Claim
 	ev := func(checkID, subject string) []check.EvidenceID { return evidenceOf(new.Results, checkID, subject) }
+	// Without a session nothing the session shows (instructions, tools,
+	// widgets) was seen: their claims are uncheckable.
+	noSession := ""
+	if !new.Observation.Server.Reached {
+		noSession = "not checked: the new probe opened no session with the server"
+		if h := resultOf(new.Results, "transport.handshake", "app"); h != nil && h.Detail != "" {
+			noSession += " (" + h.Detail + ")"
+		}
+		if opts.NoCredentials != "" {
+			noSession += "; " + opts.NoCredentials
+		}
+	}
 	add := func(subject, claim, kind, o, n string, e []check.EvidenceID) {
 		c := Claim{Subject: subject, Claim: claim, Status: Confirmed, Old: o, New: n, Evidence: e}
-		if o != n {
+		switch {
+		case noSession != "" && claim != "server URL":
+			c.Status, c.New = Uncheckable, noSession
+		case o != n:
 			c.Status, c.Kind = Changed, kind
 			c.Resubmit, _ = Rule(kind)
 		}
@@ -63,7 +103,14 @@ func Claims(old, new *bundle.Bundle) []Claim {
 		n, ok := newTools[t.Name]
 		for i, f := range toolFields(t) {
 			if !ok {
-				out = append(out, Claim{Subject: sub, Claim: f.label, Status: Uncheckable, Old: shown(f), New: "the tool is no longer listed"})
+				gone := "the tool is no longer listed"
+				switch {
+				case noSession != "":
+					gone = noSession
+				case new.Observation.ToolsIncomplete != "":
+					gone = "not checked: tools/list was not read whole (" + new.Observation.ToolsIncomplete + ")"
+				}
+				out = append(out, Claim{Subject: sub, Claim: f.label, Status: Uncheckable, Old: shown(f), New: gone})
 				continue
 			}
 			add(sub, f.label, f.kind, shown(f), shown(toolFields(n)[i]), ev("tool.declared", sub))
@@ -74,7 +121,11 @@ func Claims(old, new *bundle.Bundle) []Claim {
 		sub := "widget:" + w.URI
 		n, ok := newWidgets[w.URI]
 		if !ok {
-			out = append(out, Claim{Subject: sub, Claim: "CSP", Status: Uncheckable, Old: cspText(w.CSP), New: "the widget is no longer served"})
+			gone := "the widget is no longer served"
+			if noSession != "" {
+				gone = noSession
+			}
+			out = append(out, Claim{Subject: sub, Claim: "CSP", Status: Uncheckable, Old: cspText(w.CSP), New: gone})
 			continue
 		}
 		c := Claim{Subject: sub, Claim: "CSP", Status: Confirmed, Old: cspText(w.CSP), New: cspText(n.CSP), Evidence: ev("widget.csp-declared", sub)}
@@ -118,6 +169,8 @@ func Claims(old, new *bundle.Bundle) []Claim {
 			c.Status, c.New = Uncheckable, "no result"
 		case n.Status == check.Pass:
 			c.Status, c.New = Confirmed, string(n.Status)
+		case (n.Status == check.Fail || n.Status == check.Warn) && opts.NoCredentials != "" && !credentialFree[r.ID]:
+			c.Status, c.New = Uncheckable, fmt.Sprintf("not checked: %s without a token (%s); %s", n.Status, n.Detail, opts.NoCredentials)
 		case n.Status == check.Fail || n.Status == check.Warn:
 			c.Status, c.New = Changed, fmt.Sprintf("%s: %s", n.Status, n.Detail)
 		default:
@@ -129,6 +182,16 @@ func Claims(old, new *bundle.Bundle) []Claim {
 		out = append(out, c)
 	}
 	return out
+}
+
+// resultOf is the result of one check for one subject, or nil.
+func resultOf(rs []check.Result, checkID, subject string) *check.Result {
+	for i := range rs {
+		if rs[i].ID == checkID && rs[i].Subject == subject {
+			return &rs[i]
+		}
+	}
+	return nil
 }
 
 // evidenceOf is the evidence cited by the results of one check, for one

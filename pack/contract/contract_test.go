@@ -2,6 +2,8 @@ package contract
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
@@ -119,5 +121,56 @@ func TestFlipped(t *testing.T) {
 	got := Flipped(old, new)
 	if len(got) != 3 || got[0] != (bundle.Flip{ID: "B", Old: "yes", New: "no"}) || got[1].ID != "D" || got[1].Old != "" || got[2].ID != "C" || got[2].New != "" {
 		t.Fatalf("flipped %+v", got)
+	}
+}
+
+// TestClaimsNotCheckedAreNeverChanged: a new probe that opened no session,
+// or had no token, leaves the claims it could not look at uncheckable; a
+// failure a probe without a token judges the same (a listing page) is
+// still a change, and so is anything with a session and a token.
+func TestClaimsNotCheckedAreNeverChanged(t *testing.T) {
+	old := &bundle.Bundle{Observation: observation(), Results: []check.Result{
+		{ID: "transport.handshake", Subject: "app", Status: check.Pass, Basis: check.Probed},
+		{ID: "tool.annotations-explicit", Subject: "tool:get", Status: check.Pass, Basis: check.Probed},
+		{ID: "listing.privacy-policy", Subject: "app", Status: check.Pass, Basis: check.Probed},
+	}}
+	old.Observation.Server.Reached = true
+	refused := &bundle.Bundle{Results: []check.Result{
+		{ID: "transport.handshake", Subject: "app", Status: check.Fail, Detail: "initialize: 401"},
+		{ID: "tool.annotations-explicit", Subject: "tool:get", Status: check.Fail, Detail: "hints absent"},
+		{ID: "listing.privacy-policy", Subject: "app", Status: check.Fail, Detail: "404"},
+	}}
+	refused.Observation.Server.URL = old.Observation.Server.URL
+	tests := []struct {
+		name        string
+		new         *bundle.Bundle
+		opts        ClaimOptions
+		wantChanged []string // subject claim
+	}{
+		{"no session, no token", refused, ClaimOptions{NoCredentials: "no token was given"}, []string{"app check listing.privacy-policy"}},
+		{"no session, with a token", refused, ClaimOptions{}, []string{"app check transport.handshake", "tool:get check tool.annotations-explicit", "app check listing.privacy-policy"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var changed []string
+			uncheckable := 0
+			for _, c := range ClaimsWith(old, tt.new, tt.opts) {
+				switch c.Status {
+				case Changed:
+					changed = append(changed, c.Subject+" "+c.Claim)
+				case Uncheckable:
+					uncheckable++
+					if !strings.HasPrefix(c.New, "not checked") {
+						t.Errorf("%s %s uncheckable as %q, want it to say not checked and why", c.Subject, c.Claim, c.New)
+					}
+				}
+			}
+			if !slices.Equal(changed, tt.wantChanged) {
+				t.Errorf("changed %q, want %q", changed, tt.wantChanged)
+			}
+			if uncheckable == 0 {
+				t.Error("nothing uncheckable")
+			}
+		})
 	}
 }
