@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
+	"github.com/dossier-dev/dossier/internal/term"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
@@ -70,10 +71,10 @@ Exit codes: 0 done, 1 a side cannot be read or probed, 2 usage error, 3 with
 					return fmt.Errorf("writing the diff: %w", err)
 				}
 			} else {
-				printChanges(e, ch)
+				printChanges(e, safeChanges(ch))
 				fmt.Fprintln(e.stdout)
 				for _, r := range results {
-					fmt.Fprintf(e.stdout, "%s  %s  %s: %s\n", r.Status, r.ID, r.Subject, oneLine(r.Detail))
+					fmt.Fprintf(e.stdout, "%s  %s  %s: %s\n", r.Status, r.ID, oneLine(r.Subject), oneLine(r.Detail))
 				}
 			}
 			if failOnResubmit && ch.Resubmit {
@@ -92,6 +93,24 @@ Exit codes: 0 done, 1 a side cannot be read or probed, 2 usage error, 3 with
 type diffOutput struct {
 	Changes *bundle.Changes `json:"changes"`
 	Results []check.Result  `json:"results"` // resubmit.contract
+}
+
+// safeChanges is a copy of ch with every text from a pack or a server
+// escaped for the terminal (tool names, descriptions, URLs, questions).
+func safeChanges(ch *bundle.Changes) *bundle.Changes {
+	out := *ch
+	out.Since.App, out.Since.Version, out.Since.Server = term.Safe(ch.Since.App), term.Safe(ch.Since.Version), term.Safe(ch.Since.Server)
+	out.Changes = make([]bundle.Change, len(ch.Changes))
+	for i, c := range ch.Changes {
+		c.Kind, c.Subject, c.Old, c.New, c.Why = term.Safe(c.Kind), term.Safe(c.Subject), term.Safe(c.Old), term.Safe(c.New), term.Safe(c.Why)
+		out.Changes[i] = c
+	}
+	out.Flipped = make([]bundle.Flip, len(ch.Flipped))
+	for i, f := range ch.Flipped {
+		f.ID, f.Question, f.Old, f.New = term.Safe(f.ID), term.Safe(f.Question), term.Safe(f.Old), term.Safe(f.New)
+		out.Flipped[i] = f
+	}
+	return &out
 }
 
 // side reads one side of a diff: a pack, or a live server probed now.
