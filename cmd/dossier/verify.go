@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
 	"github.com/dossier-dev/dossier/collect"
+	"github.com/dossier-dev/dossier/internal/netguard"
 	"github.com/dossier-dev/dossier/internal/term"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
@@ -334,6 +333,7 @@ func (e *env) showTargets(ctx context.Context, m *manifest.Manifest, own bool, a
 	}
 	var origins []string
 	var private []string
+	guard := netguard.New(netguard.Config{}) // names nothing: every non-public address is refused
 	for _, raw := range []string{m.Server.URL, m.Server.Auth.Issuer, m.Server.Auth.OIDCDiscovery, m.Server.Auth.Revocation, m.App.PrivacyPolicy, m.App.Terms, m.App.Support} {
 		u, err := url.Parse(raw)
 		if raw == "" || err != nil || u.Host == "" {
@@ -347,7 +347,7 @@ func (e *env) showTargets(ctx context.Context, m *manifest.Manifest, own bool, a
 		if own || allowPrivate {
 			continue
 		}
-		if why := nonPublicHost(ctx, u.Hostname()); why != "" {
+		if why := guard.RefuseURL(ctx, u); why != "" {
 			private = append(private, fmt.Sprintf("%s (%s)", term.Safe(origin), why))
 		}
 	}
@@ -360,44 +360,6 @@ func (e *env) showTargets(ctx context.Context, m *manifest.Manifest, own bool, a
 	}
 	return nil
 }
-
-// nonPublicHost names the non-public kind of address host resolves to, or
-// "" when every address is public. A host that does not resolve is left to
-// the probe, which reports it.
-func nonPublicHost(ctx context.Context, host string) string {
-	h := strings.ToLower(strings.TrimSuffix(host, "."))
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return "loopback"
-	}
-	var addrs []netip.Addr
-	if a, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
-		addrs = append(addrs, a)
-	} else {
-		ips, _ := net.DefaultResolver.LookupNetIP(ctx, "ip", h)
-		addrs = ips
-	}
-	for _, a := range addrs {
-		a = a.Unmap()
-		switch {
-		case a.IsLoopback():
-			return "loopback"
-		case a.IsUnspecified() || thisNetwork.Contains(a):
-			return "unspecified"
-		case a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast():
-			return "link-local"
-		case cgnat.Contains(a):
-			return "CGNAT"
-		case a.IsPrivate():
-			return "private"
-		}
-	}
-	return ""
-}
-
-var (
-	cgnat       = netip.MustParsePrefix("100.64.0.0/10")
-	thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
-)
 
 func printVerification(e *env, v *pack.Verification, pub ed25519.PublicKey) {
 	w := e.stdout

@@ -147,7 +147,7 @@ func TestVerifyLiveTakesNothingFromThePack(t *testing.T) {
 			if sawBuyer != tt.wantToken {
 				t.Errorf("the buyer's token sent: %v, want %v", sawBuyer, tt.wantToken)
 			}
-			if n := 0; n != 0 { // TODO WriteCalls
+			if n := srv.WriteCalls(); n != 0 {
 				t.Errorf("%d write calls reached the server", n)
 			}
 			for _, c := range v.Live.Claims {
