@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
-	"github.com/dossier-dev/dossier/internal/term"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
@@ -99,15 +98,15 @@ type diffOutput struct {
 // escaped for the terminal (tool names, descriptions, URLs, questions).
 func safeChanges(ch *bundle.Changes) *bundle.Changes {
 	out := *ch
-	out.Since.App, out.Since.Version, out.Since.Server = term.Safe(ch.Since.App), term.Safe(ch.Since.Version), term.Safe(ch.Since.Server)
+	out.Since.App, out.Since.Version, out.Since.Server = escaped(ch.Since.App), escaped(ch.Since.Version), escaped(ch.Since.Server)
 	out.Changes = make([]bundle.Change, len(ch.Changes))
 	for i, c := range ch.Changes {
-		c.Kind, c.Subject, c.Old, c.New, c.Why = term.Safe(c.Kind), term.Safe(c.Subject), term.Safe(c.Old), term.Safe(c.New), term.Safe(c.Why)
+		c.Kind, c.Subject, c.Old, c.New, c.Why = escaped(c.Kind), escaped(c.Subject), escaped(c.Old), escaped(c.New), escaped(c.Why)
 		out.Changes[i] = c
 	}
 	out.Flipped = make([]bundle.Flip, len(ch.Flipped))
 	for i, f := range ch.Flipped {
-		f.ID, f.Question, f.Old, f.New = term.Safe(f.ID), term.Safe(f.Question), term.Safe(f.Old), term.Safe(f.New)
+		f.ID, f.Question, f.Old, f.New = escaped(f.ID), escaped(f.Question), escaped(f.Old), escaped(f.New)
 		out.Flipped[i] = f
 	}
 	return &out

@@ -40,7 +40,7 @@ func TestDiffEscapesThePacksText(t *testing.T) {
 			t.Errorf("diff printed %q raw:\n%s", raw, out)
 		}
 	}
-	if !strings.Contains(out, `get\x1b]0;owned\x07\x1b[2J\x0aFAKE LINE\u202etxt.exe`) {
+	if !strings.Contains(out, `get\x1b]0;owned\a\x1b[2J\nFAKE LINE\u202etxt.exe`) {
 		t.Errorf("the tool's name is not shown escaped:\n%s", out)
 	}
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
 	"github.com/dossier-dev/dossier/collect"
 	"github.com/dossier-dev/dossier/internal/netguard"
-	"github.com/dossier-dev/dossier/internal/term"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/contract"
@@ -190,7 +189,7 @@ func problemList(ps []pack.Problem) string {
 			s = append(s, fmt.Sprintf("and %d more", len(ps)-i))
 			break
 		}
-		s = append(s, term.Safe(p.String()))
+		s = append(s, escaped(p.String()))
 	}
 	return strings.Join(s, "; ")
 }
@@ -348,13 +347,13 @@ func (e *env) showTargets(ctx context.Context, m *manifest.Manifest, own bool, a
 			continue
 		}
 		if why := guard.RefuseURL(ctx, u); why != "" {
-			private = append(private, fmt.Sprintf("%s (%s)", term.Safe(origin), why))
+			private = append(private, fmt.Sprintf("%s (%s)", escaped(origin), why))
 		}
 	}
 	for i := range origins {
-		origins[i] = term.Safe(origins[i])
+		origins[i] = escaped(origins[i])
 	}
-	e.progress(fmt.Sprintf("verify --live will probe %s, from %s (also: %s)", term.Safe(m.Server.URL), from, orDash(strings.Join(origins[min(1, len(origins)):], ", "))))
+	e.progress(fmt.Sprintf("verify --live will probe %s, from %s (also: %s)", escaped(m.Server.URL), from, orDash(strings.Join(origins[min(1, len(origins)):], ", "))))
 	if len(private) > 0 {
 		return &usageError{fmt.Errorf("the pack's manifest points at %s: not probed, since a pack must not steer your machine into your own network; pass --allow-private if you mean to probe it", strings.Join(private, ", "))}
 	}
@@ -363,8 +362,8 @@ func (e *env) showTargets(ctx context.Context, m *manifest.Manifest, own bool, a
 
 func printVerification(e *env, v *pack.Verification, pub ed25519.PublicKey) {
 	w := e.stdout
-	fmt.Fprintf(w, "pack       %s (%s)\n", term.Safe(v.Pack), v.Kind)
-	fmt.Fprintf(w, "signature  %s: %s\n", v.Signature.Status, term.Safe(v.Signature.Detail))
+	fmt.Fprintf(w, "pack       %s (%s)\n", escaped(v.Pack), v.Kind)
+	fmt.Fprintf(w, "signature  %s: %s\n", v.Signature.Status, escaped(v.Signature.Detail))
 	fmt.Fprintf(w, "files      %d listed in SHA256SUMS, %d evidence items in pack.json\n", v.Files, v.Evidence)
 	if !v.Created.IsZero() {
 		fmt.Fprintf(w, "built      %s\n", v.Created.Format(time.RFC3339))
@@ -382,12 +381,12 @@ func printVerification(e *env, v *pack.Verification, pub ed25519.PublicKey) {
 			fmt.Fprintf(w, "… and %d more %s (--format json lists them all)\n", len(v.Problems)-i, pluralS(len(v.Problems)-i, "problem"))
 			break
 		}
-		fmt.Fprintf(w, "FAIL  %s\n", term.Safe(p.String()))
+		fmt.Fprintf(w, "FAIL  %s\n", escaped(p.String()))
 	}
 }
 
 func printClaims(e *env, lo *liveOutput) {
-	fmt.Fprintf(e.stdout, "\nLive claims against %s: %d confirmed, %d changed, %d not checked.\n", term.Safe(lo.Server), lo.Confirmed, lo.Changed, lo.Uncheckable)
+	fmt.Fprintf(e.stdout, "\nLive claims against %s: %d confirmed, %d changed, %d not checked.\n", escaped(lo.Server), lo.Confirmed, lo.Changed, lo.Uncheckable)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tSUBJECT\tCLAIM\tEVIDENCE\tDETAIL")
 	for _, c := range lo.Claims {
@@ -414,5 +413,5 @@ func oneLine(s string) string {
 	if r := []rune(s); len(r) > 160 {
 		s = string(r[:160]) + "…"
 	}
-	return orDash(term.Safe(s))
+	return orDash(escaped(s))
 }
