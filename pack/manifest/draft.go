@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -109,7 +111,7 @@ func authMode(obs live.Observation) string {
 
 func draftServer(obs live.Observation, mode string) *yaml.Node {
 	srv := mapping()
-	add(srv, "url", str(obs.Server.URL))
+	add(srv, "url", value(obs.Server.URL))
 	auth := mapping()
 	o := obs.OAuth
 	modeNode := str(mode)
@@ -130,7 +132,7 @@ func draftServer(obs live.Observation, mode string) *yaml.Node {
 				issuer = o.AuthorizationServers[0]
 			}
 		}
-		in := str(issuer)
+		in := value(issuer)
 		in.LineComment = "from the protected resource metadata"
 		if issuer == "" {
 			u, _ := url.Parse(obs.Server.URL)
@@ -150,7 +152,7 @@ func draftServer(obs live.Observation, mode string) *yaml.Node {
 		r.LineComment = why
 		add(auth, "registration", r)
 		if o != nil && o.RevocationEndpoint != "" {
-			rv := str(o.RevocationEndpoint)
+			rv := value(o.RevocationEndpoint)
 			rv.LineComment = "from the AS metadata"
 			add(auth, "revocation", rv)
 		}
@@ -197,7 +199,7 @@ func draftTools(obs live.Observation, mode string) *yaml.Node {
 	seq := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, t := range obs.Tools {
 		tool := mapping()
-		add(tool, "name", str(t.Name))
+		add(tool, "name", value(t.Name))
 		kind, guess := inferKind(t.Hints)
 		k := str(kind)
 		if guess != "" {
@@ -236,7 +238,7 @@ func draftTools(obs live.Observation, mode string) *yaml.Node {
 					p.LineComment = "the server says: " + d
 				}
 				add(in, "purpose", p)
-				add(inputs, f.Name, in)
+				inputs.Content = append(inputs.Content, value(f.Name), in)
 			}
 			key := str("inputs")
 			key.HeadComment = "TODO: why the tool needs each field (data.minimization)"
@@ -290,14 +292,57 @@ func anyScheme(ts []live.Tool, typ string) bool {
 	return slices.ContainsFunc(ts, func(t live.Tool) bool { return anySchemeOf(t, typ) })
 }
 
-// oneLine flattens untrusted text into one line of at most n characters.
+// oneLine flattens untrusted text into one line of at most n characters,
+// with the characters a manifest refuses written as escapes.
 func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = Printable(strings.Join(strings.Fields(s), " "), false)
 	if r := []rune(s); len(r) > n {
 		s = string(r[:n]) + "…"
 	}
 	return s
 }
+
+// Printable returns untrusted text (a server's, a received pack's) with
+// every character that could act on a terminal or hide in a document
+// written as a Go escape (\x1b, \u202e, \t): control characters (C0, DEL,
+// C1), line and paragraph separators, bidi controls, and the bytes of
+// invalid UTF-8. Line breaks are kept when keepNewlines is set. The result
+// holds no character a manifest refuses, so a draft parses whatever the
+// server said, and a terminal shows the server's text instead of obeying
+// it.
+func Printable(s string, keepNewlines bool) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return unprintable(r) || r == utf8.RuneError }) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n' && keepNewlines:
+			b.WriteRune(r)
+		case unprintable(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// unprintable reports the characters Printable escapes.
+func unprintable(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == '\u200e' || r == '\u200f' || r == '\u061c' ||
+		r == 0xfeff || r == 0xfffe || r == 0xffff
+}
+
+// value is str for text the server supplied: escaped, so that the draft
+// parses whatever the server said.
+func value(v string) *yaml.Node { return str(Printable(v, false)) }
 
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {
@@ -315,7 +360,7 @@ func str(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!
 func flowSeq(vs []string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
 	for _, v := range vs {
-		n.Content = append(n.Content, str(v))
+		n.Content = append(n.Content, value(v))
 	}
 	return n
 }
@@ -327,7 +372,7 @@ func add(m *yaml.Node, key string, v *yaml.Node) {
 // addTodo adds key with value v, or TODO and a comment saying what is
 // wanted when the server did not tell.
 func addTodo(m *yaml.Node, key, v, want string) {
-	n := str(v)
+	n := value(v)
 	if strings.TrimSpace(v) == "" {
 		n = str(todo)
 		if want != "" {
