@@ -8,10 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 
+	"github.com/dossier-dev/dossier/internal/bounded"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
 )
@@ -25,7 +26,7 @@ import (
 // whose file is absent are returned as missing and stay without content
 // (Write then lists them in the index but writes no file for them).
 func Read(ctx context.Context, path string) (b *bundle.Bundle, missing []check.EvidenceID, err error) {
-	data, err := os.ReadFile(path)
+	data, err := bounded.ReadFile(path, maxPackJSON)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading pack %q: %w", path, err)
 	}
@@ -34,6 +35,7 @@ func Read(ctx context.Context, path string) (b *bundle.Bundle, missing []check.E
 		return nil, nil, fmt.Errorf("reading pack %q: %w", path, err)
 	}
 	dir := filepath.Dir(path)
+	var total int64
 	for i := range b.Evidence {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
@@ -41,6 +43,12 @@ func Read(ctx context.Context, path string) (b *bundle.Bundle, missing []check.E
 		e := &b.Evidence[i]
 		if !safeRel(e.Path) {
 			return nil, nil, fmt.Errorf("reading pack %q: evidence %s has path %q, which is not a plain relative path inside the pack", path, e.ID, e.Path)
+		}
+		if e.Size < 0 || e.Size > maxPackFile {
+			return nil, nil, fmt.Errorf("reading pack %q: evidence %s declares %d bytes, more than a pack file holds (%d)", path, e.ID, e.Size, maxPackFile)
+		}
+		if total += e.Size; total > maxPackTotal {
+			return nil, nil, fmt.Errorf("reading pack %q: its evidence declares more than %d bytes together, more than a pack holds", path, maxPackTotal)
 		}
 		p := filepath.Join(dir, filepath.FromSlash(e.Path))
 		content, err := readEvidence(p, e.Size)
@@ -60,8 +68,23 @@ func Read(ctx context.Context, path string) (b *bundle.Bundle, missing []check.E
 	return b, missing, nil
 }
 
-// decode is the strict JSON decoding of pack.json.
+// Bounds on what pack.json may hold besides its size: a real pack has a
+// few hundred results and evidence items and at most a few hundred tools.
+const (
+	maxJSONDepth = 64
+	maxResults   = 20_000
+	maxTools     = 5_000
+)
+
+// decode is the strict JSON decoding of pack.json, bounded: its nesting
+// is checked before it is decoded, its counts after.
 func decode(data []byte) (*bundle.Bundle, error) {
+	if len(data) > maxPackJSON {
+		return nil, fmt.Errorf("pack.json has %d bytes, more than %d", len(data), maxPackJSON)
+	}
+	if jsonDeeper(data, maxJSONDepth) {
+		return nil, fmt.Errorf("not a pack.json: nested more than %d levels deep", maxJSONDepth)
+	}
 	var head struct {
 		SchemaVersion *int `json:"schemaVersion"`
 	}
@@ -81,25 +104,70 @@ func decode(data []byte) (*bundle.Bundle, error) {
 	if err := dec.Decode(&b); err != nil {
 		return nil, fmt.Errorf("decoding: %w", err)
 	}
+	for _, c := range []struct {
+		what   string
+		n, max int
+	}{
+		{"results", len(b.Results), maxResults},
+		{"answers", len(b.Answers), maxResults},
+		{"red flags", len(b.RedFlags), maxResults},
+		{"evidence items", len(b.Evidence), maxPackFiles},
+		{"captures", len(b.Captures), maxPackFiles},
+		{"tools", len(b.Observation.Tools), maxTools},
+		{"tool rows", len(b.Tools), 2 * maxTools},
+		{"UI resources", len(b.Observation.Resources), maxTools},
+	} {
+		if c.n > c.max {
+			return nil, fmt.Errorf("pack.json lists %d %s, more than a pack holds (%d)", c.n, c.what, c.max)
+		}
+	}
 	return &b, nil
+}
+
+// jsonDeeper reports whether JSON data nests arrays and objects more than
+// max levels deep; strings are skipped, so brackets inside them do not
+// count.
+func jsonDeeper(data []byte, max int) bool {
+	depth, inString, escaped := 0, false, false
+	for _, c := range data {
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '"':
+			inString = false
+		case inString:
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			if depth++; depth > max {
+				return true
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return false
 }
 
 // readEvidence reads one evidence file, refusing one whose size is not the
 // indexed size before reading it whole.
 func readEvidence(p string, size int64) ([]byte, error) {
-	fi, err := os.Stat(p)
+	f, err := bounded.Open(p, maxPackFile)
 	if err != nil {
 		return nil, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%q is not a regular file", p)
+	defer f.Close()
+	if f.Size != size {
+		return nil, fmt.Errorf("%q has %d bytes, but the pack's index says %d: the file was changed after the pack was built", p, f.Size, size)
 	}
-	if fi.Size() != size {
-		return nil, fmt.Errorf("%q has %d bytes, but the pack's index says %d: the file was changed after the pack was built", p, fi.Size(), size)
-	}
-	data, err := os.ReadFile(p)
+	data, err := io.ReadAll(io.LimitReader(f, size+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %q: %w", p, err)
+	}
+	if int64(len(data)) != size {
+		return nil, fmt.Errorf("%q has %d bytes, but the pack's index says %d: the file was changed while it was read", p, len(data), size)
 	}
 	return data, nil
 }

@@ -1,12 +1,12 @@
 package pack
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 
@@ -66,6 +66,7 @@ func (p Problem) String() string { return p.File + ": " + p.Problem }
 func Verify(p string, opts VerifyOptions) (*Verification, error) {
 	src, err := Open(p)
 	if errors.Is(err, ErrNotZip) {
+		src.Close()
 		v := &Verification{Pack: p, Kind: "zip", Problems: []Problem{{File: ZipFile, Problem: err.Error()}}}
 		v.Signature = SigStatus{Status: SigFailed, Detail: "the zip cannot be read, so nothing in it was checked"}
 		return v, nil
@@ -73,26 +74,26 @@ func Verify(p string, opts VerifyOptions) (*Verification, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer src.Close()
 	v := &Verification{Pack: p, Kind: src.Kind, Problems: []Problem{}}
 	problem := func(file, format string, args ...any) {
 		v.Problems = append(v.Problems, Problem{File: file, Problem: fmt.Sprintf(format, args...)})
 	}
 	for _, f := range src.Irregular {
-		problem(f, "not a regular file (a pack holds only regular files)")
+		problem(f, "not a regular file, or not a plain relative path inside the pack (a pack holds only regular files)")
 	}
 
 	listingAgrees := v.checkListing(src, problem)
 	v.checkIndex(src, problem)
 	v.checkSignature(src, opts.PublicKey, listingAgrees, problem)
-	if zipped, ok := src.Files[ZipFile]; ok && src.Kind == "directory" {
-		checkZip(src, zipped, v.Created, problem)
+	if _, ok := src.Files[ZipFile]; ok && src.Kind == "directory" {
+		checkZip(src, v.Created, problem)
 	}
-	if src.Kind == "zip" && v.Bundle != nil {
-		rest := map[string][]byte{}
-		for name, data := range src.Files {
-			rest[name] = data
-		}
-		if again, err := Zip(rest, v.Bundle.Created); err == nil && !bytes.Equal(again, src.Raw) {
+	if src.Kind == "zip" && v.Bundle != nil && len(src.Irregular) == 0 {
+		again, err := zipDigest(src, v.Bundle.Created)
+		if err != nil {
+			problem(ZipFile, "its entries cannot be read again: %v", err)
+		} else if again != src.SHA256 {
 			problem(ZipFile, "its entries verify, but its own bytes differ from the zip dossier writes of them: the archive was changed or not written by dossier")
 		}
 	}
@@ -118,9 +119,13 @@ func covered(src *Source, name string) bool {
 // checkListing checks every file against SHA256SUMS and reports whether
 // they all agree.
 func (v *Verification) checkListing(src *Source, problem func(string, string, ...any)) bool {
-	data, ok := src.Files[sign.SumsFile]
-	if !ok {
+	if _, ok := src.Files[sign.SumsFile]; !ok {
 		problem(sign.SumsFile, "missing: nothing lists the pack's files and their hashes")
+		return false
+	}
+	data, ok := src.Held(sign.SumsFile)
+	if !ok {
+		problem(sign.SumsFile, "more than %d bytes: longer than any list of a pack's files", maxSmallFile)
 		return false
 	}
 	sums, err := sign.ParseSums(data)
@@ -130,14 +135,14 @@ func (v *Verification) checkListing(src *Source, problem func(string, string, ..
 	}
 	agrees := true
 	for name, want := range sums {
-		content, ok := src.Files[name]
+		got, ok := src.Files[name]
 		if !ok {
 			problem(name, "missing: SHA256SUMS lists it, but it is not in the pack")
 			agrees = false
 			continue
 		}
-		if got := sha256Hex(content); got != want {
-			problem(name, "changed: its SHA-256 is %s, but SHA256SUMS lists %s", got, want)
+		if got.SHA256 != want {
+			problem(name, "changed: its SHA-256 is %s, but SHA256SUMS lists %s", got.SHA256, want)
 			agrees = false
 		}
 	}
@@ -154,9 +159,13 @@ func (v *Verification) checkListing(src *Source, problem func(string, string, ..
 // checkIndex decodes pack.json and checks every evidence file against its
 // evidence index.
 func (v *Verification) checkIndex(src *Source, problem func(string, string, ...any)) {
-	data, ok := src.Files["pack.json"]
-	if !ok {
+	if _, ok := src.Files["pack.json"]; !ok {
 		problem("pack.json", "missing: the pack has no pack.json")
+		return
+	}
+	data, ok := src.Held("pack.json")
+	if !ok {
+		problem("pack.json", "more than %d bytes: larger than any pack.json dossier writes", maxPackJSON)
 		return
 	}
 	b, err := decode(data)
@@ -170,18 +179,19 @@ func (v *Verification) checkIndex(src *Source, problem func(string, string, ...a
 			problem("pack.json", "evidence %s has path %q, which is not a plain relative path inside the pack", e.ID, e.Path)
 			continue
 		}
-		content, ok := src.Files[e.Path]
+		got, ok := src.Files[e.Path]
 		switch {
 		case !ok:
 			problem(e.Path, "missing: pack.json's evidence index lists it as %s", e.ID)
-		case int64(len(content)) != e.Size || sha256Hex(content) != e.SHA256:
-			problem(e.Path, "changed: %d bytes with SHA-256 %s, but pack.json's evidence index says %d bytes with %s (%s)", len(content), sha256Hex(content), e.Size, e.SHA256, e.ID)
+		case got.Size != e.Size || got.SHA256 != e.SHA256:
+			problem(e.Path, "changed: %d bytes with SHA-256 %s, but pack.json's evidence index says %d bytes with %s (%s)", got.Size, got.SHA256, e.Size, e.SHA256, e.ID)
 		}
 	}
 }
 
 func (v *Verification) checkSignature(src *Source, pub ed25519.PublicKey, listingAgrees bool, problem func(string, string, ...any)) {
-	sig, signed := src.Files[sign.SigFile]
+	_, signed := src.Files[sign.SigFile]
+	sig, _ := src.Held(sign.SigFile)
 	var named string
 	if v.Bundle != nil && v.Bundle.Signature != nil {
 		named = v.Bundle.Signature.KeyID
@@ -213,7 +223,8 @@ func (v *Verification) checkSignature(src *Source, pub ed25519.PublicKey, listin
 	case named != "" && named != given:
 		fail(sign.SigFile, "refused: the pack is signed by key ID %s, not by the --pubkey key (key ID %s)", named, given)
 	default:
-		err := sign.Verify(pub, src.Files[sign.SumsFile], sig)
+		sums, _ := src.Held(sign.SumsFile)
+		err := sign.Verify(pub, sums, sig)
 		switch {
 		case err != nil && listingAgrees:
 			fail(sign.SigFile, "%v with key ID %s: SHA256SUMS.sig (or SHA256SUMS with every file it lists) was changed after signing", err, given)
@@ -228,48 +239,49 @@ func (v *Verification) checkSignature(src *Source, pub ed25519.PublicKey, listin
 }
 
 // checkZip holds a directory's pack.zip against the directory: the zip of
-// its other files must be the same bytes.
-func checkZip(src *Source, zipped []byte, created time.Time, problem func(string, string, ...any)) {
-	rest := map[string][]byte{}
-	for name, data := range src.Files {
-		if name != ZipFile {
-			rest[name] = data
-		}
-	}
-	want, err := Zip(rest, created)
-	if err != nil || bytes.Equal(want, zipped) {
+// its other files must be the same bytes. Both are hashed as streams.
+func checkZip(src *Source, created time.Time, problem func(string, string, ...any)) {
+	want, err := zipDigest(src, created, ZipFile)
+	if err != nil {
+		problem(ZipFile, "the pack's files cannot be read again to compare: %v", err)
 		return
 	}
-	inner, err := openZipBytes(zipped)
+	if want == src.Files[ZipFile].SHA256 {
+		return
+	}
+	inner := &Source{Kind: "zip"}
+	rc, err := src.open(ZipFile)
+	if err == nil {
+		f, ok := rc.(io.ReaderAt)
+		if !ok {
+			err = errors.New("cannot be read at random")
+		} else {
+			err = readZip(inner, f, src.Files[ZipFile].Size)
+		}
+		rc.Close()
+	}
 	if err != nil {
 		problem(ZipFile, "%v", err)
 		return
 	}
 	var differ []string
-	for name, data := range inner {
-		if other, ok := rest[name]; !ok || !bytes.Equal(other, data) {
+	for name, sum := range inner.Files {
+		if other, ok := src.Files[name]; !ok || name == ZipFile || other != sum {
 			differ = append(differ, name)
 		}
 	}
-	for name := range rest {
-		if _, ok := inner[name]; !ok {
+	for name := range src.Files {
+		if _, ok := inner.Files[name]; !ok && name != ZipFile {
 			differ = append(differ, name)
 		}
 	}
+	differ = append(differ, inner.Irregular...)
 	sort.Strings(differ)
 	if len(differ) > 0 {
 		problem(ZipFile, "does not hold the pack's files: %q differ", differ)
 		return
 	}
 	problem(ZipFile, "holds the pack's files, but its own bytes differ from the zip dossier writes of them: the archive was changed")
-}
-
-func openZipBytes(data []byte) (map[string][]byte, error) {
-	s := &Source{Files: map[string][]byte{}}
-	if err := readZip(s, data); err != nil {
-		return nil, err
-	}
-	return s.Files, nil
 }
 
 func (v *Verification) checkFreshness(opts VerifyOptions, problem func(string, string, ...any)) {

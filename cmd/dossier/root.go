@@ -16,6 +16,7 @@ import (
 
 	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
 	"github.com/dossier-dev/dossier/collect"
+	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
@@ -161,11 +162,7 @@ func (f *commonFlags) readQuestionnaire() ([]byte, error) {
 	if f.questionnaire == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(f.questionnaire)
-	if err != nil {
-		return nil, fmt.Errorf("reading the questionnaire: %w", err)
-	}
-	return data, nil
+	return pack.ReadQuestionnaire(f.questionnaire)
 }
 
 func parseFailOn(s string) (string, error) {

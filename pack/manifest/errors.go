@@ -74,3 +74,14 @@ func (es Errors) sort() {
 		return cmp.Compare(a.Column, b.Column)
 	})
 }
+
+// capped sorts the problems and keeps the first MaxErrors, counting the
+// rest in a last whole-file line: a hostile manifest can hold thousands.
+func (es Errors) capped(file string) Errors {
+	es.sort()
+	if len(es) <= MaxErrors {
+		return es
+	}
+	more := len(es) - MaxErrors
+	return append(es[:MaxErrors:MaxErrors], &Error{File: file, Msg: fmt.Sprintf("and %d more problems", more)})
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -14,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/dossier-dev/dossier/internal/bounded"
 )
 
 // MaxSize bounds the bytes of a manifest; a larger file is refused before
@@ -24,15 +25,18 @@ const MaxSize = 4 << 20
 // hundred; the bound keeps a hostile document cheap to refuse.
 const MaxNodes = 100_000
 
+// MaxErrors bounds the problems reported for one manifest; the rest are
+// counted in a last "and N more" line.
+const MaxErrors = 50
+
 // Load reads and parses the manifest at path. Problems with its content come
-// back as Errors; a file that cannot be read comes back as a plain error.
+// back as Errors; a file that cannot be read (not a regular file, larger
+// than MaxSize) comes back as a plain error.
 func Load(path string) (*Manifest, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading manifest %q: %w", path, err)
+	data, err := bounded.ReadFile(path, MaxSize)
+	if errors.Is(err, bounded.ErrTooLarge) {
+		return nil, Errors{{File: path, Msg: fmt.Sprintf("file is larger than %d MiB", MaxSize>>20)}}
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading manifest %q: %w", path, err)
 	}
@@ -51,8 +55,7 @@ func Load(path string) (*Manifest, error) {
 func Parse(file string, data []byte) (*Manifest, error) {
 	root, errs := parseYAML(file, data)
 	if len(errs) > 0 {
-		errs.sort()
-		return nil, errs
+		return nil, errs.capped(file)
 	}
 	d := newDecoder(file)
 	var m Manifest
@@ -61,8 +64,7 @@ func Parse(file string, data []byte) (*Manifest, error) {
 		d.validate(&m)
 	}
 	if len(d.errs) > 0 {
-		d.errs.sort()
-		return nil, d.errs
+		return nil, d.errs.capped(file)
 	}
 	m.File = file
 	return &m, nil
@@ -77,6 +79,12 @@ func parseYAML(file string, data []byte) (*yaml.Node, Errors) {
 	}
 	if e := badBytes(file, data); e != nil {
 		return nil, Errors{e}
+	}
+	// The YAML parser builds every node before scan can count them, at
+	// some hundred bytes each: count the separators first, so that a
+	// document of a million tiny nodes is refused before it is parsed.
+	if separators(data) > MaxNodes {
+		return nil, whole(fmt.Sprintf("document has more than %d YAML nodes", MaxNodes))
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -102,6 +110,40 @@ func parseYAML(file string, data []byte) (*yaml.Node, Errors) {
 		return nil, whole("file is empty (want a mapping starting with \"schema: dossier/v1\")")
 	}
 	return root, nil
+}
+
+// separators counts what separates YAML nodes outside quoted text and
+// comments: flow commas and brackets, "- " entries and ": " keys. Each
+// stands for at least one node, so a count over MaxNodes means a document
+// over MaxNodes nodes (text with many commas in plain scalars counts too,
+// which no manifest has by the hundred thousand).
+func separators(data []byte) int {
+	n := 0
+	var quote byte
+	comment := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case comment:
+			comment = c != '\n'
+		case quote == '\'' && c == '\'':
+			quote = 0
+		case quote == '"' && c == '\\':
+			i++
+		case quote == '"' && c == '"':
+			quote = 0
+		case quote != 0:
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '#' && (i == 0 || data[i-1] == ' ' || data[i-1] == '\t' || data[i-1] == '\n'):
+			comment = true
+		case c == ',' || c == '[' || c == '{':
+			n++
+		case (c == '-' || c == ':') && (i+1 == len(data) || data[i+1] == ' ' || data[i+1] == '\n'):
+			n++
+		}
+	}
+	return n
 }
 
 // badBytes positions the byte-level problems the YAML parser reports without

@@ -19,6 +19,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/dossier-dev/dossier/internal/bounded"
 )
 
 // File names inside a pack.
@@ -130,8 +132,14 @@ func LoadPublic(p string) (ed25519.PublicKey, error) {
 	return pub, nil
 }
 
+// maxKeyFile bounds a key file: a PEM Ed25519 key is about 120 bytes.
+const maxKeyFile = 64 << 10
+
+// MaxSumsLines bounds the lines of SHA256SUMS, as a pack bounds its files.
+const MaxSumsLines = 10_000
+
 func readPEM(p, typ string) ([]byte, error) {
-	data, err := os.ReadFile(p)
+	data, err := bounded.ReadFile(p, maxKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("reading key %q: %w", p, err)
 	}
@@ -188,9 +196,15 @@ func Sums(files map[string][]byte) []byte {
 // well formed, with a plain relative path, each path once.
 func ParseSums(data []byte) (map[string]string, error) {
 	out := map[string]string{}
+	if n := bytes.Count(data, []byte("\n")); n > MaxSumsLines {
+		return nil, fmt.Errorf("%d lines, more than a pack has files (%d)", n, MaxSumsLines)
+	}
 	lines := strings.Split(string(data), "\n")
 	if len(lines) > 0 && lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
+	}
+	if len(lines) > MaxSumsLines {
+		return nil, fmt.Errorf("%d lines, more than a pack has files (%d)", len(lines), MaxSumsLines)
 	}
 	for i, l := range lines {
 		sum, p, ok := strings.Cut(l, "  ")
@@ -200,7 +214,7 @@ func ParseSums(data []byte) (map[string]string, error) {
 		if _, err := hex.DecodeString(sum); err != nil {
 			return nil, fmt.Errorf("line %d: %q is not a hex SHA-256", i+1, sum)
 		}
-		if p == "" || strings.HasPrefix(p, "/") || path.Clean(p) != p || strings.HasPrefix(p, "../") {
+		if p == "" || strings.HasPrefix(p, "/") || path.Clean(p) != p || strings.HasPrefix(p, "../") || p == ".." || strings.Contains(p, "\\") {
 			return nil, fmt.Errorf("line %d: %q is not a plain relative path", i+1, p)
 		}
 		if _, dup := out[p]; dup {
