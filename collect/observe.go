@@ -19,6 +19,7 @@ type ObserveOptions struct {
 	HTTPClient     *http.Client
 	Deadline       time.Duration // whole run, default 30s
 	RequestTimeout time.Duration // per request, default 10s
+	Bounds         Bounds        // read limits; zero fields take defaults
 	Progress       func(msg string)
 }
 
@@ -48,7 +49,7 @@ func Observe(ctx context.Context, opts ObserveOptions) (live.Observation, error)
 	}
 	m := &manifest.Manifest{Schema: manifest.SchemaID, Server: manifest.Server{URL: opts.URL, Auth: manifest.Auth{Mode: mode}}}
 	p := newProber(Options{Manifest: m, HTTPClient: opts.HTTPClient, Tokens: toks, Now: time.Now,
-		Deadline: opts.Deadline, RequestTimeout: opts.RequestTimeout, Progress: opts.Progress}, u)
+		Deadline: opts.Deadline, RequestTimeout: opts.RequestTimeout, Bounds: opts.Bounds, Progress: opts.Progress}, u)
 	p.progress("observing %s", opts.URL)
 	p.probeUnauthenticated(ctx)
 	if p.authDeclared() || p.oauth.challengeOK {

@@ -91,7 +91,7 @@ func newBuildCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			b, failOn, err := e.probe(cmd, &f, po, out)
+			b, failOn, err := e.probe(cmd, &f, po)
 			if err != nil {
 				return err
 			}
@@ -117,7 +117,7 @@ func newCheckCmd(e *env) *cobra.Command {
 			if format != "table" && format != "json" {
 				return &usageError{fmt.Errorf("--format %q: want table or json", format)}
 			}
-			b, failOn, err := e.probe(cmd, &f, &packOptions{}, "")
+			b, failOn, err := e.probe(cmd, &f, &packOptions{})
 			if err != nil {
 				return err
 			}
@@ -192,10 +192,9 @@ func newVersionCmd(e *env) *cobra.Command {
 
 // probe loads the manifest, reads the tokens it names and runs the
 // pipeline. Everything the command line alone can get wrong (an
-// --allow-write the probe would not call, an output directory it may not
-// replace, a bound) is refused before the server is contacted. out is the
-// pack's directory, "" when no pack is written.
-func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions, out string) (*bundle.Bundle, string, error) {
+// --allow-write the probe would not call, a bound) is refused before the
+// server is contacted.
+func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions) (*bundle.Bundle, string, error) {
 	if f.manifest == "" {
 		return nil, "", &usageError{fmt.Errorf("--manifest is required")}
 	}
@@ -217,9 +216,6 @@ func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions, out str
 	if err != nil {
 		return nil, "", err
 	}
-	// TODO(readers): check that out may be written (pack/write.go's check,
-	// once it lands) here, before the probe rather than after it.
-	_ = out
 	q, err := f.readQuestionnaire()
 	if err != nil {
 		return nil, "", err

@@ -13,6 +13,7 @@ import (
 
 func newInitCmd(e *env) *cobra.Command {
 	var opts pipeline.DraftOptions
+	var bounds boundsFlags
 	cmd := &cobra.Command{
 		Use:   "init --url URL [--token-env NAME | --login MODE]",
 		Short: "Print a draft manifest for a live MCP server, from what it lists",
@@ -38,6 +39,10 @@ what its challenge advertises; init then exits 1 and prints no draft.`,
 			if opts.TokenEnv != "" && strings.TrimSpace(e.getenv(opts.TokenEnv)) == "" && (opts.Login == pipeline.LoginAuto || opts.Login == pipeline.LoginEnv) {
 				return &usageError{fmt.Errorf("--token-env %s: the variable is not set", opts.TokenEnv)}
 			}
+			var err error
+			if opts.Bounds, err = bounds.bounds(); err != nil {
+				return err
+			}
 			opts.Progress = e.progress
 			opts.SignIn = e.signInOptions(pipeline.LoginAuto)
 			ctx, cancel := withDeadline(cmd.Context(), opts.Deadline)
@@ -54,5 +59,6 @@ what its challenge advertises; init then exits 1 and prints no draft.`,
 	cmd.Flags().StringVar(&opts.TokenEnv, "token-env", "", "the environment variable holding a bearer token")
 	cmd.Flags().StringVar(&opts.Login, "login", pipeline.LoginAuto, "how to get a token: "+strings.Join(pipeline.LoginModes(), ", ")+" (auto: --token-env if given, else dcr or form when their variables are set, else none)")
 	cmd.Flags().DurationVar(&opts.Deadline, "deadline", 30*time.Second, "how long listing may take")
+	bounds.register(cmd)
 	return cmd
 }

@@ -23,6 +23,7 @@ type DraftOptions struct {
 	SignIn     SignInOptions // Getenv, Prompt, ChromePath of the sign-in modes
 	HTTPClient *http.Client
 	Deadline   time.Duration
+	Bounds     collect.Bounds // read limits; zero fields take collect's defaults
 	Progress   func(string)
 }
 
@@ -54,7 +55,7 @@ func Draft(ctx context.Context, opts DraftOptions) ([]byte, error) {
 		return nil, &collect.PreflightError{URL: opts.URL, Problem: "the server requires sign-in: it answered 401" + challengeText(d.Challenge), Hint: signInHint}
 	}
 	obs, err := collect.Observe(ctx, collect.ObserveOptions{
-		URL: opts.URL, Token: tok.Value, HTTPClient: opts.HTTPClient, Deadline: opts.Deadline, Progress: progress,
+		URL: opts.URL, Token: tok.Value, HTTPClient: opts.HTTPClient, Deadline: opts.Deadline, Bounds: opts.Bounds, Progress: progress,
 	})
 	if err != nil {
 		return nil, err
