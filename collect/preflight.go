@@ -115,15 +115,26 @@ func Preflight(ctx context.Context, opts PreflightOptions) Diagnosis {
 		out.Problem, out.Hint = prob, hint
 		return out
 	}
+	checked := false
 	for i, t := range out.Tokens {
 		if t.Value == "" || t.Problem != "" || t.foreign() {
 			continue
 		}
 		trep := p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125), token: t.Value})
 		p.closeReply(ctx, trep, t.Value)
-		if trep.err == nil && trep.status == http.StatusUnauthorized {
+		switch {
+		case trep.err != nil:
+		case trep.status == http.StatusUnauthorized:
 			out.Tokens[i].Value = ""
 			out.Tokens[i].Problem = fmt.Sprintf("the server refused the token from %s with 401 (expired, revoked or minted for another server); set a fresh one or use --login dcr", t.Source)
+		case rep.status == http.StatusUnauthorized && !checked:
+			// Behind a 401 that a gateway gives every path, the first
+			// answer past it tells whether there is an endpoint at all.
+			checked = true
+			if prob, hint := p.diagnoseAnswer(ctx, trep); prob != "" {
+				out.Problem, out.Hint = prob, hint
+				return out
+			}
 		}
 	}
 	return out

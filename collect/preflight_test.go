@@ -79,6 +79,14 @@ func TestPreflight(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, "<html><body>Welcome</body></html>")
 	})
+	mux.HandleFunc("/gated", func(w http.ResponseWriter, r *http.Request) { // a gateway that wants a token before it says 404
+		if r.Header.Get("Authorization") != "Bearer "+stub.token {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gw"`)
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		http.NotFound(w, r)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
@@ -121,6 +129,8 @@ func TestPreflight(t *testing.T) {
 		{name: "401 with every token accepted", url: srv.URL + "/mcp", tokens: []Token{good, unset}},
 		{name: "401 with a token refused", url: srv.URL + "/mcp", tokens: []Token{good, bad, unset}, refused: []string{"EX_TOKEN_WRITE"}},
 		{name: "open server", url: tlsSrv.URL + "/mcp"},
+		{name: "404 behind a gateway's 401", url: srv.URL + "/gated", tokens: []Token{good}, problem: []string{"404 Not Found", `"/gated"`}},
+		{name: "a gateway's 401 without a token", url: srv.URL + "/gated"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
