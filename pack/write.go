@@ -8,12 +8,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/dossier-dev/dossier/internal/bounded"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/csv"
 	"github.com/dossier-dev/dossier/pack/export"
@@ -159,20 +163,20 @@ type WriteOptions struct {
 // every evidence file, into dir, then SHA256SUMS (sha256sum format, sorted
 // by path) over all of them, SHA256SUMS.sig when signing, and pack.zip when
 // asked. Everything is first written to a temporary directory beside dir
-// and moved into place only when complete. An existing dir is replaced only
-// when it holds an earlier pack (a pack.json) or is empty; anything else is
-// refused, so nothing the user put there is lost.
+// and moved into place only when complete. dir must pass CheckOut, so
+// nothing the user put there is lost.
 func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOptions) (*Written, error) {
 	if opts.Key != nil && (b.Signature == nil || b.Signature.KeyID != opts.Key.ID) {
 		return nil, fmt.Errorf("signing the pack: the bundle does not name the signing key %s as its signer", opts.Key.ID)
 	}
-	if err := replaceable(dir); err != nil {
+	if err := CheckOut(dir); err != nil {
 		return nil, err
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %q: %w", parent, err)
 	}
+	removeStale(parent, filepath.Base(filepath.Clean(dir)), time.Now())
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary directory beside %q: %w", dir, err)
@@ -251,22 +255,132 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 	return w, nil
 }
 
-// replaceable refuses an output directory holding anything but an earlier pack.
-func replaceable(dir string) error {
-	entries, err := os.ReadDir(dir)
+// CheckOut says whether a pack may be written to dir, before anything is
+// probed or written. dir may be new, an empty directory, or an earlier
+// dossier pack: every file in it is listed in its SHA256SUMS, besides
+// SHA256SUMS itself, its signature and pack.zip, and nothing else is there.
+// A directory holding anything else is refused (it would be replaced, with
+// the user's files), and so are a dir that is a symbolic link and a dir
+// inside a pack.
+func CheckOut(dir string) error {
+	clean := filepath.Clean(dir)
+	abs, err := filepath.Abs(clean)
+	if err != nil {
+		return fmt.Errorf("output directory %q: %w", dir, err)
+	}
+	for a := filepath.Dir(abs); ; a = filepath.Dir(a) {
+		if isPack(a) {
+			return fmt.Errorf("output directory %q is inside the pack %q: writing there would change that pack; choose a directory outside it", dir, a)
+		}
+		if a == filepath.Dir(a) {
+			break
+		}
+	}
+	fi, err := os.Lstat(clean)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
+	if err != nil {
+		return fmt.Errorf("output directory %q: %w", dir, err)
+	}
+	switch {
+	case fi.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("output directory %q is a symbolic link: it would be replaced by a directory; give the directory it points to, or a new one", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("output directory %q is a file, not a directory", dir)
+	}
+	entries, err := os.ReadDir(clean)
 	if err != nil {
 		return fmt.Errorf("reading output directory %q: %w", dir, err)
 	}
 	if len(entries) == 0 {
 		return nil
 	}
-	if _, err := os.Stat(filepath.Join(dir, "pack.json")); err == nil {
-		return nil
+	if stray := strayFiles(clean); len(stray) > 0 {
+		return fmt.Errorf("output directory %q is not a dossier pack: it holds files no SHA256SUMS there lists (%s), which would be lost when it is replaced; choose an empty or new directory", dir, strings.Join(stray, ", "))
 	}
-	return fmt.Errorf("output directory %q already holds files that are not a dossier pack; choose an empty or new directory", dir)
+	return nil
+}
+
+// isPack reports whether dir holds a pack: a pack.json and a SHA256SUMS.
+func isPack(dir string) bool {
+	for _, f := range []string{"pack.json", sign.SumsFile} {
+		if fi, err := os.Lstat(filepath.Join(dir, f)); err != nil || !fi.Mode().IsRegular() {
+			return false
+		}
+	}
+	return true
+}
+
+// strayFiles lists (at most five of) what in dir is not part of the pack
+// its SHA256SUMS describes; everything, when there is no readable
+// SHA256SUMS.
+func strayFiles(dir string) []string {
+	data, err := bounded.ReadFile(filepath.Join(dir, sign.SumsFile), maxSmallFile)
+	var sums map[string]string
+	if err == nil {
+		sums, err = sign.ParseSums(data)
+	}
+	if err != nil {
+		sums = map[string]string{}
+	}
+	var stray []string
+	n := 0
+	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if n++; n > maxPackFiles {
+			stray = append(stray, "more files than a pack holds")
+			return fs.SkipAll
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			return nil
+		}
+		_, listed := sums[rel]
+		ours := listed && d.Type().IsRegular() ||
+			len(sums) > 0 && (rel == sign.SumsFile || rel == sign.SigFile || rel == ZipFile) && d.Type().IsRegular()
+		if !ours {
+			stray = append(stray, strconv.Quote(rel))
+		}
+		if len(stray) == 5 {
+			return fs.SkipAll
+		}
+		return nil
+	})
+	if walkErr != nil {
+		stray = append(stray, walkErr.Error())
+	}
+	return stray
+}
+
+// staleAfter is how old a temporary directory of Write must be before a
+// later Write removes it as the leftover of a run that was killed.
+const staleAfter = time.Hour
+
+// removeStale removes the temporary directories a killed Write left
+// beside the pack base in parent: ours by name (".BASE.tmp-…", and the
+// earlier pack moved aside, "….old"), directories, and older than
+// staleAfter, so that a run writing at the same time is left alone.
+// Failing to remove one is not an error: it is only a leftover.
+func removeStale(parent, base string, now time.Time) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	prefix := "." + base + ".tmp-"
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), prefix) || e.Type()&fs.ModeType != fs.ModeDir {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || now.Sub(fi.ModTime()) < staleAfter {
+			continue
+		}
+		_ = os.RemoveAll(filepath.Join(parent, e.Name()))
+	}
 }
 
 // swap moves the finished tmp into place, keeping the old pack until the
