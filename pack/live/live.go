@@ -183,6 +183,14 @@ type Capture struct {
 	PNGSHA256  string           `json:"pngSha256"`
 	HTMLSHA256 string           `json:"htmlSha256"`
 	Simulated  bool             `json:"simulated,omitempty"` // a host prompt dossier drew, not a real host
+
+	// What decides whether the widget started (widget.render): uncaught
+	// exceptions and unhandled rejections, elements whose resource did not
+	// load (with why), and the widget's own tools/call the test host
+	// refused (with why).
+	Errors      []string `json:"errors,omitempty"`
+	FailedLoads []string `json:"failedLoads,omitempty"`
+	Refused     []string `json:"refusedCalls,omitempty"`
 }
 
 // Violation is one CSP violation as the browser reported it to the
