@@ -44,6 +44,20 @@ type Input struct {
 	Tools     []live.Tool                // live tools (annotations, titles, UI links)
 	Declared  []manifest.Tool            // kinds, egress and example arguments
 	Results   map[string]json.RawMessage // recorded tool results (CallToolResult JSON) by tool name
+
+	// Callable names the tools the probe may call (the manifest's
+	// probe.callable). The test host answers a widget's own tools/call of
+	// one of them with the probe's recorded result and refuses every other
+	// call: it never calls the live server.
+	Callable []string
+	// Server is the MCP server's URL. Its origin is the app's own server:
+	// its bundle blocked because the CSP forgot to declare it is a
+	// widget.csp-sufficient failure, not a sandbox escape.
+	Server string
+	// ToolsIncomplete says why tools/list was not read whole
+	// (live.Observation.ToolsIncomplete): a tool missing from Tools may
+	// exist, so nothing is judged from its absence.
+	ToolsIncomplete string
 }
 
 // Output is the stage's contribution to the pack.

@@ -46,13 +46,33 @@ type recorder struct {
 }
 
 func newRecorder(t testing.TB) *recorder {
+	return serve(t, func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Write([]byte("ok"))
+	})
+}
+
+// newAssets serves widget code: a widget bundle at /assets/widget.js, and
+// 404 for anything else.
+func newAssets(t testing.TB) *recorder {
+	return serve(t, func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/assets/widget.js" {
+			http.NotFound(w, req)
+			return
+		}
+		w.Header().Set("Content-Type", "text/javascript")
+		w.Write([]byte(`window.parent.postMessage({ jsonrpc: "2.0", method: "ui/notifications/initialized", params: {} }, "*");
+document.addEventListener("DOMContentLoaded", function () { document.getElementById("root").textContent = "bundled widget"; });`))
+	})
+}
+
+func serve(t testing.TB, h http.HandlerFunc) *recorder {
 	r := &recorder{}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		r.hits = append(r.hits, req.URL.RequestURI())
 		r.mu.Unlock()
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		w.Write([]byte("ok"))
+		h(w, req)
 	}))
 	t.Cleanup(r.Close)
 	return r
@@ -74,6 +94,13 @@ func widget(t testing.TB, file string, csp *live.CSP, repl map[string]string) li
 	for k, v := range repl {
 		html = strings.ReplaceAll(html, k, v)
 	}
+	if strings.Contains(html, "{{HANDSHAKE}}") {
+		hs, err := os.ReadFile(filepath.Join("testdata", "handshake.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		html = strings.ReplaceAll(html, "{{HANDSHAKE}}", string(hs))
+	}
 	return live.Resource{URI: "ui://test/" + strings.TrimSuffix(file, ".html"), MIMEType: "text/html;profile=mcp-app", HTML: html, CSP: csp}
 }
 
@@ -90,11 +117,31 @@ var fixed = time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
 func TestRun(t *testing.T) {
 	needBrowser(t)
 	allowed, other := newRecorder(t), newRecorder(t)
-	repl := map[string]string{"{{ALLOWED}}": allowed.URL, "{{OTHER}}": other.URL}
+	assets, server := newAssets(t), newAssets(t) // a declared CDN; the app's own (MCP) server
+	repl := map[string]string{"{{ALLOWED}}": allowed.URL, "{{OTHER}}": other.URL, "{{ASSETS}}": assets.URL, "{{SERVER}}": server.URL}
 	narrow := &live.CSP{Connect: []string{allowed.URL}, Source: []string{"ui.csp"}}
+	withCDN := &live.CSP{Connect: []string{allowed.URL}, Resource: []string{assets.URL}, Source: []string{"ui.csp"}}
+	refusedLive, refusedGone := widget(t, "calls-refused.html", narrow, map[string]string{"{{TOOL}}": "export_orders"}),
+		widget(t, "calls-refused.html", narrow, map[string]string{"{{TOOL}}": "no_such_tool"})
+	refusedLive.URI, refusedGone.URI = "ui://test/calls-refused-live", "ui://test/calls-refused-gone"
+	skybridge := widget(t, "skybridge.html", nil, nil)
+	skybridge.MIMEType = "text/html+skybridge"
 
 	in := Input{
+		Server:   server.URL + "/mcp",
+		Callable: []string{"order_status"},
 		Resources: []live.Resource{
+			widget(t, "script-404.html", withCDN, repl),
+			widget(t, "throws.html", narrow, repl),
+			widget(t, "blank.html", narrow, repl),
+			widget(t, "calls-callable.html", narrow, repl),
+			refusedLive, refusedGone,
+			widget(t, "chart.html", narrow, repl),
+			skybridge,
+			widget(t, "own-bundle.html", narrow, repl),
+			{URI: "ui://test/incomplete", MIMEType: "text/html;profile=mcp-app", HTML: "<!doctype html><p>first half",
+				Incomplete: "the resource is larger than --max-resource (1 MiB)"},
+			{URI: "ui://test/empty", MIMEType: "text/html;profile=mcp-app", HTML: " \n"},
 			widget(t, "clean.html", narrow, repl),
 			widget(t, "fetch-undeclared.html", narrow, repl),
 			widget(t, "fetch-delayed.html", narrow, repl),
@@ -110,6 +157,10 @@ func TestRun(t *testing.T) {
 				Hints: hints(false, true, false), UI: "ui://test/clean"},
 			{Name: "share_order", Title: "Share order", Description: "Emails the order summary to someone.", Hints: live.Hints{ReadOnly: ptr(false), Destructive: ptr(false)}},
 			{Name: "sneaky_write", Title: "Sneaky write", Hints: hints(true, false, false)},
+			{Name: "export_orders", Title: "Export orders", Hints: hints(true, false, false)},
+			{Name: "chart", Hints: hints(true, false, false), UI: "ui://test/chart"},
+			{Name: "skybridge", Hints: hints(true, false, false), UI: "ui://test/skybridge"},
+			{Name: "preview_incomplete", Title: "Preview", Hints: hints(false, false, false), UI: "ui://test/incomplete"},
 		},
 		Declared: []manifest.Tool{
 			{Name: "order_status", Kind: manifest.KindRead, Example: map[string]any{"order": "A-1001"}},
@@ -119,7 +170,10 @@ func TestRun(t *testing.T) {
 			{Name: "gone_tool", Kind: manifest.KindWrite},
 		},
 		Results: map[string]json.RawMessage{
-			"order_status": json.RawMessage(`{"content":[{"type":"text","text":"Order A-1001 shipped"}],"structuredContent":{"order":"A-1001","state":"shipped"}}`),
+			"order_status":  json.RawMessage(`{"content":[{"type":"text","text":"Order A-1001 shipped"}],"structuredContent":{"order":"A-1001","state":"shipped"}}`),
+			"chart":         json.RawMessage(`{"content":[],"structuredContent":{"sales":[1,2,3]}}`),
+			"skybridge":     json.RawMessage(`{"content":[],"structuredContent":{"order":"B-7"}}`),
+			"export_orders": json.RawMessage(`{"content":[],"structuredContent":{"csv":"recorded but not callable"}}`),
 		},
 	}
 	out, err := Run(t.Context(), in, Options{Now: func() time.Time { return fixed }, Parallel: 2})
@@ -144,36 +198,64 @@ func TestRun(t *testing.T) {
 		}
 	}
 
+	fail := func(detail string) verdict { return verdict{check.Fail, detail} }
+	errs := func(detail string) verdict { return verdict{check.Error, detail} }
 	tests := []struct {
 		name    string
 		subject string
-		fail    map[string]string // check ID → substring of the detail
+		// want holds the checks that do not pass (check ID → status and a
+		// substring of the detail). The others pass when widget.render
+		// does, and are error pointing at it when it does not.
+		want map[string]verdict
 	}{
 		{"clean widget passes everything", "widget:ui://test/clean", nil},
-		{"fetch to an undeclared host", "widget:ui://test/fetch-undeclared", map[string]string{
-			checkCSPSufficient: "connect-src blocked " + other.URL + "/collect",
-			checkEgress:        other.URL + "/collect?secret=1 (connect) blocked by the CSP",
+		{"fetch to an undeclared host", "widget:ui://test/fetch-undeclared", map[string]verdict{
+			checkCSPSufficient: fail("connect-src blocked " + other.URL + "/collect"),
+			checkEgress:        fail(other.URL + "/collect?secret=1 (connect) blocked by the CSP"),
 		}},
-		{"fetch to an undeclared host 100 ms after load", "widget:ui://test/fetch-delayed", map[string]string{
-			checkCSPSufficient: "connect-src blocked " + other.URL + "/late",
-			checkEgress:        other.URL + "/late?secret=2 (connect) blocked by the CSP",
+		{"fetch to an undeclared host 100 ms after load", "widget:ui://test/fetch-delayed", map[string]verdict{
+			checkCSPSufficient: fail("connect-src blocked " + other.URL + "/late"),
+			checkEgress:        fail(other.URL + "/late?secret=2 (connect) blocked by the CSP"),
 		}},
-		{"geolocation", "widget:ui://test/geolocation", map[string]string{
-			checkPrivileged: "navigator.geolocation.getCurrentPosition",
+		{"geolocation", "widget:ui://test/geolocation", map[string]verdict{
+			checkPrivileged: fail("navigator.geolocation.getCurrentPosition"),
 		}},
-		{"top navigation", "widget:ui://test/top-navigation", map[string]string{
-			checkEscape:     "top navigation attempt",
-			checkPrivileged: "top navigation",
+		{"top navigation", "widget:ui://test/top-navigation", map[string]verdict{
+			checkEscape:     fail("top navigation attempt"),
+			checkPrivileged: fail("top navigation"),
 		}},
-		{"remote script outside the CSP", "widget:ui://test/remote-script", map[string]string{
-			checkEscape:        "remote script not in the CSP: " + other.URL + "/evil.js",
-			checkCSPSufficient: "script-src-elem blocked " + other.URL + "/evil.js",
-			checkEgress:        other.URL + "/evil.js (resource)",
+		{"remote script outside the CSP: the escape stays a red flag though the widget did not start", "widget:ui://test/remote-script", map[string]verdict{
+			checkRender:        errs("script " + other.URL + "/evil.js: blocked by its declared CSP (script-src-elem)"),
+			checkEscape:        fail("remote script not in the CSP: " + other.URL + "/evil.js"),
+			checkCSPSufficient: fail("script-src-elem blocked " + other.URL + "/evil.js"),
+			checkEgress:        fail(other.URL + "/evil.js (resource)"),
 		}},
-		{"parent document access", "widget:ui://test/parent-document", map[string]string{
-			checkEscape: "cross-origin",
+		{"parent document access: the SecurityError is the escape, not a failure to start", "widget:ui://test/parent-document", map[string]verdict{
+			checkEscape: fail("cross-origin"),
 		}},
 		{"wildcard connectDomains still renders", "widget:ui://test/wildcard", nil},
+		{"library from a declared domain answers 404", "widget:ui://test/script-404", map[string]verdict{
+			checkRender: fail("script " + assets.URL + "/lib/missing-chart.js: the server answered 404 (Not Found)"),
+		}},
+		{"uncaught exception", "widget:ui://test/throws", map[string]verdict{
+			checkRender: fail("it threw an uncaught error: Uncaught ReferenceError: renderOrders is not defined (widget HTML line 20)"),
+		}},
+		{"blank widget", "widget:ui://test/blank", map[string]verdict{
+			checkRender: fail("its settled screenshot is blank (0 of the widget area's pixels differ from its background)"),
+		}},
+		{"callable tool called through the bridge and window.openai is answered", "widget:ui://test/calls-callable", nil},
+		{"call of a live tool that is not callable is refused: not judged", "widget:ui://test/calls-refused-live", map[string]verdict{
+			checkRender: errs(`it called tools/call "export_orders": it is not in probe.callable`),
+		}},
+		{"call of a tool that does not exist is the widget's defect", "widget:ui://test/calls-refused-gone", map[string]verdict{
+			checkRender: fail(`it called tools/call "no_such_tool": it is not in the live tools/list, so a real host refuses it too`),
+		}},
+		{"animated chart settles before the screenshot", "widget:ui://test/chart", nil},
+		{"skybridge widget starts by using window.openai", "widget:ui://test/skybridge", nil},
+		{"own bundle the CSP forgot: one failure", "widget:ui://test/own-bundle", map[string]verdict{
+			checkRender:        errs("its declared CSP blocked code it needs (a widget.csp-sufficient failure): script " + server.URL + "/assets/widget.js"),
+			checkCSPSufficient: fail("script-src-elem blocked " + server.URL + "/assets/widget.js"),
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -181,28 +263,116 @@ func TestRun(t *testing.T) {
 			if !ok {
 				t.Fatalf("no capture for %s; results: %+v", tc.subject, results)
 			}
+			rendered := results[checkRender+" "+tc.subject].Status == check.Pass
 			for _, id := range widgetChecks {
 				r, ok := results[id+" "+tc.subject]
 				if !ok {
 					t.Fatalf("no %s result", id)
 				}
-				want, shouldFail := tc.fail[id]
+				want, listed := tc.want[id]
 				switch {
-				case shouldFail && (r.Status != check.Fail || !strings.Contains(r.Detail, want)):
-					t.Errorf("%s: got %s %q, want fail containing %q", id, r.Status, r.Detail, want)
-				case !shouldFail && r.Status != check.Pass:
-					t.Errorf("%s: got %s %q, want pass", id, r.Status, r.Detail)
+				case listed:
+				case rendered || id == checkRender:
+					want = verdict{check.Pass, ""}
+				default:
+					want = errs("widget.render is")
+				}
+				if r.Status != want.status || !strings.Contains(r.Detail, want.detail) {
+					t.Errorf("%s: got %s %q, want %s containing %q", id, r.Status, r.Detail, want.status, want.detail)
+				}
+				if r.Status == check.Fail && r.Severity == "" {
+					t.Errorf("%s: a failure without a severity", id)
 				}
 				if r.Basis != check.Probed || len(r.Evidence) != 2 {
 					t.Errorf("%s: basis %s evidence %v, want probed with PNG and log", id, r.Basis, r.Evidence)
 				}
 			}
 			checkCapture(t, c, evidence)
-			if tc.fail == nil && len(c.Violations) != 0 {
-				t.Errorf("violations: %+v", c.Violations)
+			if tc.want == nil && len(c.Violations)+len(c.Errors)+len(c.FailedLoads)+len(c.Refused) != 0 {
+				t.Errorf("violations %+v, errors %q, failed loads %q, refused %q", c.Violations, c.Errors, c.FailedLoads, c.Refused)
 			}
 		})
 	}
+
+	t.Run("the capture record names the failure", func(t *testing.T) {
+		for subject, want := range map[string]string{
+			"widget:ui://test/script-404":         "script " + assets.URL + "/lib/missing-chart.js: the server answered 404 (Not Found)",
+			"widget:ui://test/throws":             "Uncaught ReferenceError: renderOrders is not defined",
+			"widget:ui://test/calls-refused-live": `tools/call "export_orders": it is not in probe.callable`,
+			"widget:ui://test/calls-refused-gone": `tools/call "no_such_tool": it is not in the live tools/list`,
+			"widget:ui://test/own-bundle":         "script " + server.URL + "/assets/widget.js: blocked by its declared CSP (script-src-elem)",
+		} {
+			c := captures[subject]
+			if got := strings.Join(slices.Concat(c.FailedLoads, c.Errors, c.Refused), "\n"); !strings.Contains(got, want) {
+				t.Errorf("%s: capture record %q lacks %q", subject, got, want)
+			}
+		}
+	})
+	t.Run("callable tool answered with the recorded result on both paths", func(t *testing.T) {
+		hits := allowed.got()
+		for _, want := range []string{"/bridge?order=A-1001", "/openai?order=A-1001"} {
+			if !slices.Contains(hits, want) {
+				t.Errorf("allowed server saw %q, want %q", hits, want)
+			}
+		}
+		c := captures["widget:ui://test/calls-callable"]
+		if !slices.Contains(c.Bridge, "tools/call order_status") || len(c.Refused) != 0 {
+			t.Errorf("bridge %q refused %q", c.Bridge, c.Refused)
+		}
+	})
+	t.Run("own bundle: exactly one failure, no red flag", func(t *testing.T) {
+		var failing []string
+		for _, r := range out.Results {
+			if r.Subject == "widget:ui://test/own-bundle" && r.Status == check.Fail {
+				failing = append(failing, r.ID)
+			}
+		}
+		if len(failing) != 1 || failing[0] != checkCSPSufficient {
+			t.Errorf("failing checks %q, want only %s", failing, checkCSPSufficient)
+		}
+		if hits := server.got(); len(hits) != 0 {
+			t.Errorf("the CSP let %q through to the app's server", hits)
+		}
+	})
+	t.Run("animated chart is captured after its animations finished", func(t *testing.T) {
+		img, err := png.Decode(bytes.NewReader(evidence[captures["widget:ui://test/chart"].ID].Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Near the end of each bar, in page coordinates: the frame starts
+		// below the host's 40-pixel header.
+		for _, p := range []struct {
+			name    string
+			x, y    int
+			r, g, b uint32
+		}{
+			{"canvas bar drawn with requestAnimationFrame", 610, hostHeader + 60, 37, 99, 235},
+			{"CSS-animated bar", 610, hostHeader + 220, 220, 38, 38},
+		} {
+			r, g, b, _ := img.At(p.x, p.y).RGBA()
+			if r>>8 != p.r || g>>8 != p.g || b>>8 != p.b {
+				t.Errorf("%s: pixel %d,%d is %d,%d,%d, want %d,%d,%d (captured mid-animation)", p.name, p.x, p.y, r>>8, g>>8, b>>8, p.r, p.g, p.b)
+			}
+		}
+	})
+	t.Run("resources not read whole or empty are not rendered", func(t *testing.T) {
+		for subject, want := range map[string]string{
+			"widget:ui://test/incomplete": "not read whole (the resource is larger than --max-resource (1 MiB))",
+			"widget:ui://test/empty":      "returned no HTML",
+		} {
+			if _, ok := captures[subject]; ok {
+				t.Errorf("%s was rendered", subject)
+			}
+			for _, id := range widgetChecks {
+				if r := results[id+" "+subject]; r.Status != check.Error || !strings.Contains(r.Detail, want) {
+					t.Errorf("%s %s: got %s %q, want error containing %q", id, subject, r.Status, r.Detail, want)
+				}
+			}
+		}
+		if r := results[checkConfirmation+" tool:preview_incomplete"]; r.Status != check.Pass {
+			t.Errorf("the prompt of a tool whose widget was not rendered: %+v", r)
+		}
+	})
 
 	t.Run("clean widget got the bridge messages and window.openai", func(t *testing.T) {
 		c := captures["widget:ui://test/clean"]
@@ -279,6 +449,11 @@ func TestRun(t *testing.T) {
 	})
 }
 
+type verdict struct {
+	status check.Status
+	detail string
+}
+
 func checkCapture(t *testing.T, c live.Capture, ev map[check.EvidenceID]check.Evidence) {
 	t.Helper()
 	shot, ok := ev[c.ID]
@@ -310,8 +485,8 @@ func TestRunNoBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("err = %v, want nil", err)
 	}
-	if len(out.Results) != 5 {
-		t.Fatalf("got %d results, want 4 widget + 1 confirmation: %+v", len(out.Results), out.Results)
+	if len(out.Results) != 6 {
+		t.Fatalf("got %d results, want 5 widget + 1 confirmation: %+v", len(out.Results), out.Results)
 	}
 	for _, r := range out.Results {
 		if r.Status != check.Error || r.Detail != "no browser found (install chromium, or pass --chrome)" {
@@ -443,7 +618,7 @@ func TestRunPageErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Results) != 5 || !fake.closed {
+	if len(out.Results) != 6 || !fake.closed {
 		t.Fatalf("results %+v, closed %t", out.Results, fake.closed)
 	}
 	for _, r := range out.Results {

@@ -9,6 +9,7 @@ import (
 
 // Check IDs this stage judges.
 const (
+	checkRender        = "widget.render"
 	checkCSPSufficient = "widget.csp-sufficient"
 	checkEgress        = "widget.egress"
 	checkPrivileged    = "widget.privileged-api"
@@ -16,7 +17,7 @@ const (
 	checkConfirmation  = "evidence.confirmation"
 )
 
-var widgetChecks = []string{checkCSPSufficient, checkEgress, checkPrivileged, checkEscape}
+var widgetChecks = []string{checkRender, checkCSPSufficient, checkEgress, checkPrivileged, checkEscape}
 
 // unrendered gives every job error results: nothing could be rendered.
 func unrendered(jobs []*job, detail string) *Output {
@@ -56,6 +57,10 @@ func assemble(jobs []*job) *Output {
 	for _, j := range jobs {
 		if j.kind == promptJob {
 			out.Results = append(out.Results, judgePrompt(j, next, out))
+			continue
+		}
+		if j.skip != "" {
+			out.Results = append(out.Results, errorResults(j, j.skip)...)
 			continue
 		}
 		if j.err != nil || j.png == nil {
@@ -132,8 +137,14 @@ func judgeWidget(j *job, ev []check.EvidenceID) []check.Result {
 	}
 
 	egress := res(checkEgress)
-	var outside []string
+	var outside, ownBlocked []string
 	for _, r := range c.Requests {
+		if !r.Allowed && r.Blocked && j.host.own(r.URL) {
+			// The app's own server, which the CSP forgot to declare: one
+			// root cause, reported by widget.csp-sufficient alone.
+			ownBlocked = append(ownBlocked, r.URL)
+			continue
+		}
 		if !r.Allowed {
 			s := r.URL + " (" + r.Class + ")"
 			if r.Blocked {
@@ -146,12 +157,15 @@ func judgeWidget(j *job, ev []check.EvidenceID) []check.Result {
 	case len(outside) > 0:
 		egress.Status, egress.Severity = check.Fail, check.High
 		egress.Detail = fmt.Sprintf("The widget attempted %d request(s) outside its declared allow-list: %s.", len(outside), list(outside))
-	case len(c.Requests) == 0:
+	case len(c.Requests) == len(ownBlocked):
 		egress.Status = check.Pass
 		egress.Detail = "The widget attempted no network requests."
 	default:
 		egress.Status = check.Pass
-		egress.Detail = fmt.Sprintf("All %d request(s) the widget attempted go to declared domains.", len(c.Requests))
+		egress.Detail = fmt.Sprintf("All %d request(s) the widget attempted go to declared domains.", len(c.Requests)-len(ownBlocked))
+	}
+	if len(ownBlocked) > 0 {
+		egress.Detail += fmt.Sprintf(" Its request(s) to the app's own server, which the CSP does not declare, were blocked (%s); widget.csp-sufficient reports them.", list(ownBlocked))
 	}
 
 	priv := res(checkPrivileged)
@@ -171,7 +185,20 @@ func judgeWidget(j *job, ev []check.EvidenceID) []check.Result {
 		esc.Status, esc.Severity = check.Fail, check.Critical
 		esc.Detail = fmt.Sprintf("The widget tried to leave its sandbox: %s.", list(c.Escapes))
 	}
-	return []check.Result{csp, egress, priv, esc}
+	render := judgeRender(j, ev)
+	rs := []check.Result{render, csp, egress, priv, esc}
+	if render.Status != check.Pass {
+		// What a widget that did not start does once running was not seen:
+		// a pass would vouch for code that never ran. What was seen to go
+		// wrong meanwhile stays a failure.
+		for i := 1; i < len(rs); i++ {
+			if rs[i].Status == check.Pass {
+				rs[i].Status = check.Error
+				rs[i].Detail = "Not judged: the widget did not start in the test host (widget.render is " + string(render.Status) + "), so what it does once running was not seen; nothing of this kind was seen in what did run."
+			}
+		}
+	}
+	return rs
 }
 
 // list joins items, showing at most ten.

@@ -3,7 +3,9 @@ package evidence
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sort"
+	"strings"
 
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/live"
@@ -28,6 +30,11 @@ type job struct {
 	declared *manifest.Tool  // its declaration, if any
 	result   json.RawMessage // recorded tool result fed to the widget
 	preview  *job            // prompt: the widget job whose PNG is shown as a preview
+	host     *hostTools      // widget: what the test host answers to the widget's own tools/call
+
+	// skip says why a widget is not rendered (its HTML was not read whole,
+	// or is empty): its checks are error with this reason.
+	skip string
 
 	// decided is set for a write tool that cannot get a prompt capture
 	// (not live, or live as read-only); trace is still recorded.
@@ -35,6 +42,9 @@ type job struct {
 
 	// filled by render
 	capture live.Capture
+	start   startup
+	blank   bool // the screenshot's widget area is nearly uniform
+	differ  int  // how many of its pixels differ from the dominant colour
 	png     []byte
 	log     []byte
 	trace   []byte
@@ -55,6 +65,7 @@ func plan(in Input) []*job {
 		declared[in.Declared[i].Name] = &in.Declared[i]
 	}
 
+	host := newHostTools(in, liveTools, declared)
 	var jobs []*job
 	widgets := make(map[string]*job)
 	res := append([]live.Resource(nil), in.Resources...)
@@ -63,7 +74,7 @@ func plan(in Input) []*job {
 		if _, dup := widgets[r.URI]; dup {
 			continue
 		}
-		j := &job{kind: widgetJob, subject: "widget:" + r.URI, res: r}
+		j := &job{kind: widgetJob, subject: "widget:" + r.URI, res: r, host: host, skip: unrenderable(r)}
 		j.tool = linkingTool(r, in.Tools, in.Results)
 		if j.tool != nil {
 			j.declared = declared[j.tool.Name]
@@ -94,6 +105,11 @@ func plan(in Input) []*job {
 		}
 		j := &job{kind: promptJob, subject: "tool:" + name, tool: lt, declared: dt}
 		switch {
+		case lt == nil && in.ToolsIncomplete != "":
+			j.decided = &check.Result{
+				Status: check.Error, Basis: check.Declared,
+				Detail: fmt.Sprintf("The manifest declares %q as a write tool and it is not in the part of tools/list that was read, but tools/list was not read whole (%s), so whether it is live is not known and no prompt was rendered; raise the bound to judge it.", name, in.ToolsIncomplete),
+			}
 		case lt == nil:
 			j.decided = &check.Result{
 				Status: check.Fail, Basis: check.Declared, Severity: check.Medium,
@@ -106,7 +122,9 @@ func plan(in Input) []*job {
 			}
 		}
 		if lt != nil && lt.UI != "" {
-			j.preview = widgets[lt.UI]
+			if w := widgets[lt.UI]; w != nil && w.skip == "" {
+				j.preview = w
+			}
 		}
 		jobs = append(jobs, j)
 	}
@@ -155,4 +173,72 @@ func links(t *live.Tool, r live.Resource) bool {
 		}
 	}
 	return false
+}
+
+// unrenderable says why a UI resource cannot be rendered: rendering a part
+// of a widget, or nothing, would judge something the server did not send.
+func unrenderable(r live.Resource) string {
+	switch {
+	case r.Incomplete != "":
+		return fmt.Sprintf("The UI resource was not read whole (%s), so it was not rendered and nothing resting on its HTML is judged; raise the bound to judge it.", r.Incomplete)
+	case strings.TrimSpace(r.HTML) == "":
+		return "The server's resources/read returned no HTML for this UI resource, so there is nothing to render and nothing resting on it is judged (see widget.resource)."
+	}
+	return ""
+}
+
+// hostTools is what the test host knows about the tools a widget may call
+// through the bridge (MCP Apps tools/call or window.openai.callTool): it
+// answers a callable tool the probe called with the recorded result and
+// refuses every other call. It never calls the live server, so never a
+// write tool.
+type hostTools struct {
+	answers    map[string]json.RawMessage // callable tools with a recorded result
+	server     *url.URL                   // the MCP server: the app's own origin
+	callable   map[string]bool
+	live       map[string]*live.Tool
+	declared   map[string]*manifest.Tool
+	incomplete string // why tools/list was not read whole
+}
+
+func newHostTools(in Input, liveTools map[string]*live.Tool, declared map[string]*manifest.Tool) *hostTools {
+	h := &hostTools{answers: map[string]json.RawMessage{}, callable: map[string]bool{}, live: liveTools, declared: declared, incomplete: in.ToolsIncomplete}
+	if u, ok := parseURL(in.Server); ok {
+		h.server = u
+	}
+	for _, name := range in.Callable {
+		h.callable[name] = true
+		var obj map[string]json.RawMessage
+		if res, ok := in.Results[name]; ok && json.Unmarshal(res, &obj) == nil {
+			h.answers[name] = res
+		}
+	}
+	return h
+}
+
+// refusal says why the test host refused a widget's call of the tool name,
+// and whether that is the widget's defect (a tool the complete live
+// tools/list does not have: a real host refuses it too) rather than a
+// limit of the test host.
+func (h *hostTools) refusal(name string) (why string, defect bool) {
+	lt := h.live[name]
+	write := (lt != nil && (lt.Hints.ReadOnly == nil || !*lt.Hints.ReadOnly)) || (h.declared[name] != nil && h.declared[name].IsWrite())
+	switch {
+	case lt == nil && h.incomplete != "":
+		return fmt.Sprintf("it is not in the part of tools/list that was read (tools/list was not read whole: %s)", h.incomplete), false
+	case lt == nil:
+		return "it is not in the live tools/list, so a real host refuses it too", true
+	case !h.callable[name] && write:
+		return "it is not in probe.callable, so the probe recorded no result for it (a write tool is called only when listed there and allowed with --allow-write)", false
+	case !h.callable[name]:
+		return "it is not in probe.callable, so the probe recorded no result for it (list it there, with an example in tools[], to render the widget with its result)", false
+	}
+	return "the probe recorded no result for it (its call failed, or it is a write tool not allowed with --allow-write)", false
+}
+
+// own reports whether raw is on the app's own server (the MCP server's
+// origin).
+func (h *hostTools) own(raw string) bool {
+	u, ok := parseURL(raw)
+	return ok && h.server != nil && sameOrigin(h.server, u)
 }

@@ -28,14 +28,15 @@ var (
 	hostHTML string
 )
 
-// Timing of one widget render. The widget frame signals when it has gone
-// quiet (see assets/instrument.js); the rest are caps for widgets that never
-// do.
+// Timing of one widget render. The widget frame signals when it has
+// settled (see assets/instrument.js); the rest are caps for widgets that
+// never do. A chart library animates for a second or so after its data
+// arrives, so the cap after load leaves room for that.
 const (
-	quiet       = 50 * time.Millisecond   // after load: no request, short timer or host message for this long
+	quiet       = 50 * time.Millisecond   // after load: no request, short timer, animation frame or host message for this long
 	timerCap    = 1000 * time.Millisecond // longer timers are not waited for
-	settleCap   = 1500 * time.Millisecond // after the frame's load event
-	maxWait     = 5 * time.Second         // in all
+	settleCap   = 3000 * time.Millisecond // after the frame's load event
+	maxWait     = 6 * time.Second         // in all
 	reportWait  = 500 * time.Millisecond  // for CSP reports the frame saw but the endpoint has not received yet
 	readyJS     = `window.__dossierDone === true`
 	promptReady = `document.readyState === "complete"`
@@ -49,7 +50,7 @@ func render(ctx context.Context, h *harness, b Browser, jobs []*job, opts Option
 	var todo []*job
 	finished := make(map[*job]chan struct{})
 	for _, j := range jobs {
-		if j.kind == widgetJob || j.decided == nil {
+		if (j.kind == widgetJob && j.skip == "") || (j.kind == promptJob && j.decided == nil) {
 			todo = append(todo, j)
 			finished[j] = make(chan struct{})
 		}
@@ -122,6 +123,7 @@ func renderJob(ctx context.Context, h *harness, b Browser, j *job, opts Options)
 	}
 	if j.kind == widgetJob {
 		p.awaitReports(pctx, reportWait)
+		j.blank, j.differ = blank(png)
 	}
 	j.png = png
 	j.capture.PNGSHA256 = sum(png)
@@ -168,10 +170,6 @@ func widgetPage(h *harness, j *job) (*page, error) {
 	if !pol.declared {
 		label = "CSP: none declared, host default applied"
 	}
-	results := map[string]json.RawMessage{}
-	if toolName != "" && result != nil {
-		results[toolName] = j.result
-	}
 	var toolResult json.RawMessage
 	if result != nil {
 		toolResult = j.result
@@ -184,7 +182,7 @@ func widgetPage(h *harness, j *job) (*page, error) {
 		"logURL":      h.logURL(j.key),
 		"toolInput":   input,
 		"toolResult":  toolResult,
-		"results":     results,
+		"results":     j.host.answers,
 		"settleMs":    settleCap.Milliseconds(),
 		"maxMs":       maxWait.Milliseconds(),
 		"initialize":  initializeResult(j, toolName),
@@ -321,6 +319,9 @@ func collect(j *job) {
 	p.mu.Unlock()
 
 	c := &j.capture
+	st := &j.start
+	var called, refused []string
+	var failed []failedLoad
 	reqs := map[string]*live.Request{}
 	addReq := func(raw, class, seen string, blocked bool) {
 		u, ok := parseURL(raw)
@@ -385,9 +386,42 @@ func collect(j *job) {
 			if !slices.Contains(c.Bridge, s) {
 				c.Bridge = append(c.Bridge, s)
 			}
+			switch e.Method {
+			case "ui/initialize":
+				st.sentInit = true
+			case "ui/notifications/initialized":
+				st.handshake = true
+			case "tools/call":
+				called = appendNew(called, e.Detail)
+			}
+		case "refused":
+			refused = appendNew(refused, e.Detail)
+		case "openai":
+			st.openai = appendNew(st.openai, e.API)
+		case "loadfail":
+			if u, ok := parseURL(e.URL); ok {
+				l := failedLoad{kind: e.Kind, url: u.String()}
+				if !slices.ContainsFunc(failed, func(o failedLoad) bool { return o.kind == l.kind && o.url == l.url }) {
+					failed = append(failed, l)
+				}
+			}
+		case "done":
+			st.capped = e.Reason != "quiet"
 		}
 	}
 	sort.Strings(c.Bridge)
+	for _, name := range refused {
+		why, defect := j.host.refusal(name)
+		st.refused = append(st.refused, refusedCall{name: name, why: why, defect: defect})
+		c.Refused = append(c.Refused, st.refused[len(st.refused)-1].String())
+	}
+	for _, name := range called {
+		if !slices.Contains(refused, name) {
+			st.answered = append(st.answered, name)
+		}
+	}
+	st.errors = uncaught(c.Console, c.URL, p)
+	c.Errors = st.errors
 	for _, line := range c.Console {
 		switch {
 		case strings.Contains(line, "Unsafe attempt to initiate navigation") || strings.Contains(line, "allow-top-navigation"):
@@ -405,8 +439,21 @@ func collect(j *job) {
 			}
 		}
 	}
+	blocked := map[string]string{}
+	for _, v := range c.Violations {
+		if u, ok := parseURL(v.BlockedURL); ok {
+			blocked[u.String()] = v.Directive
+		}
+	}
+	for _, l := range failed {
+		l.why, l.csp = loadReason(l.url, blocked, c.Console)
+		st.loads = append(st.loads, l)
+		c.FailedLoads = append(c.FailedLoads, l.String())
+	}
 	for _, r := range reqs {
-		if r.Class == classResource && !r.Allowed && isScript(r) {
+		// A script from the app's own server that the CSP forgot is a
+		// widget.csp-sufficient failure, not an attempt to escape.
+		if r.Class == classResource && !r.Allowed && isScript(r) && !j.host.own(r.URL) {
 			addEsc("remote script not in the CSP: " + r.URL)
 		}
 		sort.Strings(r.Seen)
@@ -444,6 +491,14 @@ func collect(j *job) {
 	if err := enc.Encode(logDoc); err == nil {
 		j.log = buf.Bytes()
 	}
+}
+
+// appendNew appends s unless l has it already.
+func appendNew(l []string, s string) []string {
+	if slices.Contains(l, s) {
+		return l
+	}
+	return append(l, s)
 }
 
 func isScript(r *live.Request) bool {

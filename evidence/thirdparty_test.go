@@ -93,7 +93,8 @@ func startBasicVanillaJS(t *testing.T, node string) string {
 // privileged API, but its bundled zod feature-detects eval
 // (`new Function("")` in a try), which that default's script-src forbids:
 // Chrome reports the violation, so widget.csp-sufficient fails with it,
-// though the widget works (the bridge completes). Its one tool has no
+// though the widget works: it starts (widget.render passes: the bridge
+// completes, nothing throws, it draws). Its one tool has no
 // readOnlyHint, so the host asks before running it and a prompt is drawn.
 func TestThirdPartyBasicVanillaJS(t *testing.T) {
 	node := needNode(t)
@@ -163,6 +164,8 @@ func TestThirdPartyBasicVanillaJS(t *testing.T) {
 		status            check.Status
 		detail            string // substring of the result's detail
 	}{
+		{"starts: the App class completes ui/initialize, nothing throws, the screenshot is not blank", checkRender, widgetSubject, check.Pass,
+			"completed the MCP Apps handshake (ui/initialize), threw no uncaught error"},
 		{"zod's eval feature-detect is a script-src violation under the default CSP", checkCSPSufficient, widgetSubject, check.Fail,
 			"restrictive default CSP (none declared), the browser reported 1 CSP violation(s): script-src blocked eval"},
 		{"makes no request outside the (empty) allow-list", checkEgress, widgetSubject, check.Pass, ""},

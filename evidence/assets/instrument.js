@@ -62,11 +62,14 @@
     });
   }
 
-  // Quiescence. The host takes its screenshot when the widget has gone
-  // quiet, not after a fixed delay: after the load event, no fetch or XHR
-  // in flight, no pending timer short enough to fire within the host's cap
-  // (it may start a request), and no message from the host, for quietMs.
-  // Then "quiet" is sent once. A widget that never goes quiet is cut off by
+  // Quiescence. The host takes its screenshot when the widget has settled,
+  // not after a fixed delay: after the load event, no fetch or XHR in
+  // flight, no pending timer short enough to fire within the host's cap (it
+  // may start a request), no animation frame requested, and no message from
+  // the host, for quietMs; then its fonts are loaded, its images decoded and
+  // its finite animations finished (each awaited by its own event, and the
+  // count starts again). Then "quiet" is sent once. A widget that never
+  // settles (a requestAnimationFrame loop, a spinner timer) is cut off by
   // the host's cap.
   var setT = window.setTimeout, clearT = window.clearTimeout, setI = window.setInterval;
   var pending = 0, loaded = false, quietTimer = 0, saidQuiet = false, timers = new Set();
@@ -75,14 +78,56 @@
     if (!loaded || pending > 0 || saidQuiet) return;
     quietTimer = setT.call(window, function () {
       quietTimer = 0;
-      if (pending === 0 && !saidQuiet) { saidQuiet = true; send({ t: "quiet" }); }
+      if (pending > 0 || saidQuiet) return;
+      var wait = unsettled();
+      if (wait) { wait.then(rearm, rearm); return; }
+      saidQuiet = true;
+      send({ t: "quiet" });
     }, CFG.quietMs);
+  }
+  // unsettled is a promise for what still changes the pixels: fonts being
+  // loaded, images still loading, finite animations and transitions
+  // running. Infinite animations never finish and are not waited for.
+  function unsettled() {
+    var waits = [];
+    try { if (document.fonts && document.fonts.status !== "loaded") waits.push(document.fonts.ready); } catch (e) {}
+    try {
+      Array.prototype.forEach.call(document.images, function (img) {
+        if (!img.complete) waits.push(new Promise(function (r) { img.addEventListener("load", r, { once: true }); img.addEventListener("error", r, { once: true }); }));
+      });
+    } catch (e) {}
+    try {
+      document.getAnimations().forEach(function (a) {
+        if (a.playState !== "running") return;
+        var end = a.effect && a.effect.getComputedTiming ? a.effect.getComputedTiming().endTime : Infinity;
+        if (isFinite(end)) waits.push(a.finished);
+      });
+    } catch (e) {}
+    return waits.length ? Promise.all(waits.map(function (p) { return Promise.resolve(p).catch(function () {}); })) : null;
   }
   function busy() { pending++; rearm(); }
   function idle() { if (pending > 0) pending--; rearm(); }
   window.addEventListener("load", function () { loaded = true; rearm(); }, true);
   window.addEventListener("message", function (e) { if (e.source === parentWin) rearm(); }, true);
   function short(ms) { var d = Number(ms) || 0; return d <= CFG.timerCapMs; }
+  // An animation frame is pending from its request until its callback has
+  // run: a requestAnimationFrame loop (a chart drawing itself in) keeps
+  // the widget busy until it stops asking.
+  var raf = window.requestAnimationFrame, caf = window.cancelAnimationFrame, frames = new Set();
+  if (typeof raf === "function") {
+    try {
+      window.requestAnimationFrame = function (fn) {
+        var id;
+        busy();
+        id = raf.call(window, function (ts) {
+          try { if (typeof fn === "function") return fn.call(this, ts); } finally { if (frames.delete(id)) idle(); }
+        });
+        frames.add(id);
+        return id;
+      };
+      window.cancelAnimationFrame = function (id) { if (frames.delete(id)) idle(); return caf.apply(window, arguments); };
+    } catch (e) {}
+  }
   try {
     window.setTimeout = function (fn, ms) {
       if (typeof fn !== "function" || !short(ms)) return setT.apply(window, arguments);
@@ -207,9 +252,19 @@
     });
   }
   function crossOrigin(msg) { return /cross-origin frame|Blocked a frame|SecurityError/.test(msg); }
+  // A script or stylesheet that does not arrive fires "error" on its
+  // element (which does not bubble, so it is caught on the way down);
+  // an uncaught exception fires it on the window.
   window.addEventListener("error", function (e) {
+    var el = e.target;
+    if (el && el !== window && el.tagName) {
+      var tag = str(el.tagName), kind = tag.toLowerCase(), url = el.src || el.href || "";
+      if (tag === "LINK") kind = /(^|\s)stylesheet(\s|$)/i.test(str(el.rel)) ? "style" : "link";
+      send({ t: "loadfail", kind: kind, url: abs(url) });
+      return;
+    }
     var m = str(e.message);
-    send({ t: "error", detail: m });
+    send({ t: "error", detail: m + (e.filename ? " (" + e.filename + ":" + e.lineno + ")" : "") });
     if (crossOrigin(m)) escape("cross-origin access to the host", m);
   }, true);
   window.addEventListener("unhandledrejection", function (e) {

@@ -51,7 +51,18 @@
     requestCheckout: unsupported("requestCheckout")
   };
   openai.sendFollowupTurn = openai.sendFollowUpMessage;
-  window.openai = openai;
+  // The widget's reads of window.openai show that a skybridge widget
+  // started: each property name is reported once to the host page.
+  var used = {};
+  window.openai = new Proxy(openai, {
+    get: function (t, prop, recv) {
+      if (typeof prop === "string" && !used[prop]) {
+        used[prop] = true;
+        try { post({ __dossier: CFG.token, ev: { t: "openai", api: prop } }, "*"); } catch (e) {}
+      }
+      return Reflect.get(t, prop, recv);
+    }
+  });
   window.addEventListener("DOMContentLoaded", function () {
     window.dispatchEvent(new CustomEvent("openai:set_globals", { detail: { globals: {
       toolInput: openai.toolInput, toolOutput: openai.toolOutput, toolResponseMetadata: openai.toolResponseMetadata,

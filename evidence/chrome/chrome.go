@@ -12,15 +12,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
+
+// maxTracked bounds the requests one page's network record keeps.
+const maxTracked = 2000
 
 // Viewport is the size every tab renders at.
 const (
@@ -180,6 +185,51 @@ func (b *Browser) Shoot(ctx context.Context, url, ready string) (png []byte, con
 		console = append(console, <-collected...)
 	}()
 
+	// The console does not say which loads failed and why; the network
+	// does. Requests still in flight are not reported.
+	var netMu sync.Mutex
+	var failed []string
+	urls := map[network.RequestID]string{}
+	status := map[network.RequestID]int64{} // from the network stack: known even for a response the browser then blocks (ORB)
+	fail := func(s string) {
+		if len(failed) < maxTracked && !slices.Contains(failed, s) {
+			failed = append(failed, s)
+		}
+	}
+	if err := chromedp.Listen(consoleCtx, func(ev any) {
+		netMu.Lock()
+		defer netMu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			if e.Request != nil && len(urls) < maxTracked {
+				urls[e.RequestID] = e.Request.URL
+			}
+		case *network.EventResponseReceivedExtraInfo:
+			if len(status) < maxTracked {
+				status[e.RequestID] = e.StatusCode
+			}
+		case *network.EventResponseReceived:
+			if r := e.Response; r != nil && r.Status >= 400 {
+				fail(fmt.Sprintf("network: %s answered %d", r.URL, r.Status))
+			}
+		case *network.EventLoadingFailed:
+			u, ok := urls[e.RequestID]
+			switch {
+			case !ok || e.BlockedReason == network.BlockedReasonCsp || e.Canceled:
+			case status[e.RequestID] >= 400:
+				fail(fmt.Sprintf("network: %s answered %d", u, status[e.RequestID]))
+			default:
+				fail("network: " + u + " failed: " + e.ErrorText)
+			}
+		}
+	}); err != nil {
+		return nil, nil, fmt.Errorf("watching the network of %q: %w", url, err)
+	}
+	defer func() {
+		netMu.Lock()
+		defer netMu.Unlock()
+		console = append(console, failed...)
+	}()
 	if err := chromedp.Do(pctx, chromedp.Navigate(url)); err != nil {
 		return nil, nil, fmt.Errorf("loading %q: %w", url, errors.Join(err, ctx.Err()))
 	}
