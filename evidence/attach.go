@@ -1,12 +1,17 @@
 package evidence
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/manifest"
@@ -16,11 +21,20 @@ import (
 // policy documents, not archives.
 const maxAttachment = 32 << 20
 
+// redactedSecret replaces a secret value in an attached file, as in the
+// probe's transcripts.
+const redactedSecret = "[REDACTED]"
+
 // Attach reads the files the manifest attaches (paths relative to the
 // manifest's directory), records them as evidence items "A0001"… under
 // evidence/attached/, and judges evidence.attached for each. A missing or
 // unreadable file is a failing result, not an error.
-func Attach(dir string, atts []manifest.Attachment) ([]check.Result, []check.Evidence) {
+//
+// The manifest is untrusted: an attachment must be a regular file inside
+// the manifest's directory once symlinks are resolved (a link to
+// /proc/self/environ would put the probe's tokens in the pack), and the
+// secrets the probe holds (the token values) are redacted from it.
+func Attach(dir string, atts []manifest.Attachment, secrets []string) ([]check.Result, []check.Evidence) {
 	if len(atts) == 0 {
 		return []check.Result{{
 			ID: "evidence.attached", Subject: "app", Status: check.NA, Basis: check.Declared,
@@ -39,12 +53,16 @@ func Attach(dir string, atts []manifest.Attachment) ([]check.Result, []check.Evi
 			})
 			continue
 		}
+		data, n := redactSecrets(data, secrets)
 		id := check.EvidenceID(fmt.Sprintf("A%04d", i+1))
 		ev = append(ev, check.Evidence{
 			ID: id, Kind: check.KindAttached, Title: a.Title,
 			Path: "evidence/attached/" + fmt.Sprintf("A%04d-%s", i+1, safeName(a.Path)), Data: data,
 		})
 		detail := fmt.Sprintf("%q is attached (%d bytes); its SHA-256 is recorded in the evidence index.", a.Path, len(data))
+		if n > 0 {
+			detail += fmt.Sprintf(" It held %d occurrence(s) of a secret the probe holds (a token value), replaced with %s in the pack.", n, redactedSecret)
+		}
 		if a.Tool != "" {
 			detail += " It shows the tool " + a.Tool + "."
 		}
@@ -56,15 +74,47 @@ func Attach(dir string, atts []manifest.Attachment) ([]check.Result, []check.Evi
 	return rs, ev
 }
 
+// readAttachment reads rel, relative to dir, when it is a regular file
+// inside dir with every symlink resolved, of at most maxAttachment bytes.
+// The open does not block on a FIFO (O_NONBLOCK), and the type is checked
+// on the opened file, so what is read is what was checked.
 func readAttachment(dir, rel string) ([]byte, error) {
 	if filepath.IsAbs(rel) {
-		return nil, fmt.Errorf("the path must be relative to the manifest")
+		return nil, errors.New("the path must be relative to the manifest")
 	}
-	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(rel)))
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, fmt.Errorf("resolving the manifest's directory: %w", err)
+	}
+	root, err = filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("resolving the manifest's directory: %w", err)
+	}
+	target, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, err
+	}
+	if target, err = filepath.Abs(target); err != nil {
+		return nil, err
+	}
+	if inside, err := filepath.Rel(root, target); err != nil || inside == ".." || strings.HasPrefix(inside, ".."+string(filepath.Separator)) {
+		return nil, fmt.Errorf("it resolves to %q, outside the manifest's directory", target)
+	}
+	f, err := os.OpenFile(target, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("it is not a regular file (%s)", st.Mode().Type())
+	}
+	if st.Size() > maxAttachment {
+		return nil, fmt.Errorf("larger than %d MiB", maxAttachment>>20)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxAttachment+1))
 	if err != nil {
 		return nil, err
@@ -73,6 +123,33 @@ func readAttachment(dir, rel string) ([]byte, error) {
 		return nil, fmt.Errorf("larger than %d MiB", maxAttachment>>20)
 	}
 	return data, nil
+}
+
+// redactSecrets replaces every secret value, and its URL-escaped forms,
+// in data, longest first so a value that contains another goes whole. As
+// in the transcripts, values shorter than six bytes are left: they would
+// blank unrelated text. It returns how many it replaced.
+func redactSecrets(data []byte, secrets []string) ([]byte, int) {
+	var vals []string
+	for _, s := range secrets {
+		if len(s) < 6 {
+			continue
+		}
+		for _, v := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+			if !slices.Contains(vals, v) {
+				vals = append(vals, v)
+			}
+		}
+	}
+	slices.SortFunc(vals, func(a, b string) int { return len(b) - len(a) })
+	n := 0
+	for _, v := range vals {
+		if c := bytes.Count(data, []byte(v)); c > 0 {
+			n += c
+			data = bytes.ReplaceAll(data, []byte(v), []byte(redactedSecret))
+		}
+	}
+	return data, n
 }
 
 // safeName keeps the file's base name, with anything but letters, digits,
