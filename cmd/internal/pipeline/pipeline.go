@@ -92,6 +92,7 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		Tools:     rep.Observation.Tools,
 		Declared:  opts.Manifest.Tools,
 		Results:   rep.Calls,
+		Callable:  opts.Manifest.Probe.Callable, Server: opts.Manifest.Server.URL, ToolsIncomplete: rep.Observation.ToolsIncomplete,
 	}, evidence.Options{ChromePath: opts.ChromePath, Now: func() time.Time { return opts.Now }, Progress: progress})
 	if err != nil {
 		return nil, fmt.Errorf("capturing evidence: %w", err)
@@ -99,7 +100,7 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 	results = append(results, shots.Results...)
 	ev = append(ev, shots.Evidence...)
 
-	attResults, attEvidence := evidence.Attach(opts.Manifest.Dir, opts.Manifest.Evidence)
+	attResults, attEvidence := evidence.Attach(opts.Manifest.Dir, opts.Manifest.Evidence, tokenValues(opts.Tokens))
 	results = append(results, attResults...)
 	ev = append(ev, attEvidence...)
 
@@ -182,4 +183,13 @@ func (c *Checked) addBrowserNeed(chromePath string, progress func(string)) {
 	c.noBrowser = true
 	progress("no browser found: the widget and confirmation-prompt checks will be error (install chromium, or pass --chrome)")
 	c.Needs = append(c.Needs, "a browser for the widget and confirmation-prompt captures: install chromium, or pass --chrome")
+}
+
+// tokenValues are the secrets the probe holds, redacted from attachments.
+func tokenValues(tokens []collect.Token) []string {
+	var out []string
+	for _, t := range tokens {
+		out = append(out, t.Value)
+	}
+	return out
 }
