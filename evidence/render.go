@@ -405,8 +405,6 @@ func collect(j *job) {
 					failed = append(failed, l)
 				}
 			}
-		case "done":
-			st.capped = e.Reason != "quiet"
 		}
 	}
 	sort.Strings(c.Bridge)

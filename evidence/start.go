@@ -24,7 +24,6 @@ type startup struct {
 	loads     []failedLoad
 	refused   []refusedCall
 	answered  []string // tools whose calls the host answered from recorded results
-	capped    bool     // the screenshot was taken at a cap, not once the widget settled
 }
 
 // failedLoad is an element whose resource did not arrive.
@@ -248,9 +247,6 @@ func judgeRender(j *job, ev []check.EvidenceID) check.Result {
 	default:
 		r.Status, r.Severity = check.Fail, check.High
 		r.Detail = "The widget did not start in the test host: " + list(all) + "."
-	}
-	if st.capped {
-		r.Detail += " The screenshot was taken at the settle cap: the widget never went quiet (a request, timer or animation frame was still pending)."
 	}
 	return r
 }

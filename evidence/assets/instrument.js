@@ -68,11 +68,11 @@
   // may start a request), no animation frame requested, and no message from
   // the host, for quietMs; then its fonts are loaded, its images decoded and
   // its finite animations finished (each awaited by its own event, and the
-  // count starts again). Then "quiet" is sent once. A widget that never
+  // count starts again). Then "quiet" is sent. A widget that never
   // settles (a requestAnimationFrame loop, a spinner timer) is cut off by
   // the host's cap.
   var setT = window.setTimeout, clearT = window.clearTimeout, setI = window.setInterval;
-  var pending = 0, loaded = false, quietTimer = 0, saidQuiet = false, timers = new Set();
+  var pending = 0, loaded = false, quietTimer = 0, saidQuiet = false, timers = new Set(), seen = 0;
   function rearm() {
     if (quietTimer) { clearT.call(window, quietTimer); quietTimer = 0; }
     if (!loaded || pending > 0 || saidQuiet) return;
@@ -82,7 +82,7 @@
       var wait = unsettled();
       if (wait) { wait.then(rearm, rearm); return; }
       saidQuiet = true;
-      send({ t: "quiet" });
+      send({ t: "quiet", seen: seen });
     }, CFG.quietMs);
   }
   // unsettled is a promise for what still changes the pixels: fonts being
@@ -108,7 +108,15 @@
   function busy() { pending++; rearm(); }
   function idle() { if (pending > 0) pending--; rearm(); }
   window.addEventListener("load", function () { loaded = true; rearm(); }, true);
-  window.addEventListener("message", function (e) { if (e.source === parentWin) rearm(); }, true);
+  // Each message from the host starts the count again, and the widget may
+  // say "quiet" once more: with how many host messages it had seen, so the
+  // host knows the quiet came after everything it sent.
+  window.addEventListener("message", function (e) {
+    if (e.source !== parentWin) return;
+    seen++;
+    saidQuiet = false;
+    rearm();
+  }, true);
   function short(ms) { var d = Number(ms) || 0; return d <= CFG.timerCapMs; }
   // An animation frame is pending from its request until its callback has
   // run: a requestAnimationFrame loop (a chart drawing itself in) keeps
