@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 
+	"github.com/dossier-dev/dossier/internal/bounded"
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
@@ -74,10 +72,10 @@ func Attach(dir string, atts []manifest.Attachment, secrets []string) ([]check.R
 	return rs, ev
 }
 
-// readAttachment reads rel, relative to dir, when it is a regular file
-// inside dir with every symlink resolved, of at most maxAttachment bytes.
-// The open does not block on a FIFO (O_NONBLOCK), and the type is checked
-// on the opened file, so what is read is what was checked.
+// readAttachment reads rel, relative to dir, when it is inside dir with
+// every symlink resolved, and (bounded.ReadFile) a regular file of at most
+// maxAttachment bytes, opened without blocking on a FIFO and checked on
+// the open descriptor.
 func readAttachment(dir, rel string) ([]byte, error) {
 	if filepath.IsAbs(rel) {
 		return nil, errors.New("the path must be relative to the manifest")
@@ -100,29 +98,7 @@ func readAttachment(dir, rel string) ([]byte, error) {
 	if inside, err := filepath.Rel(root, target); err != nil || inside == ".." || strings.HasPrefix(inside, ".."+string(filepath.Separator)) {
 		return nil, fmt.Errorf("it resolves to %q, outside the manifest's directory", target)
 	}
-	f, err := os.OpenFile(target, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("it is not a regular file (%s)", st.Mode().Type())
-	}
-	if st.Size() > maxAttachment {
-		return nil, fmt.Errorf("larger than %d MiB", maxAttachment>>20)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxAttachment+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxAttachment {
-		return nil, fmt.Errorf("larger than %d MiB", maxAttachment>>20)
-	}
-	return data, nil
+	return bounded.ReadFile(target, maxAttachment)
 }
 
 // redactSecrets replaces every secret value, and its URL-escaped forms,
