@@ -60,3 +60,42 @@ func TestSignIn(t *testing.T) {
 		t.Error("interactive without a prompt: no error")
 	}
 }
+
+// TestEnvTokensKeepsUnset: a variable that is not set (or holds only
+// spaces) stays a token, with a Problem that names it and the remedy, so
+// the checks that need its scopes are error instead of judged without it.
+func TestEnvTokensKeepsUnset(t *testing.T) {
+	m, err := SampleManifest(app.CanonicalOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for i, ts := range m.Probe.Tokens {
+		switch i {
+		case 0:
+			env[ts.Env] = " token-value-0123 "
+		case 1:
+			env[ts.Env] = "   "
+		}
+	}
+	var progress []string
+	toks := EnvTokens(m, func(k string) string { return env[k] }, func(s string) { progress = append(progress, s) })
+	if len(toks) != len(m.Probe.Tokens) {
+		t.Fatalf("%d tokens, want one per probe.tokens entry (%d)", len(toks), len(m.Probe.Tokens))
+	}
+	for i, tok := range toks {
+		ts := m.Probe.Tokens[i]
+		if tok.Source != ts.Env || strings.Join(tok.Scopes, " ") != strings.Join(ts.Scopes, " ") || tok.Audience != ts.Audience {
+			t.Errorf("token %d: %+v for %+v", i, tok, ts)
+		}
+		switch {
+		case i == 0 && (tok.Value != "token-value-0123" || tok.Problem != ""):
+			t.Errorf("a set variable: value %q, problem %q", tok.Value, tok.Problem)
+		case i > 0 && (tok.Value != "" || tok.Problem != ts.Env+" is not set; set it or use --login dcr"):
+			t.Errorf("an unset variable: value %q, problem %q", tok.Value, tok.Problem)
+		}
+	}
+	if len(progress) != len(toks)-1 || !strings.Contains(progress[0], m.Probe.Tokens[1].Env+" is not set") {
+		t.Errorf("progress: %q", progress)
+	}
+}
