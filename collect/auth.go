@@ -177,6 +177,17 @@ func (p *prober) fetchJSON(ctx context.Context, u string, v any) (status int, ra
 	return resp.StatusCode, raw, ""
 }
 
+// allUnanswered reports whether every discovery attempt got no HTTP answer
+// at all: then nothing was found because nothing could be asked.
+func allUnanswered(attempts []string) bool {
+	for _, a := range attempts {
+		if !strings.Contains(a, ": no answer (") {
+			return false
+		}
+	}
+	return len(attempts) > 0
+}
+
 // wellKnown inserts a well-known segment between host and path (RFC 8414 §3.1, RFC 9728 §3.1).
 func wellKnownURL(base *url.URL, name string) string {
 	u := *base
@@ -265,6 +276,10 @@ func (p *prober) checkChallenge() {
 			p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("The unauthenticated initialize got 401 but no Bearer challenge (WWW-Authenticate: %s).", quote(strings.Join(p.unauth.header.Values("WWW-Authenticate"), ", "))), stepUnauth)
 			return
 		}
+		if p.unauth.err != nil {
+			p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the unauthenticated initialize got %s.", p.unauth.describe()), stepUnauth)
+			return
+		}
 		p.result(id, "app", check.NA, check.Probed, fmt.Sprintf("No 401 challenge to judge: the unauthenticated initialize got %s.", p.unauth.describe()), stepUnauth)
 		return
 	}
@@ -288,6 +303,11 @@ func (p *prober) checkChallenge() {
 func (p *prober) checkPRM() {
 	tried := strings.Join(p.oauth.prmAttempts, "; ")
 	d := p.oauth.prm
+	if d == nil && allUnanswered(p.oauth.prmAttempts) {
+		p.result("auth.prm", "app", check.Error, check.Probed, "Not judged: no URL where Protected Resource Metadata may be answered. Tried: "+tried+".", stepPRM)
+		p.result("auth.prm-resource", "app", check.NA, check.Probed, "Not judged: no Protected Resource Metadata was read (see auth.prm).", stepPRM)
+		return
+	}
 	if d == nil {
 		p.result("auth.prm", "app", check.Fail, check.Probed, "No Protected Resource Metadata found. Tried: "+tried+".", stepPRM)
 		p.result("auth.prm-resource", "app", check.NA, check.Probed, "Not judged: no Protected Resource Metadata was found (see auth.prm).", stepPRM)
@@ -387,6 +407,10 @@ func (p *prober) checkASMeta() {
 	}
 	from := fmt.Sprintf("Issuer %s from %s.", quote(p.oauth.issuer), p.oauth.issuerSource)
 	d := p.oauth.as
+	if d == nil && allUnanswered(p.oauth.asAttempts) {
+		p.result(id, "app", check.Error, check.Probed, from+" Not judged: no metadata URL answered. Tried: "+strings.Join(p.oauth.asAttempts, "; ")+".", stepASMeta)
+		return
+	}
 	if d == nil {
 		p.result(id, "app", check.Fail, check.Probed, from+" No metadata found. Tried: "+strings.Join(p.oauth.asAttempts, "; ")+".", stepASMeta)
 		return

@@ -82,16 +82,22 @@ func (p *prober) callValid(ctx context.Context, t live.Tool, d manifest.Tool) {
 	p.called[t.Name] = out
 	p.mu.Unlock()
 	if err != nil {
-		p.result("data.result-hygiene", sub, check.NA, check.Probed, "Not judged: the call with the example arguments failed: "+quote(unwrapURLError(err).Error())+".", step)
+		p.result("data.result-hygiene", sub, check.Error, check.Probed, "Not judged: the call with the example arguments failed: "+quote(unwrapURLError(err).Error())+"; check the tool's example arguments in the manifest.", step)
 		return
 	}
-	// tool.output-schema, now from a result actually seen.
-	if out.structured && !out.isError {
+	// tool.output-schema, now from a result actually seen: what the call
+	// returned settles it, whatever the listing suggested.
+	if !out.isError {
 		p.dropResult("tool.output-schema", sub)
-		if t.OutputSchema == nil {
+		switch {
+		case out.structured && t.OutputSchema == nil:
 			p.result("tool.output-schema", sub, check.Warn, check.Probed, "A call returned structuredContent but the tool declares no outputSchema.", step, stepListRaw)
-		} else {
+		case out.structured:
 			p.result("tool.output-schema", sub, check.Pass, check.Probed, "A call returned structuredContent and the tool declares an outputSchema.", step, stepListRaw)
+		case t.OutputSchema != nil:
+			p.result("tool.output-schema", sub, check.Pass, check.Probed, "The tool declares an outputSchema (the call returned no structuredContent).", step, stepListRaw)
+		default:
+			p.result("tool.output-schema", sub, check.NA, check.Probed, "The call returned no structuredContent, so no outputSchema is needed.", step, stepListRaw)
 		}
 	}
 	findings := p.hygiene(raw)
@@ -286,6 +292,10 @@ func (p *prober) checkScopeEnforcement(ctx context.Context, t live.Tool, d manif
 		}
 	}
 	if tok == nil {
+		if why := p.declaredProblem(func(c Token) bool { return !c.foreign() && !coversAll(c.Scopes, d.Scopes) }); why != "" {
+			p.result(id, sub, check.Error, check.Probed, fmt.Sprintf("Not judged: the declared token without scope %s cannot be used: %s.", strings.Join(d.Scopes, " or "), why))
+			return
+		}
 		reason := fmt.Sprintf("no token without scope %s", strings.Join(d.Scopes, " or "))
 		p.result(id, sub, check.NA, check.Absent, "Not run: "+reason+" was supplied.")
 		p.skip(ctx, id, sub, reason)

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -51,6 +52,31 @@ type Bounds struct {
 	Resource int64 // bytes read from one resources/read answer (widget bundles)
 	Pages    int   // pages of one paginated listing
 	Tools    int   // tools kept from tools/list
+}
+
+// Default bounds: they fit real apps (widget bundles of several MiB, a
+// few hundred tools) and still end a hostile answer.
+const (
+	defaultResourceBound = 32 << 20
+	defaultPages         = 50
+	defaultTools         = 2000
+)
+
+// withDefaults fills the zero fields.
+func (b Bounds) withDefaults() Bounds {
+	if b.Body <= 0 {
+		b.Body = maxBody
+	}
+	if b.Resource <= 0 {
+		b.Resource = defaultResourceBound
+	}
+	if b.Pages <= 0 {
+		b.Pages = defaultPages
+	}
+	if b.Tools <= 0 {
+		b.Tools = defaultTools
+	}
+	return b
 }
 
 // foreign reports whether the token was minted for another resource.
@@ -127,6 +153,7 @@ func Probe(ctx context.Context, opts Options) (*Report, error) {
 // prober holds the state of one run. Probe steps fill facts; checks read them.
 type prober struct {
 	opts   Options
+	bounds Bounds // opts.Bounds with defaults
 	m      *manifest.Manifest
 	mcpURL *url.URL
 	red    *redactor
@@ -148,19 +175,27 @@ type prober struct {
 
 	// Facts gathered by the steps. Each is written by one step and read
 	// by steps that run after it (see run).
-	obs       live.Observation
-	unauth    rpcReply // unauthenticated initialize
-	session   *mcpsdk.Session
-	info      mcpsdk.Info
-	listErr   error
-	listed    bool
-	rawTools  map[string]json.RawMessage
-	dupTools  []string
-	rawOK     bool // the raw tools/list worked, so absent hints are known
-	oauth     oauthFacts
-	discover  rpcReply   // the raw server/discover
-	second    rawSession // the second session of the transport probes
-	secondRep rpcReply   // its initialize
+	obs        live.Observation
+	unauth     rpcReply // unauthenticated initialize
+	session    *mcpsdk.Session
+	info       mcpsdk.Info
+	listErr    error
+	listed     bool
+	listCut    string            // why nothing could be listed, when a page failed or a bound was hit
+	rawListed  []json.RawMessage // the listed tools as the server wrote them, in obs.Tools's order
+	dupTools   []string
+	rawOK      bool // the raw tools/list worked, so absent hints are known
+	oauth      oauthFacts
+	discover   rpcReply   // the raw server/discover
+	second     rawSession // the second session of the transport probes
+	secondRep  rpcReply   // its initialize
+	noEndpoint string     // why nothing at the URL speaks Streamable HTTP, with the remedy (diagnoseSession)
+	initStatus int        // the HTTP status of the SDK's initialize when no session opened, 0 without one
+
+	// What diagnose concluded once the handshake was over (see reach.go).
+	blocked     string // the server refused the probe for want of a usable token
+	unreachable string // nothing at the URL speaks MCP: why, with the remedy
+	noHandshake bool   // the endpoint answers but fails the handshake
 }
 
 func newProber(opts Options, u *url.URL) *prober {
@@ -175,7 +210,8 @@ func newProber(opts Options, u *url.URL) *prober {
 	m := opts.Manifest
 	rec := newRecorder(base, opts.RequestTimeout, cmp.Or(opts.inFlight, maxInFlight), red, m.Server.URL, m.Server.Auth.Issuer, m.Server.Auth.OIDCDiscovery,
 		m.Server.Auth.Revocation, m.App.PrivacyPolicy, m.App.Terms, m.App.Support)
-	p := &prober{opts: opts, m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}, toolsKnown: make(chan struct{})}
+	rec.body = readBound{opts.Bounds.withDefaults().Body, "--max-body"}
+	p := &prober{opts: opts, bounds: opts.Bounds.withDefaults(), m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}, toolsKnown: make(chan struct{})}
 	p.obs.Server.URL = opts.Manifest.Server.URL
 	if p.m.Server.Auth.Mode != manifest.AuthNone {
 		p.token = pickToken(opts.Tokens)
@@ -265,6 +301,14 @@ func (p *prober) run(ctx context.Context) {
 		_ = p.session.Close()
 	}
 	p.checkLimits()
+	// One root cause, one result: when the probe could not talk MCP to the
+	// server, what rests on the endpoint was not judged.
+	switch {
+	case p.unreachable != "":
+		p.notJudged(p.unreachable, "transport.handshake")
+	case p.noHandshake:
+		p.notJudged("the server does not complete the MCP handshake (see transport.handshake)", "transport.handshake")
+	}
 }
 
 // result adds one result. evidence names steps; they become evidence IDs
@@ -344,7 +388,7 @@ func (p *prober) report() *Report {
 		data := p.rec.transcript(s)
 		sum := sha256.Sum256(data)
 		rep.Evidence = append(rep.Evidence, check.Evidence{
-			ID: id, Kind: check.KindHTTP, Title: p.red.known(s.title),
+			ID: id, Kind: check.KindHTTP, Title: visible(p.red.known(s.title), false),
 			Path: "evidence/http/" + string(id) + ".txt", SHA256: hex.EncodeToString(sum[:]),
 			Size: int64(len(data)), Data: data,
 		})
@@ -357,7 +401,10 @@ func (p *prober) report() *Report {
 			}
 		}
 		r.Evidence = ev
-		r.Detail = p.red.known(r.Detail)
+		// Details quote server text; whatever slipped through unquoted
+		// leaves without raw escapes or controls.
+		r.Detail = visible(p.red.known(r.Detail), true)
+		r.Subject = visible(r.Subject, false)
 		rep.Results = append(rep.Results, r)
 	}
 	check.Sort(rep.Results)
@@ -405,12 +452,49 @@ func (p *prober) scrubObservation(o live.Observation) live.Observation {
 	if json.Unmarshal(clean, &out) != nil {
 		return o
 	}
+	visibleStrings(reflect.ValueOf(&out).Elem())
 	for i := range out.Resources {
 		if i < len(html) {
 			out.Resources[i].HTML = html[i]
 		}
 	}
 	return out
+}
+
+// visibleStrings applies visible to every string the observation holds:
+// every one of them came from the server or quotes it, and none may carry
+// a raw escape or control character into the pack, a terminal or a PDF.
+// (JSON kept as the server wrote it is escaped by its own encoding; the
+// widget HTML is restored after, for rendering.)
+func visibleStrings(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(visible(v.String(), true))
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			visibleStrings(v.Elem())
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			visibleStrings(v.Field(i))
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return // json.RawMessage
+		}
+		for i := range v.Len() {
+			visibleStrings(v.Index(i))
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			e := reflect.New(v.Type().Elem()).Elem()
+			e.Set(v.MapIndex(k))
+			visibleStrings(e)
+			v.SetMapIndex(k, e)
+		}
+	}
 }
 
 // quote makes an untrusted server string safe to show: control characters

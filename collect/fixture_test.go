@@ -32,6 +32,7 @@ type fixture struct {
 type fixtureOpts struct {
 	noAnnotations bool // get_order lists no annotations
 	openInit      bool // no bearer middleware (auth mode none)
+	widgetPad     int  // bytes of comment padding in the widget's HTML, as a large bundle has
 }
 
 type orderIn struct {
@@ -84,8 +85,12 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	})
 	s.AddResource(&mcp.Resource{URI: "ui://widget/order.html", Name: "order", MIMEType: "text/html;profile=mcp-app"},
 		func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+			html := "<!doctype html><p>order</p>"
+			if o.widgetPad > 0 {
+				html += "<!--" + strings.Repeat("x", o.widgetPad) + "-->"
+			}
 			return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{
-				URI: "ui://widget/order.html", MIMEType: "text/html;profile=mcp-app", Text: "<!doctype html><p>order</p>",
+				URI: "ui://widget/order.html", MIMEType: "text/html;profile=mcp-app", Text: html,
 				Meta: mcp.Meta{"ui": map[string]any{"csp": map[string]any{"connectDomains": []string{"https://api.example.com"}, "resourceDomains": []string{}}, "domain": "https://widget.example.com"}},
 			}}}, nil
 		})

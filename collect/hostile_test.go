@@ -73,12 +73,13 @@ func TestHostileEndlessCursor(t *testing.T) {
 	})
 	rep, _ := runProbe(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp")})
 	checkInvariants(t, rep)
-	r, _ := find(rep.Results, "transport.limits", "app")
-	if r.Status != check.Fail || !strings.Contains(r.Detail, "pages") {
-		t.Errorf("limits: %+v", r)
-	}
+	// Fifty pages of new tools may yet end: a bound of the probe, not a fault.
+	wantLimit(t, rep, check.Warn, "more than 50 pages (raise --max-pages)")
 	if len(rep.Observation.Limits) == 0 {
 		t.Error("no limit recorded in the observation")
+	}
+	if rep.Observation.ToolsIncomplete == "" {
+		t.Error("the cut listing is not marked incomplete")
 	}
 }
 
@@ -98,10 +99,8 @@ func TestHostileHugeBody(t *testing.T) {
 	})
 	rep, _ := runProbe(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp")})
 	checkInvariants(t, rep)
-	r, _ := find(rep.Results, "transport.limits", "app")
-	if r.Status != check.Fail || !strings.Contains(r.Detail, "larger than") {
-		t.Errorf("limits: %+v\n%s", r, dump(rep.Results))
-	}
+	wantLimit(t, rep, check.Warn, "larger than 4194304 bytes")
+	wantLimit(t, rep, check.Warn, "(raise --max-body)")
 	for _, e := range rep.Evidence {
 		if len(e.Data) > 4*maxTranscript {
 			t.Errorf("evidence %s is %d bytes; transcripts should be truncated", e.ID, len(e.Data))
@@ -129,11 +128,16 @@ func TestHostileSilentServerEndsWithinDeadline(t *testing.T) {
 		t.Errorf("probe took %s with a 3s deadline", d)
 	}
 	checkInvariants(t, rep)
-	if r, _ := find(rep.Results, "transport.handshake", "app"); r.Status != check.Fail {
+	// One root cause: the server never answers (transport.limits fails);
+	// what needed an answer was not judged.
+	if r, _ := find(rep.Results, "transport.handshake", "app"); r.Status != check.Error || !strings.Contains(r.Detail, "did not answer within") {
 		t.Errorf("handshake: %+v", r)
 	}
-	if r, _ := find(rep.Results, "transport.limits", "app"); r.Status != check.Fail {
-		t.Errorf("limits: %+v", r)
+	wantLimit(t, rep, check.Fail, "request timeout")
+	for _, r := range rep.Results {
+		if r.Status == check.Fail && r.ID != "transport.limits" && restsOnEndpoint(r.ID) {
+			t.Errorf("a second failure from the same silence: %s %s: %s", r.ID, r.Subject, r.Detail)
+		}
 	}
 }
 
@@ -212,12 +216,12 @@ func probeWithin(t *testing.T, opts Options) *Report {
 	return rep
 }
 
-// wantLimit expects transport.limits to fail naming what was hit.
-func wantLimit(t *testing.T, rep *Report, what string) {
+// wantLimit expects transport.limits with status st naming what was hit.
+func wantLimit(t *testing.T, rep *Report, st check.Status, what string) {
 	t.Helper()
 	r, _ := find(rep.Results, "transport.limits", "app")
-	if r.Status != check.Fail || !strings.Contains(r.Detail, what) {
-		t.Errorf("transport.limits should fail with %q: %+v\n%s", what, r, dump(rep.Results))
+	if r.Status != st || !strings.Contains(r.Detail, what) {
+		t.Errorf("transport.limits should be %s with %q: %+v\n%s", st, what, r, dump(rep.Results))
 	}
 }
 
@@ -230,7 +234,7 @@ func TestHostileStreams(t *testing.T) {
 		{"never-ending SSE, fast", func(w http.ResponseWriter) error {
 			_, err := io.WriteString(w, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"data\":\""+strings.Repeat("x", 8<<10)+"\"}}\n\n")
 			return err
-		}, "larger than"},
+		}, "an event stream that did not end within"},
 		{"never-ending SSE, slow", func(w http.ResponseWriter) error {
 			time.Sleep(50 * time.Millisecond)
 			_, err := io.WriteString(w, ": keep-alive\n\n")
@@ -262,7 +266,7 @@ func TestHostileStreams(t *testing.T) {
 				return true
 			})
 			rep := probeWithin(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp"), Deadline: 6 * time.Second, RequestTimeout: time.Second})
-			wantLimit(t, rep, tt.limit)
+			wantLimit(t, rep, check.Fail, tt.limit)
 		})
 	}
 }
@@ -301,6 +305,14 @@ func TestHostileStringsAreSanitized(t *testing.T) {
 		if r.Status != check.Fail {
 			t.Errorf("tool.naming on %q: %+v", tool.Name, r)
 		}
+		// Invalid UTF-8 warns; script markup and terminal escapes fail.
+		want := check.Fail
+		if strings.HasPrefix(tool.Name, "bad") {
+			want = check.Warn
+		}
+		if r, _ := find(rep.Results, "tool.text-hygiene", "tool:"+tool.Name); r.Status != want {
+			t.Errorf("tool.text-hygiene on %q: %+v", tool.Name, r)
+		}
 	}
 	for _, r := range rep.Results {
 		unsafe(r.ID+" subject", r.Subject)
@@ -332,9 +344,9 @@ func TestHostileTenThousandTools(t *testing.T) {
 		return true
 	})
 	rep := probeWithin(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp"), Deadline: 20 * time.Second})
-	wantLimit(t, rep, fmt.Sprintf("more than %d tools", maxTools))
-	if n := len(rep.Observation.Tools); n != maxTools {
-		t.Errorf("%d tools judged, want the first %d", n, maxTools)
+	wantLimit(t, rep, check.Warn, fmt.Sprintf("more than %d entries; only the first %d are judged (raise --max-tools)", defaultTools, defaultTools))
+	if n := len(rep.Observation.Tools); n != defaultTools {
+		t.Errorf("%d tools judged, want the first %d", n, defaultTools)
 	}
 }
 
@@ -354,7 +366,7 @@ func TestHostileMalformedJSONRPC(t *testing.T) {
 				return true
 			})
 			rep := probeWithin(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp"), Deadline: 10 * time.Second})
-			wantLimit(t, rep, "malformed JSON-RPC: HTTP 200 to tools/list")
+			wantLimit(t, rep, check.Fail, "malformed JSON-RPC: HTTP 200 to tools/list")
 		})
 	}
 }
@@ -396,7 +408,7 @@ func TestHostilePrivateHops(t *testing.T) {
 			t.Errorf("refused hops lack %q:\n%s", want, refused)
 		}
 	}
-	wantLimit(t, rep, "the user did not name")
+	wantLimit(t, rep, check.Fail, "the user did not name")
 	if r, _ := find(rep.Results, "auth.prm", "app"); r.Status != check.Pass || !strings.Contains(r.Detail, "(path)") {
 		t.Errorf("auth.prm should come from the loopback path-suffixed URL: %+v", r)
 	}

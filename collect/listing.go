@@ -81,7 +81,8 @@ func (p *prober) checkDocURL(ctx context.Context, id, what, raw string, document
 	req.Header.Set("Accept", "text/html, application/pdf;q=0.9, */*;q=0.1")
 	resp, err := p.hc.Do(req)
 	if err != nil {
-		p.result(id, sub, check.Fail, check.Probed, fmt.Sprintf("The %s at %s is unreachable: %s.", what, quote(raw), quote(unwrapURLError(err).Error())), step)
+		// No answer is not an answer: the page may well be there.
+		p.result(id, sub, check.Error, check.Probed, fmt.Sprintf("Not judged: the %s at %s did not answer (%s); check that the URL is right and reachable from here.", what, quote(raw), quote(unwrapURLError(err).Error())), step)
 		return
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxTranscript))
@@ -99,12 +100,26 @@ func (p *prober) checkDocURL(ctx context.Context, id, what, raw string, document
 	}
 }
 
-// checkLimits turns the bounds that were hit into transport.limits.
+// checkLimits turns the bounds that were hit into transport.limits: a
+// bound the user can raise is a limit of the probe (warn, naming the flag);
+// an answer no bound would hold (a listing that goes round, a stream that
+// never closes, a malformed answer, a refused hop) is the server's (fail).
 func (p *prober) checkLimits() {
-	lim := p.rec.Limits()
-	if len(lim) > 0 {
-		p.result("transport.limits", "app", check.Fail, check.Probed, "The probe hit its bounds: "+strings.Join(lim, "; ")+".", stepInit, stepListSDK, stepListRaw)
-		return
+	hits := p.rec.hits()
+	var all []string
+	unbounded := false
+	for _, h := range hits {
+		all = append(all, h.String())
+		unbounded = unbounded || h.unbounded
 	}
-	p.result("transport.limits", "app", check.Pass, check.Probed, fmt.Sprintf("Every answer stayed within %d MiB, %s per request and %d pages.", maxBody>>20, p.opts.RequestTimeout, maxPages), stepUnauth, stepInit)
+	steps := []string{stepInit, stepListSDK, stepListRaw}
+	switch {
+	case unbounded:
+		p.result("transport.limits", "app", check.Fail, check.Probed, "The server's answers did not stay within the probe's bounds: "+strings.Join(all, "; ")+".", steps...)
+	case len(hits) > 0:
+		p.result("transport.limits", "app", check.Warn, check.Probed, "The probe hit its bounds: "+strings.Join(all, "; ")+". What they hid is not judged (those checks are error).", steps...)
+	default:
+		b := p.bounds
+		p.result("transport.limits", "app", check.Pass, check.Probed, fmt.Sprintf("Every answer stayed within %d MiB (%d MiB for UI resources), %s per request, %d pages and %d tools.", b.Body>>20, b.Resource>>20, p.opts.RequestTimeout, b.Pages, b.Tools), stepUnauth, stepInit)
+	}
 }

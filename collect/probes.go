@@ -30,23 +30,47 @@ const (
 	stepBogusVersion  = "tools/list with a bogus MCP-Protocol-Version"
 )
 
-// probeOrigin judges transport.origin.
+// probeOrigin judges transport.origin: the same initialize sent with and
+// without a foreign Origin. A refusal counts only when the request without
+// it succeeds; otherwise the 4xx is about something else (a missing token,
+// no MCP endpoint at the URL).
 func (p *prober) probeOrigin(ctx context.Context) {
 	p.progress("transport probes")
-	rep := p.post(withStep(ctx, stepOrigin), rawCall{method: "initialize", params: initParams(version20251125), token: p.bearer(), header: http.Header{"Origin": {"http://evil.example"}}})
-	if id := headerOf(rep, "Mcp-Session-Id"); id != "" {
-		p.closeRaw(withStep(ctx, stepOrigin), rawSession{id: id, version: version20251125, token: p.bearer()})
+	const id = "transport.origin"
+	octx := withStep(ctx, stepOrigin)
+	var base, rep rpcReply
+	p.together(octx,
+		func(ctx context.Context) {
+			base = p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125), token: p.bearer()})
+		},
+		func(ctx context.Context) {
+			rep = p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125), token: p.bearer(), header: http.Header{"Origin": {"http://evil.example"}}})
+		})
+	for _, r := range []rpcReply{base, rep} {
+		if sid := headerOf(r, "Mcp-Session-Id"); sid != "" && r.ok() {
+			p.closeRaw(octx, rawSession{id: sid, version: version20251125, token: p.bearer()})
+		}
 	}
 	switch {
+	case base.err != nil || !base.ok():
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the same initialize without a foreign Origin got %s (%s), so a refusal of the foreign Origin would be about something else; with it: %s.", base.describe(), p.replyWhy(base), rep.describe()), stepOrigin)
 	case rep.err != nil:
-		p.result("transport.origin", "app", check.Error, check.Probed, "The request with Origin http://evil.example got "+rep.describe()+".", stepOrigin)
+		p.result(id, "app", check.Error, check.Probed, "Not judged: the request with Origin http://evil.example got "+rep.describe()+".", stepOrigin)
 	case rep.status == http.StatusForbidden:
-		p.result("transport.origin", "app", check.Pass, check.Probed, "initialize with Origin http://evil.example got 403.", stepOrigin)
+		p.result(id, "app", check.Pass, check.Probed, "initialize with Origin http://evil.example got 403; without it, it succeeds.", stepOrigin)
 	case rep.status/100 == 4:
-		p.result("transport.origin", "app", check.Warn, check.Probed, fmt.Sprintf("initialize with Origin http://evil.example got HTTP %d; 403 is what the spec asks for.", rep.status), stepOrigin)
+		p.result(id, "app", check.Warn, check.Probed, fmt.Sprintf("initialize with Origin http://evil.example got HTTP %d (without it, it succeeds); 403 is what the spec asks for.", rep.status), stepOrigin)
+	case rep.status/100 == 2:
+		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("initialize with Origin http://evil.example was accepted (%s).", rep.describe()), stepOrigin)
 	default:
-		p.result("transport.origin", "app", check.Fail, check.Probed, fmt.Sprintf("initialize with Origin http://evil.example was accepted (%s).", rep.describe()), stepOrigin)
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: initialize with Origin http://evil.example got %s, while without it, it succeeds.", rep.describe()), stepOrigin)
 	}
+}
+
+// anyTokenProblem is the remedy for the declared tokens that cannot be
+// used, when the probe has none it can; "" when none was declared.
+func (p *prober) anyTokenProblem() string {
+	return p.declaredProblem(func(t Token) bool { return !t.foreign() })
 }
 
 // probeSecondSession opens a second session, for the session-id,
@@ -59,7 +83,7 @@ func (p *prober) probeSecondSession(ctx context.Context) {
 
 	// transport.protocol-version
 	if !srep.ok() {
-		p.result("transport.protocol-version", "app", check.NA, check.Probed, "Not run: a second session could not be opened ("+srep.describe()+").", stepSecondSession)
+		p.result("transport.protocol-version", "app", check.Error, check.Probed, "Not judged: a second session could not be opened: "+p.replyWhy(srep)+".", stepSecondSession)
 	} else {
 		bogus := second
 		bogus.version = "1999-01-01"
@@ -81,10 +105,12 @@ func (p *prober) probeSecondSession(ctx context.Context) {
 	switch {
 	case !p.authDeclared():
 		p.result(sna, "app", check.NA, check.Declared, "The manifest declares no sign-in.")
+	case p.token == nil && p.anyTokenProblem() != "":
+		p.result(sna, "app", check.Error, check.Absent, "Not judged: no token to open an authenticated session with: "+p.anyTokenProblem()+".")
 	case p.token == nil:
 		p.result(sna, "app", check.NA, check.Absent, "Not run: no token to open an authenticated session with.")
 	case !srep.ok():
-		p.result(sna, "app", check.NA, check.Probed, "Not run: no authenticated session could be opened ("+srep.describe()+").", stepSecondSession)
+		p.result(sna, "app", check.Error, check.Probed, "Not judged: no authenticated session could be opened: "+p.replyWhy(srep)+".", stepSecondSession)
 	case second.id == "":
 		p.result(sna, "app", check.NA, check.Probed, "The server is stateless (no Mcp-Session-Id), so a session cannot stand in for a token.", stepSecondSession)
 	default:
@@ -98,6 +124,8 @@ func (p *prober) probeSecondSession(ctx context.Context) {
 			p.result(sna, "app", check.Pass, check.Probed, "tools/list with a valid session id and no token got 401.", stepSecondSession, stepSessionNoAuth)
 		case rep.ok():
 			p.result(sna, "app", check.Fail, check.Probed, "tools/list with a valid session id and no token succeeded: the session id works as a credential.", stepSecondSession, stepSessionNoAuth)
+		case rep.status/100 == 5:
+			p.result(sna, "app", check.Error, check.Probed, "Not judged: tools/list with the session id and no token got "+rep.describe()+", which says neither yes nor no.", stepSecondSession, stepSessionNoAuth)
 		default:
 			p.result(sna, "app", check.Pass, check.Probed, fmt.Sprintf("tools/list with a valid session id and no token was refused (%s; 401 is usual).", rep.describe()), stepSecondSession, stepSessionNoAuth)
 		}
@@ -109,8 +137,10 @@ func (p *prober) probeSecondSession(ctx context.Context) {
 func (p *prober) checkSessionID() {
 	a, b := p.info.SessionID, p.second.id
 	switch {
-	case p.session == nil || !p.secondRep.ok():
-		p.result("transport.session-id", "app", check.NA, check.Probed, "Not judged: two sessions could not be opened.", stepInit, stepSecondSession)
+	case p.session == nil:
+		p.result("transport.session-id", "app", check.Error, check.Probed, "Not judged: the first session could not be opened: "+p.noSessionWhy()+".", stepInit, stepSecondSession)
+	case !p.secondRep.ok():
+		p.result("transport.session-id", "app", check.Error, check.Probed, "Not judged: a second session could not be opened: "+p.replyWhy(p.secondRep)+".", stepInit, stepSecondSession)
 	case a == "" && b == "":
 		p.result("transport.session-id", "app", check.NA, check.Probed, "The server is stateless: it hands out no Mcp-Session-Id.", stepInit, stepSecondSession)
 	default:
@@ -231,13 +261,13 @@ func (p *prober) checkInvalidTokens(ctx context.Context) {
 		}
 	}
 	p.together(ctx, sends...)
-	var accepted, other, seen []string
+	var accepted, other, unanswered, seen []string
 	for i, b := range bads {
 		rep := replies[i]
 		seen = append(seen, fmt.Sprintf("%s: %s", b.name, rep.describe()))
 		switch {
-		case rep.err != nil:
-			other = append(other, b.name)
+		case rep.err != nil || rep.status/100 == 5:
+			unanswered = append(unanswered, b.name)
 		case rep.status == http.StatusUnauthorized:
 		case rep.status/100 == 2:
 			accepted = append(accepted, b.name)
@@ -248,6 +278,8 @@ func (p *prober) checkInvalidTokens(ctx context.Context) {
 	switch {
 	case len(accepted) > 0:
 		p.result("auth.invalid-token", "app", check.Fail, check.Probed, "Invalid bearer tokens were accepted on initialize: "+strings.Join(seen, "; ")+".", stepInvalidTokens)
+	case len(unanswered) > 0:
+		p.result("auth.invalid-token", "app", check.Error, check.Probed, "Not judged: not every invalid token got an answer that says whether it was accepted: "+strings.Join(seen, "; ")+".", stepInvalidTokens)
 	case len(other) > 0:
 		p.result("auth.invalid-token", "app", check.Fail, check.Probed, "Invalid bearer tokens should get 401: "+strings.Join(seen, "; ")+".", stepInvalidTokens)
 	default:
@@ -257,7 +289,9 @@ func (p *prober) checkInvalidTokens(ctx context.Context) {
 
 // checkTokenInQuery sends the token in ?access_token= and no header.
 func (p *prober) checkTokenInQuery(ctx context.Context) {
-	if p.token == nil {
+	if p.token == nil && p.anyTokenProblem() != "" {
+		p.result("auth.token-in-query", "app", check.Error, check.Absent, "Not judged: no token to send in the query: "+p.anyTokenProblem()+".")
+	} else if p.token == nil {
 		p.result("auth.token-in-query", "app", check.NA, check.Absent, "Not run: no token was supplied.")
 	} else {
 		u := *p.mcpURL
@@ -273,6 +307,8 @@ func (p *prober) checkTokenInQuery(ctx context.Context) {
 				p.closeRaw(withStep(ctx, stepTokenQuery), rawSession{id: id, version: version20251125, token: p.token.Value})
 			}
 			p.result("auth.token-in-query", "app", check.Fail, check.Probed, "initialize with the token in ?access_token= and no Authorization header was accepted.", stepTokenQuery)
+		case rep.status/100 == 5:
+			p.result("auth.token-in-query", "app", check.Error, check.Probed, fmt.Sprintf("Not judged: initialize with ?access_token= got %s, which says neither yes nor no.", rep.describe()), stepTokenQuery)
 		default:
 			p.result("auth.token-in-query", "app", check.Pass, check.Probed, fmt.Sprintf("initialize with the token in ?access_token= and no header was refused (%s).", rep.describe()), stepTokenQuery)
 		}
@@ -294,6 +330,10 @@ func (p *prober) checkAudience(ctx context.Context) {
 		}
 	}
 	if tok == nil {
+		if why := p.declaredProblem(Token.foreign); why != "" {
+			p.result(id, "app", check.Error, check.Absent, "Not judged: the declared token for another resource cannot be used: "+why+".")
+			return
+		}
 		reason := "no token minted for another resource was supplied"
 		if p.opts.ForeignRefusal != "" {
 			reason = "no token minted for another resource could be obtained: " + p.opts.ForeignRefusal
@@ -327,6 +367,8 @@ func (p *prober) checkAudience(ctx context.Context) {
 		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("initialize with %s got %s.", what, rep.describe()), stepForeign)
 	case rep.status == http.StatusUnauthorized:
 		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("%s got 401%s.", upperFirst(what), called), stepForeign)
+	case rep.status/100 == 5:
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: %s got %s%s, which says neither yes nor no.", what, rep.describe(), called), stepForeign)
 	default:
 		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("%s was not refused with 401%s: %s.", upperFirst(what), called, rep.describe()), stepForeign)
 	}

@@ -204,7 +204,7 @@ func sseData(b []byte) [][]byte {
 	var out [][]byte
 	var cur []byte
 	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 64<<10), maxBody)
+	sc.Buffer(make([]byte, 64<<10), len(b)+1) // b is already bounded
 	for sc.Scan() {
 		line := sc.Text()
 		switch {

@@ -3,7 +3,9 @@ package collect
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -11,14 +13,6 @@ import (
 	"github.com/dossier-dev/dossier/collect/mcpsdk"
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/live"
-)
-
-// Pagination bounds. A real app lists tens of tools; 2,000 leaves room for
-// the largest (and the 1,000-tool benchmark) while a server that lists
-// without end is cut off with a transport.limits finding.
-const (
-	maxPages = 50
-	maxTools = 2000
 )
 
 const (
@@ -40,6 +34,10 @@ func (p *prober) probeSession(ctx context.Context) {
 		defer cancel2()
 		s2, err2 := mcpsdk.Connect(sctx2, p.mcpURL.String(), p.hc, "")
 		if err2 != nil {
+			p.initStatus, _ = p.rec.lastStatus(stepInit)
+			if p.initStatus != http.StatusUnauthorized {
+				p.diagnoseSession(ctx)
+			}
 			return
 		}
 		s, p.listErr = s2, nil
@@ -104,12 +102,17 @@ func (p *prober) checkDiscover() {
 		disc = "server/discover (2026-07-28) is not supported (" + rep.describe() + ")"
 	}
 	const id = "transport.handshake"
+	p.diagnose()
 	switch {
 	case p.session != nil:
 		srv := p.obs.Server
 		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("initialize negotiated protocol %s with server %s version %s; %s.", quote(srv.ProtocolVersion), quote(srv.Name), quote(srv.Version), disc), stepInit, stepDiscover)
 	case p.obs.Server.Discover:
-		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("initialize failed (%s) but %s.", p.red.known(unwrapURLError(p.listErr).Error()), disc), stepInit, stepDiscover)
+		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("initialize failed (%s) but %s.", quote(p.red.known(unwrapURLError(p.listErr).Error())), disc), stepInit, stepDiscover)
+	case p.blocked != "":
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: initialize was refused: %s; %s.", p.blocked, disc), stepUnauth, stepInit, stepDiscover)
+	case p.unreachable != "":
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the probe could not talk MCP to the server: %s.", p.unreachable), stepUnauth, stepInit, stepDiagnose)
 	default:
 		msg := "no session"
 		if p.listErr != nil {
@@ -137,6 +140,85 @@ type rawTool struct {
 	SecuritySchemes json.RawMessage            `json:"securitySchemes"`
 }
 
+// listing is what paging through one list brought back.
+type listing struct {
+	names []string                   // in order, each once
+	items map[string]json.RawMessage // by name
+	dups  []string                   // names listed twice within one page
+	done  bool                       // read to its end (a page without nextCursor)
+	cut   string                     // why it was not read whole, "" when done
+	err   error                      // the error that ended it, if any
+}
+
+// paginate reads a list page by page within the probe's bounds. A page
+// that brings only entries already listed, or a cursor seen before, is a
+// listing that goes round for ever: it ends there, its repeats counted
+// once, and the server is at fault (transport.limits fails). step is the
+// evidence step the pages are read in.
+func (p *prober) paginate(ctx context.Context, step, what string, fetch func(cursor string) ([]json.RawMessage, string, error)) listing {
+	l := listing{items: map[string]json.RawMessage{}}
+	cursors := map[string]bool{"": true}
+	cursor := ""
+	for page := 1; ; page++ {
+		if page > p.bounds.Pages {
+			msg := fmt.Sprintf("%s returned more than %d pages", what, p.bounds.Pages)
+			p.rec.bound(ctx, msg, "--max-pages")
+			l.cut = msg + "; raise --max-pages to read further"
+			return l
+		}
+		items, next, err := fetch(cursor)
+		if err != nil {
+			l.err = err
+			if h, ok := p.rec.hitDuring(step); ok {
+				l.cut = fmt.Sprintf("page %d of %s was cut short: %s", page, what, h)
+			} else {
+				l.cut = fmt.Sprintf("page %d of %s failed: %s", page, what, quote(unwrapURLError(err).Error()))
+			}
+			return l
+		}
+		fresh := 0
+		inPage := map[string]bool{}
+		for _, it := range items {
+			var n struct {
+				Name string `json:"name"`
+			}
+			if json.Unmarshal(it, &n) != nil {
+				continue
+			}
+			if inPage[n.Name] {
+				l.dups = append(l.dups, n.Name)
+				continue
+			}
+			inPage[n.Name] = true
+			if _, seen := l.items[n.Name]; seen {
+				continue
+			}
+			fresh++
+			l.names = append(l.names, n.Name)
+			l.items[n.Name] = it
+		}
+		if len(l.names) > p.bounds.Tools {
+			msg := fmt.Sprintf("%s returned more than %d entries; only the first %d are judged", what, p.bounds.Tools, p.bounds.Tools)
+			p.rec.bound(ctx, msg, "--max-tools")
+			l.names = l.names[:p.bounds.Tools]
+			l.cut = msg + "; raise --max-tools to read them all"
+			return l
+		}
+		if next == "" {
+			l.done = true
+			return l
+		}
+		if (len(items) > 0 && fresh == 0) || cursors[next] {
+			msg := fmt.Sprintf("%s never ends: page %d repeated entries already listed and still named a nextCursor; the repeats were counted once", what, page)
+			p.rec.limit(ctx, msg)
+			l.cut = msg
+			return l
+		}
+		cursors[next] = true
+		cursor = next
+	}
+}
+
 // listTools pages through tools/list twice in the SDK session: through the
 // SDK (which proves a client can) and raw (which keeps absent vs false).
 func (p *prober) listTools(ctx context.Context) {
@@ -144,50 +226,20 @@ func (p *prober) listTools(ctx context.Context) {
 	if p.session == nil {
 		return
 	}
-	var names []string
-	sdkTools := map[string]json.RawMessage{}
-	cursor := ""
 	sctx := withBearer(withStep(ctx, stepListSDK), p.bearer())
-	for page := 0; ; page++ {
-		if page == maxPages {
-			p.rec.limit(ctx, fmt.Sprintf("tools/list returned more than %d pages", maxPages))
-			break
-		}
+	sdk := p.paginate(sctx, stepListSDK, "tools/list", func(cursor string) ([]json.RawMessage, string, error) {
 		pctx, cancel := p.sdkCtx(sctx)
-		ts, next, err := p.session.ListTools(pctx, cursor)
-		cancel()
-		if err != nil {
-			p.listErr = err
-			break
-		}
-		for _, t := range ts {
-			var n struct {
-				Name string `json:"name"`
-			}
-			if json.Unmarshal(t, &n) == nil {
-				if _, dup := sdkTools[n.Name]; !dup {
-					names = append(names, n.Name)
-				}
-				sdkTools[n.Name] = t
-			}
-		}
-		if len(names) > maxTools {
-			break
-		}
-		if next == "" {
-			p.listed = true
-			break
-		}
-		cursor = next
+		defer cancel()
+		return p.session.ListTools(pctx, cursor)
+	})
+	if sdk.err != nil {
+		p.listErr = sdk.err
 	}
 
 	// The raw listing, in the same session.
 	rs := rawSession{id: p.info.SessionID, version: p.info.ProtocolVersion, token: p.bearer()}
 	rctx := withStep(ctx, stepListRaw)
-	cursor = ""
-	p.rawTools = map[string]json.RawMessage{}
-	var order []string
-	for page := 0; page < maxPages; page++ {
+	raw := p.paginate(rctx, stepListRaw, "tools/list", func(cursor string) ([]json.RawMessage, string, error) {
 		var params any
 		if cursor != "" {
 			params = map[string]any{"cursor": cursor}
@@ -197,52 +249,31 @@ func (p *prober) listTools(ctx context.Context) {
 			Tools      []json.RawMessage `json:"tools"`
 			NextCursor string            `json:"nextCursor"`
 		}
-		if !rep.ok() || json.Unmarshal(rep.result, &res) != nil {
-			break
+		if !rep.ok() {
+			return nil, "", errors.New(rep.describe())
 		}
-		for _, t := range res.Tools {
-			var n struct {
-				Name string `json:"name"`
-			}
-			if json.Unmarshal(t, &n) == nil {
-				if _, dup := p.rawTools[n.Name]; !dup {
-					order = append(order, n.Name)
-					p.rawTools[n.Name] = t
-				} else {
-					p.dupTools = append(p.dupTools, n.Name)
-				}
-			}
+		if err := json.Unmarshal(rep.result, &res); err != nil {
+			return nil, "", fmt.Errorf("malformed tools/list result: %w", err)
 		}
-		if len(order) > maxTools {
-			break
-		}
-		if res.NextCursor == "" {
-			break
-		}
-		if page == maxPages-1 {
-			p.rec.limit(ctx, fmt.Sprintf("tools/list returned more than %d pages", maxPages))
-		}
-		cursor = res.NextCursor
+		return res.Tools, res.NextCursor, nil
+	})
+	use := raw
+	p.rawOK = len(raw.names) > 0
+	if !p.rawOK {
+		use = sdk
 	}
-	if len(order) > maxTools || len(names) > maxTools {
-		p.rec.limit(ctx, fmt.Sprintf("tools/list returned more than %d tools; only the first %d are judged", maxTools, maxTools))
-		order = order[:min(len(order), maxTools)]
-		names = names[:min(len(names), maxTools)]
-	}
-	if !p.listed && len(order) == 0 {
+	if len(use.names) == 0 && !use.done {
+		p.listCut = use.cut
 		return
 	}
-	p.rawOK = len(order) > 0
-	if !p.rawOK {
-		order = names
-	}
 	p.listed = true
-	for _, n := range order {
-		raw, ok := p.rawTools[n]
-		if !ok {
-			raw = sdkTools[n]
-		}
-		p.obs.Tools = append(p.obs.Tools, parseTool(raw))
+	p.dupTools = use.dups
+	if !use.done {
+		p.obs.ToolsIncomplete = use.cut
+	}
+	for _, n := range use.names {
+		p.obs.Tools = append(p.obs.Tools, parseTool(use.items[n]))
+		p.rawListed = append(p.rawListed, use.items[n])
 	}
 }
 

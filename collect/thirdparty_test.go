@@ -258,11 +258,9 @@ func TestServerEverything(t *testing.T) {
 	} {
 		want = append(want, f.finding)
 	}
-	// No tool advertises securitySchemes: true of every tool, a warning for
-	// ChatGPT, which wants them explicit.
-	for _, lt := range rep.Observation.Tools {
-		want = append(want, finding{"warn", "tool.security-schemes", "tool:" + lt.Name})
-	}
+	// No tool advertises securitySchemes, and the manifest says auth none:
+	// they agree, so tool.security-schemes passes on every tool (it once
+	// warned, high, on all thirteen).
 	var got []finding
 	for _, r := range rep.Results {
 		if r.Status != check.Pass && r.Status != check.NA {
@@ -286,7 +284,7 @@ func TestServerEverything(t *testing.T) {
 		t.Errorf("listed %d tools, want the 13 a client without roots, sampling or elicitation sees", len(o.Tools))
 	}
 	for _, lt := range o.Tools {
-		for _, id := range []string{"tool.declared", "tool.annotations-explicit", "tool.naming", "data.minimization", "data.sensitive-fields"} {
+		for _, id := range []string{"tool.declared", "tool.annotations-explicit", "tool.naming", "tool.text-hygiene", "tool.security-schemes", "data.minimization", "data.sensitive-fields"} {
 			if r, _ := find(rep.Results, id, "tool:"+lt.Name); r.Status != check.Pass {
 				t.Errorf("%s %s: %+v", id, lt.Name, r)
 			}

@@ -21,18 +21,13 @@ func (p *prober) probeTools(ctx context.Context) {
 	p.listTools(ctx)
 	steps := []string{stepListSDK, stepListRaw}
 	if !p.listed {
-		why := "Not judged: the tools could not be listed"
-		if p.listErr != nil {
-			why += " (" + quote(unwrapURLError(p.listErr).Error()) + ")"
-		}
-		why += "; see transport.handshake."
-		for _, t := range p.m.Tools {
-			p.result("tool.declared", "tool:"+t.Name, check.NA, check.Declared, why)
-		}
+		why := p.unlistedWhy()
+		p.obs.ToolsIncomplete = why
+		p.toolsNotListed(why, steps)
 		return
 	}
 	live := map[string]bool{}
-	for _, t := range p.obs.Tools {
+	for i, t := range p.obs.Tools {
 		live[t.Name] = true
 		sub := "tool:" + t.Name
 		d, declared := p.m.Tool(t.Name)
@@ -43,6 +38,7 @@ func (p *prober) probeTools(ctx context.Context) {
 		}
 		p.checkAnnotations(t, steps)
 		p.checkNaming(t, steps)
+		p.checkTextHygiene(t, p.rawListed[i], steps)
 		p.checkSensitive(t, steps)
 		p.checkOutputSchemaListed(t)
 		if !declared {
@@ -59,8 +55,49 @@ func (p *prober) probeTools(ctx context.Context) {
 		p.checkMinimization(t, d, steps)
 	}
 	for _, d := range p.m.Tools {
-		if !live[d.Name] {
+		switch {
+		case live[d.Name]:
+		case p.obs.ToolsIncomplete != "":
+			p.result("tool.declared", "tool:"+d.Name, check.Error, check.Probed, "Not judged: the tool is not among those listed, but the list was not read whole ("+p.obs.ToolsIncomplete+"), so its absence proves nothing.", steps...)
+		default:
 			p.result("tool.declared", "tool:"+d.Name, check.Fail, check.Probed, "The manifest declares this tool but the server does not list it.", steps...)
+		}
+	}
+}
+
+// perToolChecks are the checks judged for each listed tool; callChecks
+// are those that need the tool called.
+var (
+	perToolChecks = []string{"tool.declared", "tool.annotations-explicit", "tool.write-labeled", "tool.destructive-labeled", "tool.egress-labeled",
+		"tool.annotation-heuristics", "tool.naming", "tool.text-hygiene", "tool.security-schemes", "tool.output-schema", "data.minimization", "data.sensitive-fields"}
+	callChecks = []string{"auth.scope-enforcement", "tool.input-validation", "data.result-hygiene"}
+)
+
+// unlistedWhy says why the tools could not be listed, with the remedy.
+func (p *prober) unlistedWhy() string {
+	switch {
+	case p.session == nil:
+		return "could not list tools: " + p.noSessionWhy()
+	case p.listCut != "":
+		return "could not list tools: " + p.listCut
+	case p.listErr != nil:
+		return "could not list tools: tools/list failed: " + quote(unwrapURLError(p.listErr).Error())
+	}
+	return "could not list tools"
+}
+
+// toolsNotListed makes every check of every declared tool error: without
+// the live list nothing about a tool is known, least of all that it is gone.
+func (p *prober) toolsNotListed(why string, steps []string) {
+	detail := "Not judged: " + why + "."
+	for _, d := range p.m.Tools {
+		sub := "tool:" + d.Name
+		ids := perToolChecks
+		if slices.Contains(p.m.Probe.Callable, d.Name) {
+			ids = append(slices.Clone(ids), callChecks...)
+		}
+		for _, id := range ids {
+			p.result(id, sub, check.Error, check.Probed, detail, steps...)
 		}
 	}
 }
@@ -232,12 +269,7 @@ func (p *prober) checkHeuristics(t live.Tool, steps []string) {
 	p.result("tool.annotation-heuristics", sub, check.Pass, check.Probed, "The name and description agree with the hints.", steps...)
 }
 
-var (
-	toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
-	// htmlTag matches an opening or closing tag of an element, or a
-	// comment: "<b>", "</p>", "<img src=x>", "<!--"; not "a < b" or "<=".
-	htmlTag = regexp.MustCompile(`<(/?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>|!--)`)
-)
+var toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
 
 func (p *prober) checkNaming(t live.Tool, steps []string) {
 	var bad []string
@@ -245,19 +277,11 @@ func (p *prober) checkNaming(t live.Tool, steps []string) {
 		bad = append(bad, fmt.Sprintf("the name %s is not 1–128 characters of [A-Za-z0-9_.-]", quote(t.Name)))
 	}
 	if slices.Contains(p.dupTools, t.Name) {
-		bad = append(bad, "the name is listed more than once")
+		bad = append(bad, "the name is listed more than once in one page of tools/list")
 	}
-	if strings.ContainsRune(t.Name, '\uFFFD') {
-		bad = append(bad, "the name carries control characters or invalid UTF-8 (shown as U+FFFD)")
-	}
-	switch {
-	case strings.TrimSpace(t.Description) == "":
+	// What the texts carry (markup, escapes) is tool.text-hygiene's.
+	if strings.TrimSpace(t.Description) == "" {
 		bad = append(bad, "the description is empty")
-	case strings.ContainsRune(t.Description, '\uFFFD'):
-		bad = append(bad, "the description carries control characters or invalid UTF-8 (shown as U+FFFD)")
-	}
-	if htmlTag.MatchString(t.Name) || htmlTag.MatchString(t.Description) || htmlTag.MatchString(t.Title) {
-		bad = append(bad, "the name, title or description carries HTML markup, which a host may render")
 	}
 	meta := metaMap(t.Meta)
 	for _, k := range []string{"openai/toolInvocation/invoking", "openai/toolInvocation/invoked"} {
@@ -318,6 +342,10 @@ func (p *prober) checkSchemes(t live.Tool, d manifest.Tool, steps []string) {
 	const id = "tool.security-schemes"
 	sub := "tool:" + t.Name
 	if t.SchemesSource == "" {
+		if p.m.Server.Auth.Mode == manifest.AuthNone {
+			p.result(id, sub, check.Pass, check.Probed, "The manifest declares no sign-in and the tool advertises no securitySchemes: they agree (no scheme means no sign-in).", steps...)
+			return
+		}
 		if p.m.Server.Auth.Mode == manifest.AuthMixed {
 			p.result(id, sub, check.Fail, check.Probed, "The server is declared mixed but this tool advertises no securitySchemes, so ChatGPT cannot tell whether it needs sign-in.", steps...)
 			return

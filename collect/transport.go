@@ -15,15 +15,48 @@ import (
 	"time"
 )
 
-// Bounds the probe holds every server answer to.
+// Bounds the probe holds every server answer to. The read bounds are
+// defaults of Bounds (the user may raise them); the others are fixed.
 const (
-	maxBody       = 4 << 20  // bytes read from one response body
+	maxBody       = 4 << 20  // default bytes read from one response body (--max-body)
 	maxTranscript = 64 << 10 // bytes of one body kept in a transcript
 	maxRedirects  = 5
 )
 
-// errBodyLimit is returned by a response body that grew past maxBody.
+// errBodyLimit is returned by a response body that grew past its bound.
 var errBodyLimit = errors.New("response body exceeds the probe's limit")
+
+type readBoundKey struct{}
+
+// readBound is the bound on the response bodies read under a context, and
+// the flag that raises it.
+type readBound struct {
+	n    int64
+	flag string
+}
+
+// withReadBound bounds the response bodies of the requests made under ctx
+// to n bytes instead of the recorder's default (UI resources get more).
+func withReadBound(ctx context.Context, n int64, flag string) context.Context {
+	return context.WithValue(ctx, readBoundKey{}, readBound{n, flag})
+}
+
+// limitHit is one bound the probe hit. A bound the user can raise (flag
+// set) is a limit of the probe; one that is not (a cursor or stream that
+// never ends, a malformed answer, a refused hop) says something about the
+// server.
+type limitHit struct {
+	msg       string
+	flag      string // the flag that raises the bound, "" if none
+	unbounded bool   // the answer is unbounded by nature: no bound would do
+}
+
+func (l limitHit) String() string {
+	if l.flag != "" {
+		return l.msg + " (raise " + l.flag + ")"
+	}
+	return l.msg
+}
 
 type stepKey struct{}
 
@@ -45,6 +78,7 @@ type exchange struct {
 	key         []int // its place in the run (see order)
 	method, url string
 	proto       string
+	code        int // the response's status code, 0 without one
 	reqHeader   http.Header
 	reqBody     []byte
 	reqTrunc    bool
@@ -80,11 +114,13 @@ type recorder struct {
 	guard   *hopGuard
 	root    *order        // the place of requests made outside any probe step's order
 	slots   chan struct{} // one token per request in flight
+	body    readBound     // the default bound on a response body
 
 	mu      sync.Mutex
 	steps   []*step
 	byTitle map[string]*step
-	limits  []keyed[string]
+	limits  []keyed[limitHit]
+	hitIn   map[string]limitHit // step title → the first bound hit while in it
 	refused []keyed[string]
 }
 
@@ -101,7 +137,7 @@ func newRecorder(base http.RoundTripper, timeout time.Duration, inFlight int, re
 		base = t
 	}
 	return &recorder{base: base, timeout: timeout, red: red, guard: guard, byTitle: map[string]*step{},
-		root: newOrder(), slots: make(chan struct{}, inFlight)}
+		root: newOrder(), slots: make(chan struct{}, inFlight), body: readBound{maxBody, "--max-body"}, hitIn: map[string]limitHit{}}
 }
 
 // client returns an http.Client on top of the recorder that refuses to
@@ -127,21 +163,65 @@ func (r *recorder) checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// limit records a bound that was hit, once, at the first place in the run
-// it was hit.
+// limit records a bound that was hit which no flag raises: the answer was
+// unbounded by nature or broken. It is recorded once, at the first place in
+// the run it was hit.
 func (r *recorder) limit(ctx context.Context, msg string) {
+	r.hit(ctx, limitHit{msg: msg, unbounded: true})
+}
+
+// bound records a bound the user can raise with flag: a limit of the probe,
+// not a fault of the server.
+func (r *recorder) bound(ctx context.Context, msg, flag string) {
+	r.hit(ctx, limitHit{msg: msg, flag: flag})
+}
+
+func (r *recorder) hit(ctx context.Context, h limitHit) {
 	key := orderOf(ctx, r.root).take()
+	title, _ := ctx.Value(stepKey{}).(string)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if _, ok := r.hitIn[title]; !ok && title != "" {
+		r.hitIn[title] = h
+	}
 	for i, l := range r.limits {
-		if l.v == msg {
+		if l.v == h {
 			if slices.Compare(key, l.key) < 0 {
 				r.limits[i].key = key
 			}
 			return
 		}
 	}
-	r.limits = append(r.limits, keyed[string]{key, msg})
+	r.limits = append(r.limits, keyed[limitHit]{key, h})
+}
+
+// hitDuring returns the first bound hit during the step with this title.
+func (r *recorder) hitDuring(title string) (limitHit, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h, ok := r.hitIn[title]
+	return h, ok
+}
+
+// lastStatus returns the status code and headers of the last answered
+// exchange of the step with this title, or 0 when none was answered.
+func (r *recorder) lastStatus(title string) (int, http.Header) {
+	r.mu.Lock()
+	s := r.byTitle[title]
+	r.mu.Unlock()
+	if s == nil {
+		return 0, nil
+	}
+	ex := s.sorted()
+	for i := len(ex) - 1; i >= 0; i-- {
+		ex[i].mu.Lock()
+		code, h := ex[i].code, ex[i].respHdr
+		ex[i].mu.Unlock()
+		if code != 0 {
+			return code, h
+		}
+	}
+	return 0, nil
 }
 
 // refuse records a redirect or hop that was not followed.
@@ -223,9 +303,15 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ex.mu.Lock()
 	ex.status = resp.Proto + " " + resp.Status
+	ex.code = resp.StatusCode
 	ex.respHdr = resp.Header.Clone()
 	ex.mu.Unlock()
-	resp.Body = &boundedBody{rc: resp.Body, ex: ex, cancel: cancel, release: release, rec: r, what: req.Method + " " + r.red.url(req.URL.String()), tctx: tctx, parent: ctx}
+	limit := r.body
+	if b, ok := ctx.Value(readBoundKey{}).(readBound); ok {
+		limit = b
+	}
+	sse := strings.HasPrefix(strings.ToLower(resp.Header.Get("Content-Type")), "text/event-stream")
+	resp.Body = &boundedBody{rc: resp.Body, ex: ex, cancel: cancel, release: release, rec: r, what: req.Method + " " + r.red.url(req.URL.String()), tctx: tctx, parent: ctx, limit: limit, sse: sse}
 	return resp, nil
 }
 
@@ -256,9 +342,9 @@ func cut(b []byte) ([]byte, bool) {
 	return b, false
 }
 
-// boundedBody enforces maxBody and the per-request timeout while the caller
-// reads, and copies what is read into the transcript. The request's slot is
-// given back at the end of the body or when it is closed.
+// boundedBody enforces its read bound and the per-request timeout while
+// the caller reads, and copies what is read into the transcript. The
+// request's slot is given back at the end of the body or when it is closed.
 type boundedBody struct {
 	rc      io.ReadCloser
 	ex      *exchange
@@ -270,21 +356,48 @@ type boundedBody struct {
 	tctx    context.Context
 	parent  context.Context
 	once    sync.Once
+	limit   readBound
+	sse     bool // an event stream: complete events are counted
+	events  int  // complete events read so far
+	nl      bool // the last byte read ended a line
 }
 
+// endlessEvents is how many complete events an event stream may carry past
+// its bound before it counts as a stream that never closes rather than one
+// large answer.
+const endlessEvents = 16
+
 func (b *boundedBody) Read(p []byte) (int, error) {
-	if b.n >= maxBody {
-		b.rec.limit(b.parent, fmt.Sprintf("response body larger than %d bytes on %s", maxBody, b.what))
+	if b.n >= b.limit.n {
+		if b.sse && b.events >= endlessEvents {
+			b.rec.limit(b.parent, fmt.Sprintf("an event stream that did not end within %d bytes (%d events) on %s", b.limit.n, b.events, b.what))
+		} else {
+			b.rec.bound(b.parent, fmt.Sprintf("response body larger than %d bytes on %s", b.limit.n, b.what), b.limit.flag)
+		}
 		b.ex.mu.Lock()
 		b.ex.respTrunc = true
 		b.ex.mu.Unlock()
 		return 0, errBodyLimit
 	}
-	if int64(len(p)) > maxBody-b.n {
-		p = p[:maxBody-b.n]
+	if int64(len(p)) > b.limit.n-b.n {
+		p = p[:b.limit.n-b.n]
 	}
 	n, err := b.rc.Read(p)
 	b.n += int64(n)
+	if b.sse {
+		for _, c := range p[:n] {
+			switch c {
+			case '\r':
+			case '\n':
+				if b.nl {
+					b.events++
+				}
+				b.nl = true
+			default:
+				b.nl = false
+			}
+		}
+	}
 	b.ex.mu.Lock()
 	if room := maxTranscript - b.ex.respBody.Len(); room > 0 {
 		k := n
@@ -315,6 +428,15 @@ func (b *boundedBody) Close() error {
 
 // Limits returns the bounds that were hit, in the run's order.
 func (r *recorder) Limits() []string {
+	var out []string
+	for _, l := range r.hits() {
+		out = append(out, l.String())
+	}
+	return out
+}
+
+// hits returns the bounds that were hit, in the run's order.
+func (r *recorder) hits() []limitHit {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return inOrder(r.limits)

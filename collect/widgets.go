@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -62,8 +63,8 @@ func (p *prober) probeWidgets(ctx context.Context) {
 	lctx := withBearer(withStep(ctx, stepResources), p.bearer())
 	cursor := ""
 	for page := 0; ; page++ {
-		if page == maxPages {
-			p.rec.limit(ctx, fmt.Sprintf("resources/list returned more than %d pages", maxPages))
+		if page == p.bounds.Pages {
+			p.rec.bound(lctx, fmt.Sprintf("resources/list returned more than %d pages", p.bounds.Pages), "--max-pages")
 			break
 		}
 		pctx, cancel := p.sdkCtx(lctx)
@@ -81,7 +82,7 @@ func (p *prober) probeWidgets(ctx context.Context) {
 				order = append(order, r.URI)
 			}
 		}
-		if next == "" || len(listed) > maxTools {
+		if next == "" || len(listed) > p.bounds.Tools || next == cursor {
 			break
 		}
 		cursor = next
@@ -112,7 +113,7 @@ func isWidgetMIME(m string) bool {
 func (p *prober) readWidget(ctx context.Context, uri string, entry mcpsdk.Resource, from []string) live.Resource {
 	sub := "widget:" + uri
 	step := stepRead(uri)
-	rctx, cancel := p.sdkCtx(withBearer(withStep(ctx, step), p.bearer()))
+	rctx, cancel := p.sdkCtx(withReadBound(withBearer(withStep(ctx, step), p.bearer()), p.bounds.Resource, "--max-resource"))
 	contents, err := p.session.ReadResource(rctx, uri)
 	cancel()
 	res := live.Resource{URI: uri, Name: entry.Name, MIMEType: entry.MIMEType, Meta: entry.Meta, LinkedFrom: from}
@@ -120,10 +121,29 @@ func (p *prober) readWidget(ctx context.Context, uri string, entry mcpsdk.Resour
 	if len(from) > 0 {
 		via = "linked from " + quote(strings.Join(from, ", "))
 	}
+	if h, ok := p.rec.hitDuring(step); ok && err != nil {
+		// Not read whole: nothing about it is known, least of all that it
+		// does not resolve.
+		res.Incomplete = h.String()
+		why := fmt.Sprintf("Not judged: the UI resource (%s) was not read whole: %s.", via, h)
+		for _, id := range []string{"widget.resource", "widget.csp-declared", "widget.domain"} {
+			p.result(id, sub, check.Error, check.Probed, why, step)
+		}
+		return res
+	}
 	if err != nil || len(contents) == 0 {
 		why := "no contents"
 		if err != nil {
 			why = quote(unwrapURLError(err).Error())
+		}
+		res.Incomplete = "resources/read failed: " + why
+		var rpcErr *mcpsdk.RPCError
+		if err != nil && !errors.As(err, &rpcErr) {
+			// No answer, or one the probe could not read: not a finding.
+			for _, id := range []string{"widget.resource", "widget.csp-declared", "widget.domain"} {
+				p.result(id, sub, check.Error, check.Probed, fmt.Sprintf("Not judged: resources/read of the UI resource (%s) got no usable answer: %s.", via, why), step)
+			}
+			return res
 		}
 		p.result("widget.resource", sub, check.Fail, check.Probed, fmt.Sprintf("The UI resource (%s) does not resolve via resources/read: %s.", via, why), step)
 		p.result("widget.csp-declared", sub, check.NA, check.Probed, "Not judged: the resource could not be read (see widget.resource).", step)

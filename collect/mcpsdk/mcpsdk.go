@@ -63,7 +63,9 @@ func Connect(ctx context.Context, endpoint string, hc *http.Client, version stri
 	caps := &mcp.ClientCapabilities{}
 	caps.AddExtension(UIExtension, map[string]any{"mimeTypes": []string{UIMIMEType}})
 	c := mcp.NewClient(&mcp.Implementation{Name: "dossier", Version: "0"}, &mcp.ClientOptions{Capabilities: caps})
-	t := &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: hc, DisableStandaloneSSE: true, MaxRetries: -1}
+	// The probe's recorder bounds every body (a UI resource may be larger
+	// than the SDK's own 16 MiB cap on one event), so the SDK's cap is off.
+	t := &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: hc, DisableStandaloneSSE: true, MaxRetries: -1, MaxEventSize: -1}
 	cs, err := c.Connect(ctx, t, &mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		return nil, err
@@ -126,11 +128,12 @@ func (s *Session) ListResources(ctx context.Context, cursor string) ([]Resource,
 	return out, res.NextCursor, nil
 }
 
-// ReadResource reads one resource.
+// ReadResource reads one resource. A JSON-RPC error is returned as
+// *RPCError.
 func (s *Session) ReadResource(ctx context.Context, uri string) ([]Content, error) {
 	res, err := s.cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri})
 	if err != nil {
-		return nil, err
+		return nil, asRPCError(err)
 	}
 	var out []Content
 	for _, c := range res.Contents {

@@ -1,0 +1,383 @@
+package collect
+
+// Regression tests for verdicts that were false on servers nobody here
+// wrote: each case is a small local server over loopback that once drew a
+// failure or a warning the probe had no grounds for.
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/manifest"
+)
+
+// noFindings fails the test for every fail or warn among results resting
+// on the MCP endpoint: when the probe could not talk to the server, it
+// found nothing.
+func noFindings(t *testing.T, rep *Report) {
+	t.Helper()
+	for _, r := range rep.Results {
+		if (r.Status == check.Fail || r.Status == check.Warn) && restsOnEndpoint(r.ID) {
+			t.Errorf("invented finding: %s %s %s: %s", r.Status, r.ID, r.Subject, r.Detail)
+		}
+	}
+}
+
+// wantResult expects the result of id on subject to have status st and a
+// detail holding each of want.
+func wantResult(t *testing.T, rep *Report, id, subject string, st check.Status, want ...string) {
+	t.Helper()
+	r, ok := find(rep.Results, id, subject)
+	if !ok {
+		t.Errorf("no %s result for %s", id, subject)
+		return
+	}
+	if r.Status != st {
+		t.Errorf("%s %s: status %s, want %s: %s", id, subject, r.Status, st, r.Detail)
+	}
+	for _, w := range want {
+		if !strings.Contains(r.Detail, w) {
+			t.Errorf("%s %s: detail lacks %q: %s", id, subject, w, r.Detail)
+		}
+	}
+}
+
+// closedPort returns a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// TestUnreachableServer: a server that is not running, a wrong path, an
+// https URL on an http server and a legacy HTTP+SSE server all once made
+// transport.handshake and auth.* critical failures. Now nothing is judged
+// that needed an MCP answer, and the handshake says why and what to do.
+func TestUnreachableServer(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	sse := legacySSEServer(t)
+	tests := []struct {
+		name, url string
+		want      []string // in transport.handshake's detail
+	}{
+		{"not running", "http://" + closedPort(t) + "/mcp", []string{"connection refused", "start the server"}},
+		{"wrong path", f.srv.URL + "/nope", []string{"404", "no MCP endpoint at this path", "set server.url to it"}},
+		{"https on an http server", strings.Replace(f.url, "http://", "https://", 1), []string{"speaks plain HTTP", "set server.url to http://"}},
+		{"legacy HTTP+SSE", sse.URL + "/sse", []string{"legacy HTTP+SSE transport", "Streamable HTTP endpoint"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := f.manifest(manifest.AuthOAuth)
+			m.Server.URL = tt.url
+			rep, _ := runProbe(t, Options{Manifest: m, Tokens: f.tokens()})
+			checkInvariants(t, rep)
+			wantResult(t, rep, "transport.handshake", "app", check.Error, tt.want...)
+			noFindings(t, rep)
+			for _, id := range []string{"auth.required", "auth.invalid-token", "auth.prm", "transport.origin", "transport.session-id"} {
+				if r, _ := find(rep.Results, id, "app"); r.Status != check.Error {
+					t.Errorf("%s: %+v", id, r)
+				}
+			}
+			wantResult(t, rep, "tool.declared", "tool:get_order", check.Error, "Not judged")
+			if t.Failed() || testing.Verbose() {
+				t.Log("\n" + dump(rep.Results))
+			}
+		})
+	}
+}
+
+// TestNoUsableToken: the server requires a token and the probe has none it
+// can use (the variable is unset, or none was declared). Tools cannot be
+// listed, so their checks are error naming the variable or --login; the
+// handshake is error, not fail; a 401 to a foreign Origin is no origin
+// finding. What needs no token (discovery, invalid tokens) is still judged.
+func TestNoUsableToken(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	tests := []struct {
+		name   string
+		tokens []Token
+		remedy string
+	}{
+		{"variable unset", []Token{
+			{Scopes: []string{"orders:read"}, Source: "READ_TOKEN", Problem: "READ_TOKEN is not set"},
+			{Scopes: []string{"orders:read", "orders:write"}, Source: "WRITE_TOKEN", Problem: "WRITE_TOKEN is not set"},
+		}, "READ_TOKEN is not set"},
+		{"none declared", nil, "no token was supplied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, _ := runProbe(t, Options{Manifest: f.manifest(manifest.AuthOAuth), Tokens: tt.tokens})
+			checkInvariants(t, rep)
+			wantResult(t, rep, "transport.handshake", "app", check.Error, "requires a token", tt.remedy, "--login dcr")
+			for _, id := range []string{"tool.declared", "tool.annotations-explicit", "tool.security-schemes", "data.sensitive-fields", "tool.input-validation"} {
+				wantResult(t, rep, id, "tool:get_order", check.Error, "could not list tools", "requires a token", tt.remedy)
+			}
+			wantResult(t, rep, "transport.origin", "app", check.Error, "HTTP 401", "something else")
+			for _, id := range []string{"auth.required", "auth.challenge", "auth.prm", "auth.as-metadata", "auth.invalid-token"} {
+				wantResult(t, rep, id, "app", check.Pass)
+			}
+			for _, r := range rep.Results {
+				if r.Status == check.Fail || r.Status == check.Warn {
+					t.Errorf("invented finding: %s %s %s: %s", r.Status, r.ID, r.Subject, r.Detail)
+				}
+			}
+			if tt.tokens != nil {
+				for _, id := range []string{"auth.session-not-auth", "auth.token-in-query"} {
+					wantResult(t, rep, id, "app", check.Error, tt.remedy)
+				}
+			}
+			if t.Failed() || testing.Verbose() {
+				t.Log("\n" + dump(rep.Results))
+			}
+		})
+	}
+}
+
+// TestLargeWidget: a UI resource larger than the old 4 MiB read bound was
+// "does not resolve" (fail). A real bundle that size passes under the
+// default bounds; past a bound the widget is error naming the flag and its
+// resource is marked incomplete; raised, the verdicts are those of the
+// same widget unpadded.
+func TestLargeWidget(t *testing.T) {
+	const uri = "widget:ui://widget/order.html"
+	widgetVerdicts := func(rep *Report) string {
+		var b strings.Builder
+		for _, r := range rep.Results {
+			if r.Subject == uri {
+				fmt.Fprintf(&b, "%s %s\n", r.ID, r.Status)
+			}
+		}
+		return b.String()
+	}
+	small := newFixture(t, fixtureOpts{})
+	base, _ := runProbe(t, Options{Manifest: small.manifest(manifest.AuthOAuth), Tokens: small.tokens()})
+	big := newFixture(t, fixtureOpts{widgetPad: 5 << 20})
+
+	t.Run("default bounds", func(t *testing.T) {
+		rep, _ := runProbe(t, Options{Manifest: big.manifest(manifest.AuthOAuth), Tokens: big.tokens()})
+		checkInvariants(t, rep)
+		if got, want := widgetVerdicts(rep), widgetVerdicts(base); got != want {
+			t.Errorf("verdicts on the 5 MiB widget:\n%s\nwant those of the small one:\n%s", got, want)
+		}
+		wantResult(t, rep, "transport.limits", "app", check.Pass)
+		if res := rep.Observation.Resources; len(res) != 1 || res[0].Incomplete != "" || res[0].Size < 5<<20 {
+			t.Errorf("resource: %d bytes, incomplete %q", res[0].Size, res[0].Incomplete)
+		}
+	})
+	t.Run("bound not raised", func(t *testing.T) {
+		rep, _ := runProbe(t, Options{Manifest: big.manifest(manifest.AuthOAuth), Tokens: big.tokens(), Bounds: Bounds{Resource: 4 << 20}})
+		checkInvariants(t, rep)
+		for _, id := range []string{"widget.resource", "widget.csp-declared", "widget.domain"} {
+			wantResult(t, rep, id, uri, check.Error, "not read whole", "raise --max-resource")
+		}
+		wantResult(t, rep, "transport.limits", "app", check.Warn, "larger than 4194304 bytes", "raise --max-resource")
+		if res := rep.Observation.Resources; len(res) != 1 || !strings.Contains(res[0].Incomplete, "--max-resource") || res[0].HTML != "" {
+			t.Errorf("resource should be marked incomplete without HTML: %+v", res)
+		}
+		for _, r := range rep.Results {
+			if r.Failing() && r.Status != check.Error {
+				t.Errorf("%s %s %s: %s", r.Status, r.ID, r.Subject, r.Detail)
+			}
+		}
+	})
+	t.Run("bound raised", func(t *testing.T) {
+		rep, _ := runProbe(t, Options{Manifest: big.manifest(manifest.AuthOAuth), Tokens: big.tokens(), Bounds: Bounds{Resource: 8 << 20}})
+		if got, want := widgetVerdicts(rep), widgetVerdicts(base); got != want {
+			t.Errorf("verdicts with the bound raised:\n%s\nwant:\n%s", got, want)
+		}
+	})
+}
+
+// toolServer is a server without auth that lists tools and answers calls
+// as given.
+func toolServer(t *testing.T, tools string, call func(name string) string) *httptest.Server {
+	t.Helper()
+	return rawServer(t, func(id, method string, params json.RawMessage, w http.ResponseWriter) bool {
+		w.Header().Set("Content-Type", "application/json")
+		switch method {
+		case "tools/list":
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"tools":%s}}`, id, tools)
+		case "tools/call":
+			var p struct {
+				Name string `json:"name"`
+			}
+			_ = json.Unmarshal(params, &p)
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%s}`, id, call(p.Name))
+		default:
+			return false
+		}
+		return true
+	})
+}
+
+const readHintsJSON = `"annotations":{"readOnlyHint":true,"destructiveHint":false,"openWorldHint":false}`
+
+// TestAuthNoneToolsWithoutSchemes: a manifest saying auth none and tools
+// declaring no securitySchemes agree; that once warned (high) on every tool.
+func TestAuthNoneToolsWithoutSchemes(t *testing.T) {
+	srv := toolServer(t, `[{"name":"get_thing","description":"Get a thing.","inputSchema":{"type":"object"},`+readHintsJSON+`}]`, nil)
+	m := noAuthManifest(srv.URL + "/mcp")
+	m.Tools = []manifest.Tool{{Name: "get_thing", Kind: manifest.KindRead}}
+	rep, _ := runProbe(t, Options{Manifest: m})
+	checkInvariants(t, rep)
+	wantResult(t, rep, "tool.security-schemes", "tool:get_thing", check.Pass, "agree")
+}
+
+// TestOutputSchemaDecidedByTheCall: a widget-linked tool without an
+// outputSchema once warned although the probe called it and it returned
+// no structuredContent. What the call returned decides.
+func TestOutputSchemaDecidedByTheCall(t *testing.T) {
+	tools := `[{"name":"get_thing","description":"Get a thing.","inputSchema":{"type":"object"},` + readHintsJSON + `,"_meta":{"ui":{"resourceUri":"ui://thing.html"}}},` +
+		`{"name":"get_other","description":"Get another thing.","inputSchema":{"type":"object"},` + readHintsJSON + `,"_meta":{"ui":{"resourceUri":"ui://thing.html"}}}]`
+	srv := toolServer(t, tools, func(name string) string {
+		if name == "get_other" {
+			return `{"content":[{"type":"text","text":"x"}],"structuredContent":{"x":1}}`
+		}
+		return `{"content":[{"type":"text","text":"a thing"}]}`
+	})
+	m := noAuthManifest(srv.URL + "/mcp")
+	m.Tools = []manifest.Tool{{Name: "get_thing", Kind: manifest.KindRead}, {Name: "get_other", Kind: manifest.KindRead}}
+	m.Probe.Callable = []string{"get_thing", "get_other"}
+	rep, _ := runProbe(t, Options{Manifest: m})
+	checkInvariants(t, rep)
+	wantResult(t, rep, "tool.output-schema", "tool:get_thing", check.NA, "returned no structuredContent")
+	wantResult(t, rep, "tool.output-schema", "tool:get_other", check.Warn, "returned structuredContent")
+}
+
+// TestRepeatingCursor: a nextCursor that never ends and repeats the same
+// tools once made tool.naming fail "listed more than once" for every tool.
+// The repeats are counted once, transport.limits fails (the listing is
+// unbounded by nature), and a declared tool not seen is not called gone.
+func TestRepeatingCursor(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		cursor func(page string) string
+	}{
+		{"same cursor", func(string) string { return "again" }},
+		{"fresh cursor, same tools", func(page string) string { return page + "x" }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := rawServer(t, func(id, method string, params json.RawMessage, w http.ResponseWriter) bool {
+				if method != "tools/list" {
+					return false
+				}
+				var p struct {
+					Cursor string `json:"cursor"`
+				}
+				_ = json.Unmarshal(params, &p)
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"tools":[{"name":"a","description":"Get a.","inputSchema":{"type":"object"},%s},{"name":"b","description":"Get b.","inputSchema":{"type":"object"},%s}],"nextCursor":%q}}`,
+					id, readHintsJSON, readHintsJSON, tt.cursor(p.Cursor))
+				return true
+			})
+			m := noAuthManifest(srv.URL + "/mcp")
+			m.Tools = []manifest.Tool{{Name: "a", Kind: manifest.KindRead}, {Name: "b", Kind: manifest.KindRead}, {Name: "c", Kind: manifest.KindRead}}
+			rep, _ := runProbe(t, Options{Manifest: m})
+			checkInvariants(t, rep)
+			if n := len(rep.Observation.Tools); n != 2 {
+				t.Errorf("%d tools observed, want a and b once each", n)
+			}
+			for _, sub := range []string{"tool:a", "tool:b"} {
+				wantResult(t, rep, "tool.naming", sub, check.Pass)
+				wantResult(t, rep, "tool.declared", sub, check.Pass)
+			}
+			wantResult(t, rep, "tool.declared", "tool:c", check.Error, "not read whole")
+			wantResult(t, rep, "transport.limits", "app", check.Fail, "never ends")
+			if rep.Observation.ToolsIncomplete == "" {
+				t.Error("ToolsIncomplete is empty")
+			}
+		})
+	}
+}
+
+// TestTextHygiene: script tags and escape sequences in a description once
+// failed tool.naming, whose meaning is the name's format. They are
+// tool.text-hygiene's: script markup and terminal escapes fail, other
+// controls, bidi overrides and plain markup warn, and the text is shown
+// escaped.
+func TestTextHygiene(t *testing.T) {
+	tool := func(name, desc string) string {
+		b, _ := json.Marshal(map[string]any{"name": name, "description": desc, "inputSchema": map[string]any{"type": "object", "properties": map[string]any{"q": map[string]any{"type": "string", "description": "The query."}}}})
+		return strings.Replace(string(b), `"name"`, readHintsJSON+`,"name"`, 1)
+	}
+	tools := "[" + strings.Join([]string{
+		tool("get_script", "Gets a thing. <script>alert(1)</script>"),
+		tool("get_escape", "Gets a \x1b[31mred\x1b[0m thing."),
+		tool("get_bidi", "Gets a thing \u202eevil"),
+		tool("get_bold", "Gets a <b>bold</b> thing."),
+		tool("get_bell", "Gets a thing\x07."),
+		tool("get_plain", "Gets a thing; a < b and b > c."),
+	}, ",") + "]"
+	srv := toolServer(t, tools, nil)
+	m := noAuthManifest(srv.URL + "/mcp")
+	rep, _ := runProbe(t, Options{Manifest: m})
+	checkInvariants(t, rep)
+	for _, tt := range []struct {
+		tool string
+		st   check.Status
+		want []string
+	}{
+		{"get_script", check.Fail, []string{"script markup", `<script>alert(1)</script>`}},
+		{"get_escape", check.Fail, []string{"terminal escape sequence", `\x1b[31mred`}},
+		{"get_bidi", check.Warn, []string{"bidirectional override", `\u202eevil`}},
+		{"get_bold", check.Warn, []string{"HTML markup"}},
+		{"get_bell", check.Warn, []string{"control characters", `\a`}},
+		{"get_plain", check.Pass, nil},
+	} {
+		wantResult(t, rep, "tool.text-hygiene", "tool:"+tt.tool, tt.st, tt.want...)
+		wantResult(t, rep, "tool.naming", "tool:"+tt.tool, check.Pass)
+	}
+	for _, r := range rep.Results {
+		if strings.ContainsAny(r.Detail, "\x1b\x07\u202e") {
+			t.Errorf("%s %s carries a raw escape: %q", r.ID, r.Subject, r.Detail)
+		}
+	}
+}
+
+// TestOriginJudgedAgainstTheSameRequest: a 4xx to a foreign Origin counts
+// only when the same request without it succeeds.
+func TestOriginJudgedAgainstTheSameRequest(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		foreign int // status for a request with a foreign Origin; 0 = as without
+		plain   int // status for one without; 0 = a JSON-RPC answer
+		want    check.Status
+	}{
+		{"403 to foreign", http.StatusForbidden, 0, check.Pass},
+		{"400 to foreign", http.StatusBadRequest, 0, check.Warn},
+		{"accepted", 0, 0, check.Fail},
+		{"404 to everything", http.StatusNotFound, http.StatusNotFound, check.Error},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inner := rawServer(t, func(string, string, json.RawMessage, http.ResponseWriter) bool { return false })
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.Header.Get("Origin") != "" && tt.foreign != 0:
+					io.Copy(io.Discard, r.Body)
+					w.WriteHeader(tt.foreign)
+				case tt.plain != 0:
+					io.Copy(io.Discard, r.Body)
+					w.WriteHeader(tt.plain)
+				default:
+					inner.Config.Handler.ServeHTTP(w, r)
+				}
+			}))
+			t.Cleanup(srv.Close)
+			rep, _ := runProbe(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp")})
+			checkInvariants(t, rep)
+			wantResult(t, rep, "transport.origin", "app", tt.want)
+		})
+	}
+}
