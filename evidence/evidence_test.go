@@ -139,6 +139,7 @@ func TestRun(t *testing.T) {
 			widget(t, "chart.html", narrow, repl),
 			skybridge,
 			widget(t, "own-bundle.html", narrow, repl),
+			widget(t, "storage.html", narrow, repl),
 			{URI: "ui://test/incomplete", MIMEType: "text/html;profile=mcp-app", HTML: "<!doctype html><p>first half",
 				Incomplete: "the resource is larger than --max-resource (1 MiB)"},
 			{URI: "ui://test/empty", MIMEType: "text/html;profile=mcp-app", HTML: " \n"},
@@ -252,6 +253,9 @@ func TestRun(t *testing.T) {
 		}},
 		{"animated chart settles before the screenshot", "widget:ui://test/chart", nil},
 		{"skybridge widget starts by using window.openai", "widget:ui://test/skybridge", nil},
+		{"storage the test host's sandbox withholds: not judged, not an escape", "widget:ui://test/storage", map[string]verdict{
+			checkRender: errs("it threw because the test host's sandbox gives it no storage or cookies (no allow-same-origin): Uncaught SecurityError"),
+		}},
 		{"own bundle the CSP forgot: one failure", "widget:ui://test/own-bundle", map[string]verdict{
 			checkRender:        errs("its declared CSP blocked code it needs (a widget.csp-sufficient failure): script " + server.URL + "/assets/widget.js"),
 			checkCSPSufficient: fail("script-src-elem blocked " + server.URL + "/assets/widget.js"),

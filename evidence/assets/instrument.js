@@ -259,7 +259,9 @@
       set: function (v) { escape("document.domain", str(v)); return dd.set.call(this, v); }
     });
   }
-  function crossOrigin(msg) { return /cross-origin frame|Blocked a frame|SecurityError/.test(msg); }
+  // Only the host page's frames: a SecurityError for storage the sandbox
+  // withholds (no allow-same-origin) is not an escape.
+  function crossOrigin(msg) { return /cross-origin frame|Blocked a frame/.test(msg); }
   // A script or stylesheet that does not arrive fires "error" on its
   // element (which does not bubble, so it is caught on the way down);
   // an uncaught exception fires it on the window.
