@@ -144,3 +144,19 @@ func TestBlank(t *testing.T) {
 		t.Error("an undecodable screenshot is blank")
 	}
 }
+
+func TestClip(t *testing.T) {
+	long := strings.Repeat("a", maxText-1) + "é" // é straddles the cut
+	tests := []struct{ name, in, want string }{
+		{"short", "abc", "abc"},
+		{"exactly the bound", strings.Repeat("a", maxText), strings.Repeat("a", maxText)},
+		{"cut before a rune it would split", long, strings.Repeat("a", maxText-1) + "…"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := clip(tc.in); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -142,10 +142,7 @@ func exampleArgs(d *manifest.Tool) []promptArg {
 			}
 			s = string(b)
 		}
-		if len(s) > 300 {
-			s = s[:300] + "…"
-		}
-		out = append(out, promptArg{n, s})
+		out = append(out, promptArg{n, clip(s)})
 	}
 	return out
 }

@@ -397,7 +397,7 @@ func collect(j *job) {
 		case "refused":
 			refused = appendNew(refused, e.Detail)
 		case "openai":
-			st.openai = appendNew(st.openai, e.API)
+			st.openai = appendNew(st.openai, clip(e.API))
 		case "loadfail":
 			if u, ok := parseURL(e.URL); ok {
 				l := failedLoad{kind: e.Kind, url: u.String()}
@@ -415,7 +415,7 @@ func collect(j *job) {
 	}
 	for _, name := range called {
 		if !slices.Contains(refused, name) {
-			st.answered = append(st.answered, name)
+			st.answered = append(st.answered, clip(name))
 		}
 	}
 	st.errors = uncaught(c.Console, c.URL, p)

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dossier-dev/dossier/pack/check"
 )
@@ -36,7 +37,7 @@ type failedLoad struct {
 // needed: without its scripts and styles a widget is not the widget.
 func (l failedLoad) needed() bool { return l.kind == "script" || l.kind == "style" }
 
-func (l failedLoad) String() string { return l.kind + " " + l.url + ": " + l.why }
+func (l failedLoad) String() string { return clip(l.kind) + " " + clip(l.url) + ": " + l.why }
 
 // refusedCall is a tools/call of the widget's the test host refused.
 type refusedCall struct {
@@ -44,7 +45,23 @@ type refusedCall struct {
 	defect    bool // a real host refuses it too
 }
 
-func (r refusedCall) String() string { return "tools/call " + strconv.Quote(r.name) + ": " + r.why }
+func (r refusedCall) String() string { return "tools/call " + strconv.Quote(clip(r.name)) + ": " + r.why }
+
+// maxText bounds a string the widget chose (an exception's message, a tool
+// name, a URL) wherever it is quoted in a result or the capture record.
+const maxText = 300
+
+// clip shortens s to maxText bytes at a rune boundary, marking the cut.
+func clip(s string) string {
+	if len(s) <= maxText {
+		return s
+	}
+	cut := maxText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
 
 // loadReason says why the resource at u did not arrive: blocked by the
 // CSP (the directive), else the HTTP status or network error the browser's
@@ -90,7 +107,7 @@ func uncaught(console []string, hostURL string, p *page) []string {
 				msg = msg[:i] + "(" + p.sourceLine(p.frameURL, n) + ")"
 			}
 		}
-		if !slices.Contains(out, msg) {
+		if msg = clip(msg); !slices.Contains(out, msg) {
 			out = append(out, msg)
 		}
 	}
