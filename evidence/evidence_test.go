@@ -359,6 +359,23 @@ func TestRun(t *testing.T) {
 			}
 		}
 	})
+	t.Run("widgets that settle are captured when they settle, not at a cap", func(t *testing.T) {
+		for _, subject := range []string{"widget:ui://test/clean", "widget:ui://test/chart", "widget:ui://test/calls-callable"} {
+			c := captures[subject]
+			var log struct{ Events []event }
+			for _, r := range out.Results {
+				if r.ID == checkRender && r.Subject == subject && len(r.Evidence) == 2 {
+					if err := json.Unmarshal(evidence[r.Evidence[1]].Data, &log); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			i := slices.IndexFunc(log.Events, func(e event) bool { return e.T == "done" })
+			if i < 0 || log.Events[i].Reason != "quiet" {
+				t.Errorf("%s (%s): done event %+v, want reason quiet", subject, c.ID, log.Events)
+			}
+		}
+	})
 	t.Run("resources not read whole or empty are not rendered", func(t *testing.T) {
 		for subject, want := range map[string]string{
 			"widget:ui://test/incomplete": "not read whole (the resource is larger than --max-resource (1 MiB))",
