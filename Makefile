@@ -67,8 +67,18 @@ test: node-deps vet
 bench: node-deps
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
+# fuzz runs every fuzz target of a reader of untrusted files for FUZZTIME
+# each (go test runs only their seed corpus). One -fuzz per run, so one
+# line per target.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := FuzzParse:./pack/manifest FuzzDecode:./pack FuzzReadZip:./pack \
+	FuzzParseQuestionnaire:./pack FuzzParseSums:./pack/sign
+
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s -fuzzminimizetime 5s ./pack/manifest
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzzing $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $${t#*:} || exit 1; \
+	done
 
 clean:
 	rm -rf bin $(OUT)
