@@ -173,7 +173,7 @@ func TestReadersAreBounded(t *testing.T) {
 				t.Fatal(err)
 			}
 			return p
-		}, "20001 results, more than a pack holds"},
+		}, "10001 results, more than a pack holds"},
 		{"SHA256SUMS of too many lines", func(t *testing.T, dir string) string {
 			p := filepath.Join(dir, "pack")
 			copyTree(t, good, p)

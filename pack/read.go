@@ -72,7 +72,7 @@ func Read(ctx context.Context, path string) (b *bundle.Bundle, missing []check.E
 // few hundred results and evidence items and at most a few hundred tools.
 const (
 	maxJSONDepth = 64
-	maxResults   = 20_000
+	maxResults   = 10_000
 	maxTools     = 5_000
 )
 

@@ -36,7 +36,7 @@ const (
 	maxPackFile  = 128 << 20 // one file of a pack, or one zip entry (declared and actual)
 	maxPackTotal = 512 << 20 // all files of a pack, or all entries of a zip together
 	maxPackFiles = 10_000    // files of a pack, entries of a zip, lines of SHA256SUMS
-	maxPackJSON  = 32 << 20  // pack.json
+	maxPackJSON  = 16 << 20  // pack.json
 	maxSmallFile = 1 << 20   // SHA256SUMS and its signature
 )
 
