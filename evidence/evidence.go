@@ -36,6 +36,11 @@ type Options struct {
 	// Launch starts the browser; nil starts Chromium with evidence/chrome.
 	// Tests of other packages pass a fake.
 	Launch Launcher
+	// Allow are more URLs the user named: widgets may reach their origins
+	// although they are loopback or private addresses. The harness's own
+	// origins and Input.Server's are allowed too, and no other such
+	// address.
+	Allow []string
 }
 
 // Input is what the earlier stages observed and declared.
@@ -84,7 +89,7 @@ type Browser interface {
 type Launcher func(ctx context.Context, path string) (Browser, error)
 
 func launchChrome(ctx context.Context, path string) (Browser, error) {
-	b, err := chrome.Start(ctx, path)
+	b, err := chrome.Start(ctx, path, chrome.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +182,9 @@ func Run(ctx context.Context, in Input, opts Options) (*Output, error) {
 		return nil, err
 	}
 	defer h.close()
+	if g, ok := b.(interface{ Allow(...string) }); ok {
+		g.Allow(append([]string{h.hostURL.String(), h.frameURL.String(), in.Server}, opts.Allow...)...)
+	}
 
 	if err := render(ctx, h, b, jobs, opts); err != nil {
 		return nil, err

@@ -177,7 +177,9 @@ func TestRun(t *testing.T) {
 			"export_orders": json.RawMessage(`{"content":[],"structuredContent":{"csv":"recorded but not callable"}}`),
 		},
 	}
-	out, err := Run(t.Context(), in, Options{Now: func() time.Time { return fixed }, Parallel: 2})
+	// The test servers are loopback: the browser's guard refuses them
+	// unless the user named them, as the pipeline names the MCP server.
+	out, err := Run(t.Context(), in, Options{Now: func() time.Time { return fixed }, Parallel: 2, Allow: []string{allowed.URL, other.URL}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -527,7 +529,7 @@ func TestRunCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	launch := func(ctx context.Context, path string) (Browser, error) {
-		b, err := chrome.Start(ctx, path)
+		b, err := chrome.Start(ctx, path, chrome.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -577,7 +579,7 @@ func BenchmarkCapture(b *testing.B) {
 		return launchChrome(ctx, path)
 	}
 	for b.Loop() {
-		out, err := Run(b.Context(), in, Options{Launch: launch})
+		out, err := Run(b.Context(), in, Options{Launch: launch, Allow: in.Resources[0].CSP.Connect})
 		if err != nil || len(out.Captures) != captures {
 			b.Fatalf("captures %d, err %v", len(out.Captures), err)
 		}

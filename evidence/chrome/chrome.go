@@ -22,6 +22,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/dossier-dev/dossier/internal/netguard"
 )
 
 // maxTracked bounds the requests one page's network record keeps.
@@ -46,12 +48,23 @@ type flag struct {
 // disable-frame-rate-limit lets a screenshot have its frame at once instead
 // of at the next 60 Hz tick: it halves the cost of a capture (about 50 ms
 // to 20 ms) and changes no pixel of a page that has finished drawing.
-func flags() []flag {
-	return []flag{
+// no-sandbox is there only where the sandbox cannot run (see decide).
+// Every request goes through the guard's proxy, loopback included
+// (<-loopback> removes Chrome's implicit bypass of it); WebRTC, which
+// could send UDP around the proxy, is held by a profile preference (see
+// writePreferences), as Chrome has no switch for it.
+func flags(sandboxed bool, proxy string) []flag {
+	fs := []flag{
 		{"headless", true},
 		{"hide-scrollbars", true},
 		{"mute-audio", true},
-		{"no-sandbox", true},
+	}
+	if !sandboxed {
+		fs = append(fs, flag{"no-sandbox", true})
+	}
+	return append(fs, []flag{
+		{"proxy-server", proxy},
+		{"proxy-bypass-list", "<-loopback>"},
 		{"disable-gpu", true},
 		{"no-first-run", true},
 		{"no-default-browser-check", true},
@@ -73,12 +86,15 @@ func flags() []flag {
 		{"password-store", "basic"},
 		{"use-mock-keychain", true},
 		{"window-size", fmt.Sprintf("%d,%d", Width, Height)},
-	}
+	}...)
 }
 
 // Browser is one running Chromium.
 type Browser struct {
 	dir         string
+	proxy       *proxy
+	sandboxed   bool
+	sandboxWhy  string
 	version     string
 	flags       []string
 	allocCancel context.CancelFunc
@@ -96,23 +112,38 @@ type tab struct {
 	cancel context.CancelFunc
 }
 
-// Start launches the browser at path with a fresh profile directory. The
-// browser lives until Close or until ctx is done; either way Close must be
-// called to remove the profile.
-func Start(ctx context.Context, path string) (*Browser, error) {
-	dir, err := os.MkdirTemp("", "dossier-chrome-")
+// Start launches the browser at path with a fresh profile directory, and
+// the proxy every request of it goes through. The browser lives until
+// Close or until ctx is done; either way Close must be called to remove
+// the profile. Profile directories that killed runs left are removed
+// first.
+func Start(ctx context.Context, path string, o Options) (*Browser, error) {
+	removeStale(os.TempDir())
+	dir, err := os.MkdirTemp("", profileDirPattern())
 	if err != nil {
 		return nil, fmt.Errorf("creating chrome profile dir: %w", err)
 	}
 	b := &Browser{dir: dir}
+	if err := writePreferences(dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	b.sandboxed, b.sandboxWhy = sandboxHost(path).decide()
+	if b.proxy, err = startProxy(netguard.New(netguard.Config{Origins: o.Allow, Resolver: o.Resolver})); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(dir),
 		// Crashpad writes ~/.config/chromium even with --user-data-dir.
 		chromedp.Env("XDG_CONFIG_HOME="+dir, "XDG_CACHE_HOME="+dir),
 	}
-	for _, f := range flags() {
+	for _, f := range flags(b.sandboxed, b.proxy.url()) {
 		opts = append(opts, chromedp.Flag(f.name, f.value))
+		if f.name == "proxy-server" {
+			f.value = "<dossier's guard proxy on loopback>" // its port changes from run to run
+		}
 		b.flags = append(b.flags, flagString(f.name, f.value))
 	}
 	b.flags = append(b.flags, "--user-data-dir=<temporary>", "--remote-debugging-pipe")
@@ -323,6 +354,7 @@ func (b *Browser) Close() error {
 	b.rootCancel()
 	b.allocCancel()
 	killLeftovers(b.dir) // anything started while the contexts ended
+	b.proxy.close()
 	removeSingletonDir(b.dir)
 	return removeAll(b.dir)
 }

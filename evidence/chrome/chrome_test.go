@@ -12,7 +12,7 @@ import (
 
 const chromium = "/usr/lib/chromium/chromium"
 
-func start(t *testing.T) *Browser {
+func start(t *testing.T, o Options) *Browser {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -20,7 +20,7 @@ func start(t *testing.T) *Browser {
 		}
 		t.Skipf("skipping: %s not installed", chromium)
 	}
-	b, err := Start(t.Context(), chromium)
+	b, err := Start(t.Context(), chromium, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,8 @@ func TestShootAndClose(t *testing.T) {
 		w.Write([]byte(`<p>hello</p><script>console.log("from the page"); window.ready = 1</script>`))
 	}))
 	defer srv.Close()
-	b := start(t)
+	b := start(t, Options{})
+	b.Allow(srv.URL) // loopback: the guard lets the browser reach only what is named
 	if !strings.Contains(b.Version(), "Chrome/") {
 		t.Errorf("version %q", b.Version())
 	}

@@ -29,7 +29,9 @@ const maxSubmits = 5
 // Login opens authURL and returns the first URL the browser is sent to that
 // starts with redirectPrefix. ctx bounds the whole sign-in.
 func (f FormLogin) Login(ctx context.Context, authURL, redirectPrefix, user, password string) (string, error) {
-	b, err := Start(ctx, f.Path)
+	// The sign-in may visit the authorization page's origin and the
+	// redirect URI's (often loopback); the guard keeps everything else.
+	b, err := Start(ctx, f.Path, Options{Allow: []string{authURL, redirectPrefix}})
 	if err != nil {
 		return "", err
 	}

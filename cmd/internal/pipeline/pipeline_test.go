@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -258,6 +259,10 @@ func normalize(data []byte, origin string) []byte {
 		for _, c := range cs {
 			item := c.(map[string]any)
 			item["pngSha256"], item["chrome"] = "", ""
+			// --no-sandbox is there only where the sandbox cannot run (as root).
+			if fs, ok := item["flags"].([]any); ok {
+				item["flags"] = slices.DeleteFunc(fs, func(f any) bool { return f == "--no-sandbox" })
+			}
 		}
 	}
 	out, _ := json.MarshalIndent(v, "", "  ")

@@ -1,0 +1,57 @@
+package chrome
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/dossier-dev/dossier/internal/netguard"
+)
+
+// profilePrefix begins the name of every profile directory dossier makes.
+const profilePrefix = "dossier-chrome-"
+
+// Options tune a launch. The zero value works: the browser then reaches
+// the public internet only.
+type Options struct {
+	// Allow are URLs whose origins (host and port) the browser may reach
+	// although they are loopback, private or otherwise special addresses:
+	// the MCP server's, which the user named. A page reaches no other
+	// such address, whatever its CSP allows; the evidence harness adds
+	// its own origins with Browser.Allow once it listens.
+	Allow []string
+	// Resolver resolves the names pages ask for; nil is the system's.
+	// Tests pass their own.
+	Resolver netguard.Resolver
+}
+
+// Allow lets the browser reach more origins (URLs; their host and port),
+// as Options.Allow does.
+func (b *Browser) Allow(origins ...string) { b.proxy.guard.Allow(origins...) }
+
+// Refused returns the requests the guard kept the browser from making,
+// in the order first seen, for every page so far. Each capture record can
+// show them: HTTP requests by URL, HTTPS and WebSocket ones by host and
+// port only (the proxy sees no more of them).
+func (b *Browser) Refused() []Refusal { return b.proxy.list() }
+
+// Sandboxed reports whether the browser runs with Chrome's sandbox, and
+// why or why not ("running as root: …").
+func (b *Browser) Sandboxed() (bool, string) { return b.sandboxed, b.sandboxWhy }
+
+// preferences hold WebRTC to the proxy: a page's peer connection may not
+// send UDP (STUN, TURN, media) straight to an address the guard would
+// refuse. It is a profile preference; Chrome has no command-line switch.
+const preferences = `{"webrtc":{"ip_handling_policy":"disable_non_proxied_udp","multiple_routes_enabled":false,"nonproxied_udp_enabled":false}}`
+
+// writePreferences gives the fresh profile in dir its preferences.
+func writePreferences(dir string) error {
+	def := filepath.Join(dir, "Default")
+	if err := os.Mkdir(def, 0o700); err != nil {
+		return fmt.Errorf("writing chrome preferences: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(def, "Preferences"), []byte(preferences), 0o600); err != nil {
+		return fmt.Errorf("writing chrome preferences: %w", err)
+	}
+	return nil
+}
