@@ -179,7 +179,7 @@ func TestRun(t *testing.T) {
 	}
 	// The test servers are loopback: the browser's guard refuses them
 	// unless the user named them, as the pipeline names the MCP server.
-	out, err := Run(t.Context(), in, Options{Now: func() time.Time { return fixed }, Parallel: 2, Allow: []string{allowed.URL, other.URL}})
+	out, err := Run(t.Context(), in, Options{Now: func() time.Time { return fixed }, Parallel: 2, Allow: []string{allowed.URL, other.URL, assets.URL}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -241,16 +241,16 @@ func (b *Browser) Shoot(ctx context.Context, url, ready string) (png []byte, con
 			}
 		case *network.EventResponseReceived:
 			if r := e.Response; r != nil && r.Status >= 400 {
-				fail(fmt.Sprintf("network: %s answered %d", r.URL, r.Status))
+				fail(b.failure(r.URL, fmt.Sprintf("answered %d", r.Status)))
 			}
 		case *network.EventLoadingFailed:
 			u, ok := urls[e.RequestID]
 			switch {
 			case !ok || e.BlockedReason == network.BlockedReasonCsp || e.Canceled:
 			case status[e.RequestID] >= 400:
-				fail(fmt.Sprintf("network: %s answered %d", u, status[e.RequestID]))
+				fail(b.failure(u, fmt.Sprintf("answered %d", status[e.RequestID])))
 			default:
-				fail("network: " + u + " failed: " + e.ErrorText)
+				fail(b.failure(u, "failed: "+e.ErrorText))
 			}
 		}
 	}); err != nil {

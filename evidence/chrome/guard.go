@@ -35,6 +35,17 @@ func (b *Browser) Allow(origins ...string) { b.proxy.guard.Allow(origins...) }
 // port only (the proxy sees no more of them).
 func (b *Browser) Refused() []Refusal { return b.proxy.list() }
 
+// failure is the "network: " line of a request of a page that failed
+// (what is "answered 403" or "failed: net::ERR_…"): the guard's reason
+// when it was the guard's proxy that refused it, so that a refusal is
+// never told as the server's answer.
+func (b *Browser) failure(u, what string) string {
+	if why, ok := b.proxy.refusedWhy(u); ok {
+		return "network: " + u + " was refused by dossier's network guard: " + why
+	}
+	return "network: " + u + " " + what
+}
+
 // Sandboxed reports whether the browser runs with Chrome's sandbox, and
 // why or why not ("running as root: …").
 func (b *Browser) Sandboxed() (bool, string) { return b.sandboxed, b.sandboxWhy }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -120,8 +121,17 @@ Promise.allSettled(tries).then(function () { window.done = true; });
 	defer b.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	if _, _, err := b.Shoot(ctx, named.URL+"/", `window.done === true && window.own === `+"`"+page+"`"); err != nil {
+	_, console, err := b.Shoot(ctx, named.URL+"/", `window.done === true && window.own === `+"`"+page+"`")
+	if err != nil {
 		t.Fatalf("the named origin's page did not load and fetch its own origin: %v", err)
+	}
+	// The page's own record of its failed loads names the guard, not a
+	// server's 403 or a bare tunnel error.
+	for _, u := range []string{"http://127.0.0.2:" + secret.port() + "/img", "https://127.0.0.2:" + secret.port() + "/tls"} {
+		want := "network: " + u + " was refused by dossier's network guard: 127.0.0.2 is a loopback address"
+		if !slices.ContainsFunc(console, func(l string) bool { return strings.HasPrefix(l, want) }) {
+			t.Errorf("console lacks %q:\n%s", want, strings.Join(console, "\n"))
+		}
 	}
 
 	for _, s := range []*hits{secret, internal, sidePort} {

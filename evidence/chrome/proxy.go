@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
 	"sync"
 	"time"
 
@@ -48,6 +49,7 @@ type proxy struct {
 	refused  []Refusal
 	index    map[[2]string]int
 	overflow int
+	targets  map[string]string // what was refused (an http:// URL, or host:port) → why
 }
 
 func startProxy(g *netguard.Guard) (*proxy, error) {
@@ -55,7 +57,7 @@ func startProxy(g *netguard.Guard) (*proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listening on loopback for the browser's proxy: %w", err)
 	}
-	p := &proxy{guard: g, ln: ln, tunnels: map[net.Conn]bool{}, index: map[[2]string]int{}}
+	p := &proxy{guard: g, ln: ln, tunnels: map[net.Conn]bool{}, index: map[[2]string]int{}, targets: map[string]string{}}
 	// A page's broken requests are its own business, not dossier's stderr.
 	quiet := log.New(io.Discard, "", 0)
 	t := &http.Transport{
@@ -98,7 +100,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *proxy) failed(w http.ResponseWriter, r *http.Request, err error) {
 	var ref *netguard.Refused
 	if errors.As(err, &ref) {
-		p.refuse(w, r.Method+" "+r.URL.String(), ref.Reason)
+		p.refuse(w, r.Method, r.URL.String(), ref.Reason)
 		return
 	}
 	http.Error(w, "dossier's proxy could not reach "+r.URL.Host, http.StatusBadGateway)
@@ -106,8 +108,8 @@ func (p *proxy) failed(w http.ResponseWriter, r *http.Request, err error) {
 
 // refuse records a refusal and answers 403. The page sees a failed
 // request, as it would on a network that drops the address.
-func (p *proxy) refuse(w http.ResponseWriter, request, reason string) {
-	p.record(request, reason)
+func (p *proxy) refuse(w http.ResponseWriter, method, target, reason string) {
+	p.record(method, target, reason)
 	w.Header().Set("X-Dossier-Refused", "1")
 	http.Error(w, "dossier refused this request: "+reason, http.StatusForbidden)
 }
@@ -119,7 +121,7 @@ func (p *proxy) tunnel(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var ref *netguard.Refused
 		if errors.As(err, &ref) {
-			p.refuse(w, "CONNECT "+r.Host, ref.Reason)
+			p.refuse(w, "CONNECT", r.Host, ref.Reason)
 			return
 		}
 		http.Error(w, "dossier's proxy could not reach "+r.Host, http.StatusBadGateway)
@@ -194,12 +196,16 @@ func (p *proxy) untrack(cs ...net.Conn) {
 	}
 }
 
-func (p *proxy) record(request, reason string) {
+func (p *proxy) record(method, target, reason string) {
+	request := method + " " + target
 	if len(request) > maxRequestLen {
 		request = request[:maxRequestLen] + "…"
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if len(p.targets) < 4*maxRefusals {
+		p.targets[target] = reason
+	}
 	k := [2]string{request, reason}
 	if i, ok := p.index[k]; ok {
 		p.refused[i].Count++
@@ -211,6 +217,33 @@ func (p *proxy) record(request, reason string) {
 	}
 	p.index[k] = len(p.refused)
 	p.refused = append(p.refused, Refusal{Request: request, Reason: reason, Count: 1})
+}
+
+// refusedWhy says why the guard refused a request for URL u: the URL
+// itself for plain HTTP, its host and port for a tunnel.
+func (p *proxy) refusedWhy(u string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if why, ok := p.targets[u]; ok {
+		return why, true
+	}
+	// Chrome tunnels HTTPS and WebSockets (ws: too) with CONNECT.
+	pu, err := url.Parse(u)
+	if err != nil {
+		return "", false
+	}
+	port := pu.Port()
+	switch {
+	case port != "":
+	case pu.Scheme == "https" || pu.Scheme == "wss":
+		port = "443"
+	case pu.Scheme == "ws":
+		port = "80"
+	default:
+		return "", false
+	}
+	why, ok := p.targets[net.JoinHostPort(pu.Hostname(), port)]
+	return why, ok
 }
 
 // list returns the refusals in the order first seen.

@@ -87,17 +87,31 @@ func TestProxy(t *testing.T) {
 	if got := p.list(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("refused:\n%+v\nwant\n%+v", got, want)
 	}
+	for _, tt := range []struct {
+		url     string
+		refused bool
+	}{
+		{other.URL + "/c", true},
+		{other.URL + "/never-asked", false},
+		{tlsOther.URL + "/any/path", true},
+		{strings.Replace(tlsOther.URL, "https:", "wss:", 1) + "/socket", true},
+		{named.URL + "/a", false},
+	} {
+		if _, ok := p.refusedWhy(tt.url); ok != tt.refused {
+			t.Errorf("refusedWhy(%s) = %v, want %v", tt.url, ok, tt.refused)
+		}
+	}
 }
 
 // TestRefusalBound: a page that makes endless distinct refused requests
 // costs a bounded list, and the excess is counted, not lost.
 func TestRefusalBound(t *testing.T) {
-	p := &proxy{index: map[[2]string]int{}}
+	p := &proxy{index: map[[2]string]int{}, targets: map[string]string{}}
 	for i := range maxRefusals + 7 {
-		p.record(fmt.Sprintf("GET http://10.0.0.1/%d", i), "private")
+		p.record("GET", fmt.Sprintf("http://10.0.0.1/%d", i), "private")
 	}
-	p.record("GET http://10.0.0.1/0", "private")
-	p.record("GET http://10.0.0.1/"+strings.Repeat("x", 5000), "private")
+	p.record("GET", "http://10.0.0.1/0", "private")
+	p.record("GET", "http://10.0.0.1/"+strings.Repeat("x", 5000), "private")
 	got := p.list()
 	if len(got) != maxRefusals+1 || got[0].Count != 2 || got[maxRefusals].Count != 8 {
 		t.Errorf("%d entries, first count %d, last %+v", len(got), got[0].Count, got[len(got)-1])
