@@ -93,8 +93,12 @@ func (p *prober) probeSecondSession(ctx context.Context) {
 			p.result("transport.protocol-version", "app", check.Error, check.Probed, "The request with MCP-Protocol-Version 1999-01-01 got "+rep.describe()+".", stepBogusVersion)
 		case rep.status == http.StatusBadRequest:
 			p.result("transport.protocol-version", "app", check.Pass, check.Probed, "tools/list with MCP-Protocol-Version 1999-01-01 got 400.", stepBogusVersion)
+		case rep.status/100 == 2 && rep.rpcErr != nil:
+			p.result("transport.protocol-version", "app", check.Warn, check.Probed, fmt.Sprintf("tools/list with MCP-Protocol-Version 1999-01-01 was refused, but with %s; the spec asks for HTTP 400.", rep.describe()), stepBogusVersion)
 		case rep.status/100 == 2:
 			p.result("transport.protocol-version", "app", check.Fail, check.Probed, fmt.Sprintf("tools/list with MCP-Protocol-Version 1999-01-01 was accepted (%s).", rep.describe()), stepBogusVersion)
+		case rep.status/100 == 5:
+			p.result("transport.protocol-version", "app", check.Error, check.Probed, fmt.Sprintf("Not judged: tools/list with MCP-Protocol-Version 1999-01-01 got %s, which says neither yes nor no.", rep.describe()), stepBogusVersion)
 		default:
 			p.result("transport.protocol-version", "app", check.Warn, check.Probed, fmt.Sprintf("tools/list with MCP-Protocol-Version 1999-01-01 got HTTP %d; the spec asks for 400.", rep.status), stepBogusVersion)
 		}

@@ -381,3 +381,42 @@ func TestOriginJudgedAgainstTheSameRequest(t *testing.T) {
 		})
 	}
 }
+
+// TestBogusProtocolVersion: a JSON-RPC error to a bogus MCP-Protocol-Version
+// is a refusal (not the 400 the spec asks for), never "accepted"; a 500
+// says nothing either way.
+func TestBogusProtocolVersion(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		answer func(w http.ResponseWriter, id string)
+		want   check.Status
+	}{
+		{"400", func(w http.ResponseWriter, _ string) { w.WriteHeader(http.StatusBadRequest) }, check.Pass},
+		{"JSON-RPC error", func(w http.ResponseWriter, id string) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32600,"message":"unsupported protocol version"}}`, id)
+		}, check.Warn},
+		{"500", func(w http.ResponseWriter, _ string) { w.WriteHeader(http.StatusInternalServerError) }, check.Error},
+		{"accepted", nil, check.Fail},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inner := rawServer(t, func(string, string, json.RawMessage, http.ResponseWriter) bool { return false })
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("MCP-Protocol-Version") == "1999-01-01" && tt.answer != nil {
+					var msg struct {
+						ID json.RawMessage `json:"id"`
+					}
+					body, _ := io.ReadAll(r.Body)
+					_ = json.Unmarshal(body, &msg)
+					tt.answer(w, string(msg.ID))
+					return
+				}
+				inner.Config.Handler.ServeHTTP(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			rep, _ := runProbe(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp")})
+			checkInvariants(t, rep)
+			wantResult(t, rep, "transport.protocol-version", "app", tt.want)
+		})
+	}
+}
