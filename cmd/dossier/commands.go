@@ -45,6 +45,9 @@ its pack. --flaw plants one flaw, to see how dossier reports it.`,
 			if err != nil {
 				return err
 			}
+			if err := pack.CheckOut(out); err != nil {
+				return err
+			}
 			now, err := e.packTime()
 			if err != nil {
 				return err
@@ -89,6 +92,11 @@ func newBuildCmd(e *env) *cobra.Command {
 			}
 			po, err := pf.load()
 			if err != nil {
+				return err
+			}
+			// Before the probe, not after it: a directory that may not
+			// be replaced should not cost a whole run to find out.
+			if err := pack.CheckOut(out); err != nil {
 				return err
 			}
 			b, failOn, err := e.probe(cmd, &f, po)

@@ -295,6 +295,33 @@ func TestCommandLineRefusedBeforeProbing(t *testing.T) {
 	}
 }
 
+// TestOutputCheckedBeforeProbing: an output directory that may not be
+// replaced is refused before the server is contacted (the manifest's
+// server is down: a probe would say so instead).
+func TestOutputCheckedBeforeProbing(t *testing.T) {
+	down := httptest.NewServer(http.NotFoundHandler())
+	file := sampleManifestAt(t, down.URL, "")
+	down.Close()
+	out := t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, "thesis.tex"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"build", "-m", file, "--out", out}, {"demo", "--out", out}} {
+		t.Run(args[0], func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(t.Context(), args, &stdout, &stderr); code != exitFailure {
+				t.Fatalf("exit %d, want %d\n%s", code, exitFailure, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "thesis.tex") || strings.Contains(stderr.String(), "cannot probe") || strings.Contains(stderr.String(), "sample app") {
+				t.Errorf("stderr:\n%s\nwant the refused directory, before any probe", stderr.String())
+			}
+			if data, err := os.ReadFile(filepath.Join(out, "thesis.tex")); err != nil || string(data) != "mine" {
+				t.Errorf("the user's file: %q, %v", data, err)
+			}
+		})
+	}
+}
+
 func TestByteSize(t *testing.T) {
 	tests := []struct {
 		in   string
