@@ -222,6 +222,14 @@ func (b *Browser) Shoot(ctx context.Context, url, ready string) (png []byte, con
 	var failed []string
 	urls := map[network.RequestID]string{}
 	status := map[network.RequestID]int64{} // from the network stack: known even for a response the browser then blocks (ORB)
+	// A failed load is told when the page is done: the status of a
+	// response the browser blocked can arrive after the failure (more
+	// often through the guard's proxy).
+	type loadFailure struct {
+		id       network.RequestID
+		u, error string
+	}
+	var loadFailures []loadFailure
 	fail := func(s string) {
 		if len(failed) < maxTracked && !slices.Contains(failed, s) {
 			failed = append(failed, s)
@@ -247,10 +255,8 @@ func (b *Browser) Shoot(ctx context.Context, url, ready string) (png []byte, con
 			u, ok := urls[e.RequestID]
 			switch {
 			case !ok || e.BlockedReason == network.BlockedReasonCsp || e.Canceled:
-			case status[e.RequestID] >= 400:
-				fail(b.failure(u, fmt.Sprintf("answered %d", status[e.RequestID])))
-			default:
-				fail(b.failure(u, "failed: "+e.ErrorText))
+			case len(loadFailures) < maxTracked:
+				loadFailures = append(loadFailures, loadFailure{e.RequestID, u, e.ErrorText})
 			}
 		}
 	}); err != nil {
@@ -259,6 +265,13 @@ func (b *Browser) Shoot(ctx context.Context, url, ready string) (png []byte, con
 	defer func() {
 		netMu.Lock()
 		defer netMu.Unlock()
+		for _, f := range loadFailures {
+			if status[f.id] >= 400 {
+				fail(b.failure(f.u, fmt.Sprintf("answered %d", status[f.id])))
+			} else {
+				fail(b.failure(f.u, "failed: "+f.error))
+			}
+		}
 		console = append(console, failed...)
 	}()
 	if err := chromedp.Do(pctx, chromedp.Navigate(url)); err != nil {
