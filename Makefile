@@ -43,10 +43,10 @@ test-deps: deps
 
 # node-deps installs the third-party servers the tests and benchmarks run
 # (collect: server-everything, oidc-provider, the MCP Inspector and a Node 22
-# binary for it; evidence: server-basic-vanillajs) from the committed lock
-# files, only when node_modules is missing or older than its lock. No
-# package scripts run.
-NODE_DIRS   := collect/testdata/node evidence/testdata/node
+# binary for it; evidence: server-basic-vanillajs; corpus: twelve more
+# MCP App example servers) from the committed lock files, only when
+# node_modules is missing or older than its lock. No package scripts run.
+NODE_DIRS   := collect/testdata/node evidence/testdata/node corpus/testdata/node
 NODE_STAMPS := $(addsuffix /node_modules/.package-lock.json,$(NODE_DIRS))
 
 node-deps: test-deps $(NODE_STAMPS)
