@@ -117,3 +117,35 @@ func TestRefusalBound(t *testing.T) {
 		t.Errorf("%d entries, first count %d, last %+v", len(got), got[0].Count, got[len(got)-1])
 	}
 }
+
+// BenchmarkProxyHop is the cost the proxy adds to one request of a page
+// (keep-alive on both sides, as Chrome uses it): compare direct with
+// proxied.
+func BenchmarkProxyHop(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok") }))
+	defer srv.Close()
+	p, err := startProxy(netguard.New(netguard.Config{Origins: []string{srv.URL}}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.close()
+	pu, _ := url.Parse(p.url())
+	for _, bb := range []struct {
+		name  string
+		proxy func(*http.Request) (*url.URL, error)
+	}{{"direct", nil}, {"proxied", http.ProxyURL(pu)}} {
+		b.Run(bb.name, func(b *testing.B) {
+			tr := &http.Transport{Proxy: bb.proxy}
+			defer tr.CloseIdleConnections()
+			c := &http.Client{Transport: tr}
+			for b.Loop() {
+				resp, err := c.Get(srv.URL + "/x")
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+}
