@@ -172,7 +172,9 @@ func compare(t *testing.T, name string, results []check.Result) {
 		actual[k] = row{status: string(r.Status)}
 		details[k.String()] = r.Detail
 	}
-	checkWidgetsStarted(t, actual, details)
+	for _, p := range widgetProblems(actual, details) {
+		t.Error(p)
+	}
 
 	file := filepath.Join("testdata", name, "expected.txt")
 	want, err := readTable(file)
@@ -207,20 +209,23 @@ func compare(t *testing.T, name string, results []check.Result) {
 	}
 }
 
-// checkWidgetsStarted holds the rule that a widget that did not start
-// passes nothing that rests on it.
-func checkWidgetsStarted(t *testing.T, actual table, details map[string]string) {
-	t.Helper()
-	for k, r := range actual {
-		if k.id != "widget.render" || r.status == string(check.Pass) {
+// widgetProblems holds the rule that a widget that did not start passes
+// nothing that rests on it, and that every widget was rendered.
+func widgetProblems(actual table, details map[string]string) []string {
+	var out []string
+	for _, k := range actual.keys() {
+		if !strings.HasPrefix(k.subject, "widget:") {
 			continue
 		}
-		for _, id := range widgetChecks {
-			if got, ok := actual[key{id, k.subject}]; ok && got.status == string(check.Pass) {
-				t.Errorf("%s %s passes though the widget did not start (widget.render %s: %s)", id, k.subject, r.status, details[k.String()])
-			}
+		render, ok := actual[key{"widget.render", k.subject}]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("%s has %s but no widget.render result", k.subject, k.id))
+		case render.status != string(check.Pass) && slices.Contains(widgetChecks, k.id) && actual[k].status == string(check.Pass):
+			out = append(out, fmt.Sprintf("%s %s passes though the widget did not start (widget.render %s: %s)", k.id, k.subject, render.status, details["widget.render "+k.subject]))
 		}
 	}
+	return out
 }
 
 // build compiles the dossier command into a temporary directory.

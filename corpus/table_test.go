@@ -74,3 +74,31 @@ func TestTable(t *testing.T) {
 		}
 	}
 }
+
+func TestWidgetProblems(t *testing.T) {
+	const w = "widget:ui://x/app.html"
+	tests := []struct {
+		name   string
+		actual table
+		want   []string // substrings, one per problem
+	}{
+		{"started", table{{"widget.render", w}: {status: "pass"}, {"widget.egress", w}: {status: "pass"}}, nil},
+		{"not started, nothing passes", table{{"widget.render", w}: {status: "fail"}, {"widget.egress", w}: {status: "error"}, {"widget.domain", w}: {status: "pass"}}, nil},
+		{"not started, egress passes", table{{"widget.render", w}: {status: "error"}, {"widget.egress", w}: {status: "pass"}},
+			[]string{"widget.egress " + w + " passes though the widget did not start"}},
+		{"never rendered", table{{"widget.resource", w}: {status: "pass"}}, []string{"has widget.resource but no widget.render"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := widgetProblems(tc.actual, map[string]string{})
+			if len(got) != len(tc.want) {
+				t.Fatalf("problems %q, want %d like %q", got, len(tc.want), tc.want)
+			}
+			for i := range got {
+				if !strings.Contains(got[i], tc.want[i]) {
+					t.Errorf("problem %q, want %q", got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
