@@ -494,6 +494,11 @@ func checkCapture(t *testing.T, c live.Capture, ev map[check.EvidenceID]check.Ev
 		!strings.Contains(c.Chrome, "Chrome/") || c.Viewport != "1280x800" || len(c.Flags) == 0 || c.URL == "" {
 		t.Errorf("capture record incomplete: %+v", c)
 	}
+	// The record says how Chrome was sandboxed, and agrees with its flags.
+	if noSandbox := slices.Contains(c.Flags, "--no-sandbox"); c.Sandbox == "" ||
+		noSandbox != strings.Contains(c.Sandbox, "--no-sandbox") {
+		t.Errorf("capture record's sandbox %q disagrees with its flags %v", c.Sandbox, c.Flags)
+	}
 	if !c.Simulated && !strings.Contains(c.CSP, "report-uri http://127.0.0.1:") {
 		t.Errorf("CSP %q has no report-uri", c.CSP)
 	}

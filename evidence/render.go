@@ -93,6 +93,7 @@ func renderJob(ctx context.Context, h *harness, b Browser, j *job, opts Options)
 		Time:     opts.Now().UTC(),
 		Chrome:   b.Version(),
 		Flags:    b.Flags(),
+		Sandbox:  sandboxOf(b),
 		Viewport: viewport,
 	}
 	var p *page
@@ -563,4 +564,15 @@ func kindClass(kind string) string {
 		return classFrame
 	}
 	return classResource
+}
+
+// sandboxOf says how the browser was sandboxed, for the capture record;
+// "" for a browser that cannot tell (the tests' fakes).
+func sandboxOf(b Browser) string {
+	sb, ok := b.(interface{ Sandboxed() (bool, string) })
+	if !ok {
+		return ""
+	}
+	_, why := sb.Sandboxed()
+	return why
 }

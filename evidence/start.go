@@ -45,7 +45,9 @@ type refusedCall struct {
 	defect    bool // a real host refuses it too
 }
 
-func (r refusedCall) String() string { return "tools/call " + strconv.Quote(clip(r.name)) + ": " + r.why }
+func (r refusedCall) String() string {
+	return "tools/call " + strconv.Quote(clip(r.name)) + ": " + r.why
+}
 
 // maxText bounds a string the widget chose (an exception's message, a tool
 // name, a URL) wherever it is quoted in a result or the capture record.

@@ -165,24 +165,27 @@ type Skip struct {
 // Capture is the record of one PNG: what was rendered, how, and what the
 // page did. The evidence stage fills it; pack.json carries it.
 type Capture struct {
-	ID         check.EvidenceID `json:"id"` // the PNG's evidence ID
-	Subject    string           `json:"subject"`
-	URL        string           `json:"url"`
-	Time       time.Time        `json:"time"`
-	Chrome     string           `json:"chrome"`
-	Flags      []string         `json:"flags"`
-	Viewport   string           `json:"viewport"`
-	CSP        string           `json:"csp,omitempty"` // the exact policy applied to the widget document
-	Dropped    []string         `json:"droppedCspEntries,omitempty"`
-	Violations []Violation      `json:"violations,omitempty"`
-	Requests   []Request        `json:"requests,omitempty"`
-	Privileged []string         `json:"privileged,omitempty"`
-	Escapes    []string         `json:"escapes,omitempty"`
-	Bridge     []string         `json:"bridge,omitempty"` // distinct bridge messages the widget sent, sorted: their order and count follow layout timing
-	Console    []string         `json:"console,omitempty"`
-	PNGSHA256  string           `json:"pngSha256"`
-	HTMLSHA256 string           `json:"htmlSha256"`
-	Simulated  bool             `json:"simulated,omitempty"` // a host prompt dossier drew, not a real host
+	ID      check.EvidenceID `json:"id"` // the PNG's evidence ID
+	Subject string           `json:"subject"`
+	URL     string           `json:"url"`
+	Time    time.Time        `json:"time"`
+	Chrome  string           `json:"chrome"`
+	Flags   []string         `json:"flags"`
+	// Sandbox says whether Chrome ran with its own sandbox, and if not why
+	// (as root it cannot, so it runs with --no-sandbox).
+	Sandbox    string      `json:"sandbox,omitempty"`
+	Viewport   string      `json:"viewport"`
+	CSP        string      `json:"csp,omitempty"` // the exact policy applied to the widget document
+	Dropped    []string    `json:"droppedCspEntries,omitempty"`
+	Violations []Violation `json:"violations,omitempty"`
+	Requests   []Request   `json:"requests,omitempty"`
+	Privileged []string    `json:"privileged,omitempty"`
+	Escapes    []string    `json:"escapes,omitempty"`
+	Bridge     []string    `json:"bridge,omitempty"` // distinct bridge messages the widget sent, sorted: their order and count follow layout timing
+	Console    []string    `json:"console,omitempty"`
+	PNGSHA256  string      `json:"pngSha256"`
+	HTMLSHA256 string      `json:"htmlSha256"`
+	Simulated  bool        `json:"simulated,omitempty"` // a host prompt dossier drew, not a real host
 
 	// What decides whether the widget started (widget.render): uncaught
 	// exceptions and unhandled rejections, elements whose resource did not

@@ -258,7 +258,7 @@ func normalize(data []byte, origin string) []byte {
 	if cs, ok := v["captures"].([]any); ok {
 		for _, c := range cs {
 			item := c.(map[string]any)
-			item["pngSha256"], item["chrome"] = "", ""
+			item["pngSha256"], item["chrome"], item["sandbox"] = "", "", ""
 			// --no-sandbox is there only where the sandbox cannot run (as root).
 			if fs, ok := item["flags"].([]any); ok {
 				item["flags"] = slices.DeleteFunc(fs, func(f any) bool { return f == "--no-sandbox" })
