@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,6 +37,13 @@ type Options struct {
 	// Launch starts the browser; nil starts Chromium with evidence/chrome.
 	// Tests of other packages pass a fake.
 	Launch Launcher
+	// NoPrompts leaves the write tools' confirmation prompts undrawn: a
+	// run that writes no pack (dossier check) would throw the captures
+	// away, and drawing them costs a browser. evidence.confirmation is
+	// then na, saying the capture is made when the pack is built; a
+	// write tool judged without a drawing (gone, live read-only) is
+	// judged as always.
+	NoPrompts bool
 	// Allow are more URLs the user named: widgets may reach their origins
 	// although they are loopback or private addresses. The harness's own
 	// origins and Input.Server's are allowed too, and no other such
@@ -88,7 +96,8 @@ type Browser interface {
 // Launcher starts a browser from the executable at path.
 type Launcher func(ctx context.Context, path string) (Browser, error)
 
-func launchChrome(ctx context.Context, path string) (Browser, error) {
+// LaunchChrome starts Chromium with evidence/chrome: the default Launcher.
+func LaunchChrome(ctx context.Context, path string) (Browser, error) {
 	b, err := chrome.Start(ctx, path, chrome.Options{})
 	if err != nil {
 		return nil, err
@@ -151,12 +160,17 @@ func Run(ctx context.Context, in Input, opts Options) (*Output, error) {
 		}
 	}
 	if opts.Launch == nil {
-		opts.Launch = launchChrome
+		opts.Launch = LaunchChrome
 	}
 
 	jobs := plan(in)
-	if len(jobs) == 0 {
-		return &Output{}, nil
+	if opts.NoPrompts {
+		deferPrompts(jobs)
+	}
+	if !slices.ContainsFunc(jobs, (*job).needsBrowser) {
+		// Nothing to draw: the results rest on the plan alone, and no
+		// browser is started.
+		return assemble(jobs), nil
 	}
 
 	path, err := FindBrowser(opts.ChromePath)

@@ -581,7 +581,7 @@ func BenchmarkCapture(b *testing.B) {
 	launch := func(ctx context.Context, path string) (Browser, error) {
 		t0 := time.Now()
 		defer func() { startup += time.Since(t0) }()
-		return launchChrome(ctx, path)
+		return LaunchChrome(ctx, path)
 	}
 	for b.Loop() {
 		out, err := Run(b.Context(), in, Options{Launch: launch, Allow: in.Resources[0].CSP.Connect})

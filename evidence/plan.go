@@ -134,6 +134,28 @@ func plan(in Input) []*job {
 	return jobs
 }
 
+// needsBrowser reports whether j is drawn: a widget that can be rendered,
+// or a write tool's prompt not already judged from the plan.
+func (j *job) needsBrowser() bool {
+	return (j.kind == widgetJob && j.skip == "") || (j.kind == promptJob && j.decided == nil)
+}
+
+// deferPrompts decides every prompt that would be drawn as na: the run
+// writes no pack, and the capture is made when the pack is built. The
+// live tools/list entry that makes the host ask is still the trace.
+func deferPrompts(jobs []*job) {
+	for _, j := range jobs {
+		if j.kind != promptJob || j.decided != nil {
+			continue
+		}
+		j.preview = nil
+		j.decided = &check.Result{
+			Status: check.NA, Basis: check.Probed,
+			Detail: fmt.Sprintf("The simulated confirmation-prompt capture is made when the pack is built (dossier build or dossier demo); dossier check writes no pack and does not draw it. The live annotations make the host ask (%s); the trace holds the live tools/list entry.", hintSummary(j.tool.Hints)),
+		}
+	}
+}
+
 // linkingTool picks the tool whose call the widget is shown for: among the
 // live tools whose UI link names r, the first by name that has a recorded
 // result, else the first by name.

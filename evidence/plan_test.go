@@ -2,10 +2,12 @@ package evidence
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"image"
 	"image/color"
 	"image/png"
+	"os"
 	"strings"
 	"testing"
 
@@ -156,6 +158,52 @@ func TestClip(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := clip(tc.in); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestNoPrompts: with the prompts left to build, a run with write tools
+// and no widget starts no browser and says where the capture is made; a
+// widget still starts one, and its prompts are left undrawn all the same.
+func TestNoPrompts(t *testing.T) {
+	exe, err := os.Executable() // any existing file passes discovery
+	if err != nil {
+		t.Fatal(err)
+	}
+	tools := []live.Tool{{Name: "send", Hints: hints(false, false, true), UI: "ui://x/w"}, {Name: "get", Hints: hints(true, false, false)}}
+	tests := []struct {
+		name      string
+		resources []live.Resource
+		launches  int
+	}{
+		{"no widget", nil, 0},
+		{"a widget", []live.Resource{{URI: "ui://x/w", HTML: "<p>hi</p>"}}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			launches := 0
+			fake := &fakeBrowser{}
+			out, err := Run(t.Context(), Input{Resources: tc.resources, Tools: tools}, Options{ChromePath: exe, NoPrompts: true,
+				Launch: func(context.Context, string) (Browser, error) { launches++; return fake, nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if launches != tc.launches || fake.closed != (tc.launches > 0) {
+				t.Errorf("launches %d, closed %t; want %d", launches, fake.closed, tc.launches)
+			}
+			n := 0
+			for _, r := range out.Results {
+				if r.ID != checkConfirmation {
+					continue
+				}
+				n++
+				if r.Subject != "tool:send" || r.Status != check.NA || r.Basis != check.Probed || !strings.Contains(r.Detail, "made when the pack is built") || len(r.Evidence) != 1 {
+					t.Errorf("%s: %s %s %q %v", r.Subject, r.Status, r.Basis, r.Detail, r.Evidence)
+				}
+			}
+			if n != 1 || len(out.Captures) != 0 {
+				t.Errorf("%d confirmation results, %d captures; want 1 and 0", n, len(out.Captures))
 			}
 		})
 	}

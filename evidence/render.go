@@ -50,7 +50,7 @@ func render(ctx context.Context, h *harness, b Browser, jobs []*job, opts Option
 	var todo []*job
 	finished := make(map[*job]chan struct{})
 	for _, j := range jobs {
-		if (j.kind == widgetJob && j.skip == "") || (j.kind == promptJob && j.decided == nil) {
+		if j.needsBrowser() {
 			todo = append(todo, j)
 			finished[j] = make(chan struct{})
 		}

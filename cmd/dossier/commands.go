@@ -125,7 +125,7 @@ func newCheckCmd(e *env) *cobra.Command {
 			if format != "table" && format != "json" {
 				return &usageError{fmt.Errorf("--format %q: want table or json", format)}
 			}
-			b, failOn, err := e.probe(cmd, &f, &packOptions{})
+			b, failOn, err := e.probe(cmd, &f, &packOptions{noPrompts: true})
 			if err != nil {
 				return err
 			}

@@ -38,6 +38,7 @@ type packOptions struct {
 	since          *bundle.Bundle
 	sinceJSON      []byte
 	failOnResubmit bool
+	noPrompts      bool // check: no pack, so no confirmation-prompt captures
 }
 
 func (f *packFlags) load() (*packOptions, error) {
@@ -64,7 +65,7 @@ func (f *packFlags) load() (*packOptions, error) {
 
 // apply puts the comparison into the pipeline's options.
 func (o *packOptions) apply(opts *pipeline.Options) {
-	opts.Since, opts.SinceJSON = o.since, o.sinceJSON
+	opts.Since, opts.SinceJSON, opts.NoPrompts = o.since, o.sinceJSON, o.noPrompts
 }
 
 // writeOptions names the signer in the bundle (pack.json carries the key

@@ -35,6 +35,14 @@ type Options struct {
 	Deadline       time.Duration
 	Bounds         collect.Bounds // the probe's read limits (--max-body …); zero fields take collect's defaults
 	Progress       func(string)
+	// NoPrompts: the run writes no pack (dossier check), so the write
+	// tools' confirmation prompts are not drawn (evidence.confirmation is
+	// na, saying the capture is made when the pack is built), and no
+	// browser is started unless a widget needs rendering.
+	NoPrompts bool
+	// Launch starts the browser; nil starts Chromium (evidence's default).
+	// Tests pass a wrapper to count or fake launches.
+	Launch evidence.Launcher
 
 	// Since is the last submitted pack (nil: none), for build --since:
 	// Assemble compares the contract and the answers with it.
@@ -65,6 +73,14 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
+	launch := opts.Launch
+	if !opts.NoPrompts && needsBrowser(opts.Manifest) {
+		// The prompts will be drawn: start the browser while the server
+		// is probed, not after.
+		early := startBrowser(ctx, opts.ChromePath, launch)
+		defer early.release()
+		launch = early.take
+	}
 
 	rep, err := collect.Probe(ctx, collect.Options{
 		Manifest:       opts.Manifest,
@@ -86,14 +102,18 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		pre.addBrowserNeed(opts.ChromePath, progress)
 	}
 
-	progress("rendering widgets and confirmation prompts in headless Chrome")
+	if opts.NoPrompts {
+		progress("rendering widgets in headless Chrome (confirmation prompts are drawn when the pack is built)")
+	} else {
+		progress("rendering widgets and confirmation prompts in headless Chrome")
+	}
 	shots, err := evidence.Run(ctx, evidence.Input{
 		Resources: rep.Observation.Resources,
 		Tools:     rep.Observation.Tools,
 		Declared:  opts.Manifest.Tools,
 		Results:   rep.Calls,
 		Callable:  opts.Manifest.Probe.Callable, Server: opts.Manifest.Server.URL, ToolsIncomplete: rep.Observation.ToolsIncomplete,
-	}, evidence.Options{ChromePath: opts.ChromePath, Now: func() time.Time { return opts.Now }, Progress: progress})
+	}, evidence.Options{ChromePath: opts.ChromePath, Now: func() time.Time { return opts.Now }, Progress: progress, Launch: launch, NoPrompts: opts.NoPrompts})
 	if err != nil {
 		return nil, fmt.Errorf("capturing evidence: %w", err)
 	}
@@ -159,7 +179,7 @@ func Preflight(ctx context.Context, opts Options) (Checked, error) {
 			progress(t.Problem)
 		}
 	}
-	if needsBrowser(opts.Manifest) {
+	if !opts.NoPrompts && needsBrowser(opts.Manifest) {
 		c.addBrowserNeed(opts.ChromePath, progress)
 	}
 	return c, nil
