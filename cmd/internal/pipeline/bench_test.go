@@ -179,4 +179,3 @@ func BenchmarkCheckVsInspector(b *testing.B) {
 		b.ReportMetric(float64(beforeRSS)/1024, "before-peak-RSS-MB")
 	}
 }
-
