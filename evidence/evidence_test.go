@@ -136,6 +136,7 @@ func TestRun(t *testing.T) {
 			widget(t, "blank.html", narrow, repl),
 			widget(t, "calls-callable.html", narrow, repl),
 			refusedLive, refusedGone,
+			widget(t, "reads-resource.html", narrow, repl),
 			widget(t, "chart.html", narrow, repl),
 			skybridge,
 			widget(t, "own-bundle.html", narrow, repl),
@@ -252,6 +253,9 @@ func TestRun(t *testing.T) {
 		}},
 		{"call of a tool that does not exist is the widget's defect", "widget:ui://test/calls-refused-gone", map[string]verdict{
 			checkRender: fail(`it called tools/call "no_such_tool": it is not in the live tools/list, so a real host refuses it too`),
+		}},
+		{"a request the test host does not serve: not judged", "widget:ui://test/reads-resource", map[string]verdict{
+			checkRender: errs("it asked the host for resources/read: the dossier test host does not serve it"),
 		}},
 		{"animated chart settles before the screenshot", "widget:ui://test/chart", nil},
 		{"skybridge widget starts by using window.openai", "widget:ui://test/skybridge", nil},

@@ -397,6 +397,8 @@ func collect(j *job) {
 			}
 		case "refused":
 			refused = appendNew(refused, e.Detail)
+		case "unserved":
+			st.unserved = appendNew(st.unserved, clip(e.Method))
 		case "openai":
 			st.openai = appendNew(st.openai, clip(e.API))
 		case "loadfail":
@@ -413,6 +415,9 @@ func collect(j *job) {
 		why, defect := j.host.refusal(name)
 		st.refused = append(st.refused, refusedCall{name: name, why: why, defect: defect})
 		c.Refused = append(c.Refused, st.refused[len(st.refused)-1].String())
+	}
+	for _, method := range st.unserved {
+		c.Refused = append(c.Refused, method+": "+unservedWhy)
 	}
 	for _, name := range called {
 		if !slices.Contains(refused, name) {

@@ -24,6 +24,7 @@ type startup struct {
 	errors    []string // uncaught exceptions and rejections (console lines)
 	loads     []failedLoad
 	refused   []refusedCall
+	unserved  []string // requests (by method) the test host could not answer
 	answered  []string // tools whose calls the host answered from recorded results
 }
 
@@ -48,6 +49,10 @@ type refusedCall struct {
 func (r refusedCall) String() string {
 	return "tools/call " + strconv.Quote(clip(r.name)) + ": " + r.why
 }
+
+// unservedWhy says why a request the test host could not answer leaves
+// widget.render unjudged.
+const unservedWhy = "the dossier test host does not serve it (a real host would, forwarding it to the server), so what the widget showed after it cannot be judged"
 
 // maxText bounds a string the widget chose (an exception's message, a tool
 // name, a URL) wherever it is quoted in a result or the capture record.
@@ -228,6 +233,9 @@ func judgeRender(j *job, ev []check.EvidenceID) check.Result {
 		} else {
 			hostLimits = append(hostLimits, s)
 		}
+	}
+	for _, m := range st.unserved {
+		hostLimits = append(hostLimits, "it asked the host for "+m+": "+unservedWhy)
 	}
 	for _, e := range st.errors {
 		if strings.Contains(e, "allow-same-origin") {
