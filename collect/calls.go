@@ -156,13 +156,24 @@ func (p *prober) hygiene(raw []byte) []string {
 			out = append(out, c.what)
 		}
 	}
-	for _, m := range hygCard.FindAllString(s, 20) {
-		if luhn(m) {
+	for _, at := range hygCard.FindAllStringIndex(s, 20) {
+		if inDecimal(s, at[0], at[1]) {
+			continue
+		}
+		if luhn(s[at[0]:at[1]]) {
 			out = append(out, "a card number that passes the Luhn check")
 			break
 		}
 	}
 	return out
+}
+
+// inDecimal reports whether the digits s[i:j] are part of a decimal
+// number (the fraction of 0.4111…, or the whole part of 4111….5): the
+// digits of a random float pass the Luhn check one time in ten.
+func inDecimal(s string, i, j int) bool {
+	digit := func(k int) bool { return k >= 0 && k < len(s) && s[k] >= '0' && s[k] <= '9' }
+	return (i > 0 && s[i-1] == '.' && digit(i-2)) || (j < len(s) && s[j] == '.' && digit(j+1))
 }
 
 func luhn(s string) bool {
