@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -116,7 +115,7 @@ func newBuildCmd(e *env) *cobra.Command {
 func newCheckCmd(e *env) *cobra.Command {
 	var f commonFlags
 	var format string
-	var allowIncomplete bool
+	var allowIncomplete, all bool
 	cmd := &cobra.Command{
 		Use:   "check --manifest FILE",
 		Short: "Probe the server a manifest describes and print the check results (no pack)",
@@ -136,7 +135,7 @@ func newCheckCmd(e *env) *cobra.Command {
 					return fmt.Errorf("writing results: %w", err)
 				}
 			} else {
-				printResults(e, b, true)
+				printResults(e, b, all)
 			}
 			if err := thresholdError(b, failOn); err != nil {
 				return err
@@ -149,6 +148,7 @@ func newCheckCmd(e *env) *cobra.Command {
 	}
 	f.register(cmd, "high")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().BoolVar(&all, "all", false, "list every result in the table, passes too (default: only fail, warn, error and expired attestations or waivers, with their details)")
 	cmd.Flags().BoolVar(&allowIncomplete, "allow-incomplete", false, "exit 0 even when checks could not be judged (status error); without it check exits 1")
 	return cmd
 }
@@ -270,26 +270,13 @@ func (e *env) finish(cmd *cobra.Command, b *bundle.Bundle, out string, formats [
 	return po.resubmitError(b)
 }
 
-// printResults prints the results table (all of them, or only those that
-// are not passes), then the counts, the verdict, and what the checks that
-// could not be judged need. Subjects come from the server and a verdict
-// may quote it, so every cell is printed escaped.
+// printResults prints the results table (every result with all, else
+// only those a person acts on, worst first, with their details), then the
+// counts, the verdict, and what the checks that could not be judged need.
+// Subjects come from the server and a verdict may quote it, so all of it
+// is printed escaped.
 func printResults(e *env, b *bundle.Bundle, all bool) {
-	var rows []check.Result
-	for _, r := range b.Results {
-		if all || (r.Status != check.Pass && r.Status != check.NA) {
-			rows = append(rows, r)
-		}
-	}
-	if len(rows) > 0 {
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "STATUS\tSEVERITY\tCHECK\tSUBJECT\tBASIS")
-		for _, r := range rows {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", escaped(string(r.Status)), escaped(orDash(string(r.Severity))), escaped(r.ID), escaped(r.Subject), escaped(string(r.Basis)))
-		}
-		tw.Flush()
-		fmt.Fprintln(e.stdout)
-	}
+	printTable(e.stdout, e.terminal(), b, all)
 	s := b.Summary
 	fmt.Fprintf(e.stdout, "%d results: %d pass, %d fail, %d warn, %d manual, %d n/a, %d error. %d red %s.\n",
 		len(b.Results), s.ByStatus[check.Pass], s.ByStatus[check.Fail], s.ByStatus[check.Warn], s.ByStatus[check.Manual],
@@ -299,7 +286,7 @@ func printResults(e *env, b *bundle.Bundle, all bool) {
 		answers[a.Answer]++
 	}
 	fmt.Fprintf(e.stdout, "%d answers: %d yes, %d no, %d partial, %d n.a.\n%s\n", len(b.Answers),
-		answers[bundle.Yes], answers[bundle.No], answers[bundle.Partial], answers[bundle.NA], escaped(s.Verdict))
+		answers[bundle.Yes], answers[bundle.No], answers[bundle.Partial], answers[bundle.NA], escaped(s.Verdict)+expiredText(b))
 	if n := s.Unjudged(); n > 0 {
 		fmt.Fprintf(e.stdout, "%s; ", bundle.UnjudgedText(n))
 		if len(s.Needs) == 0 {

@@ -38,6 +38,7 @@ type env struct {
 	getenv         func(string) string
 	now            func() time.Time
 	chrome         string // --chrome: the browser for evidence captures
+	columns        int    // the results table's width; 0 = the terminal's (table.go)
 }
 
 // pipelineOptions are the settings every run shares; callers add the

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/check"
+)
+
+// defaultWidth is the wrapping width when stdout is not a terminal and
+// COLUMNS is not set.
+const defaultWidth = 100
+
+// terminal is how the results table is laid out for the reader.
+type terminal struct {
+	width int  // detail lines wrap at this many columns
+	color bool // status words in colour
+}
+
+// terminal looks at stdout: colour only on a terminal and without NO_COLOR
+// (https://no-color.org); the width from COLUMNS, else the terminal's, else
+// defaultWidth. A test sets e.columns to fix the width.
+func (e *env) terminal() terminal {
+	t := terminal{width: e.columns}
+	getenv := e.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	f, isFile := e.stdout.(*os.File)
+	var ws *unix.Winsize
+	if isFile {
+		// ENOTTY for a file or a pipe: not a terminal.
+		if w, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil {
+			ws = w
+		}
+	}
+	t.color = ws != nil && getenv("NO_COLOR") == ""
+	if t.width > 0 {
+		return t
+	}
+	if n, err := strconv.Atoi(getenv("COLUMNS")); err == nil && n > 0 {
+		t.width = n
+	} else if ws != nil && ws.Col > 0 {
+		t.width = int(ws.Col)
+	} else {
+		t.width = defaultWidth
+	}
+	return t
+}
+
+// row is one line of the results table.
+type row struct {
+	r       check.Result
+	expired bool // an attestation or a waiver of it has expired
+}
+
+// expiredOf says which results carry an expired attestation or waiver:
+// attest and waive (pack/declared.go) keep them at the result's status and
+// append the expiry to its detail, so the result alone does not show it.
+func expiredOf(b *bundle.Bundle) (func(check.Result) bool, int, int) {
+	if b.Manifest == nil {
+		return func(check.Result) bool { return false }, 0, 0
+	}
+	atts, waivers := map[string]bool{}, 0
+	var ws [][2]string
+	for _, a := range b.Manifest.Attestations {
+		if lapsed, err := a.Expires.Lapsed(b.Created); err == nil && lapsed {
+			atts[a.Check] = true
+		}
+	}
+	for _, w := range b.Manifest.Waivers {
+		if lapsed, err := w.Expires.Lapsed(b.Created); err == nil && lapsed {
+			ws = append(ws, [2]string{w.Check, w.Subject})
+			waivers++
+		}
+	}
+	return func(r check.Result) bool {
+		if atts[r.ID] {
+			return true
+		}
+		return slices.ContainsFunc(ws, func(w [2]string) bool { return w[0] == r.ID && (w[1] == "" || w[1] == r.Subject) })
+	}, len(atts), waivers
+}
+
+// statusRank orders the statuses a person acts on, worst first.
+func statusRank(s check.Status) int {
+	switch s {
+	case check.Fail:
+		return 3
+	case check.Error:
+		return 2
+	case check.Warn:
+		return 1
+	}
+	return 0
+}
+
+// printTable prints the rows (every result with all, else those a person
+// acts on: fail, warn, error and those with an expired attestation or
+// waiver, worst first), each but under all followed by its detail,
+// wrapped and indented. Every cell is escaped: subjects and details quote
+// the server.
+func printTable(w io.Writer, t terminal, b *bundle.Bundle, all bool) {
+	expired, _, _ := expiredOf(b)
+	var rows []row
+	for _, r := range b.Results {
+		x := expired(r)
+		if all || statusRank(r.Status) > 0 || x {
+			rows = append(rows, row{r, x})
+		}
+	}
+	if !all {
+		slices.SortStableFunc(rows, func(a, b row) int {
+			if c := cmp.Compare(b.r.Severity.Rank(), a.r.Severity.Rank()); c != 0 {
+				return c
+			}
+			return cmp.Compare(statusRank(b.r.Status), statusRank(a.r.Status))
+		})
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(w, "All %d checks pass or do not apply (--all lists them).\n", len(b.Results))
+		return
+	}
+	cells := [][]string{{"STATUS", "SEVERITY", "CHECK", "SUBJECT", "BASIS"}}
+	for _, r := range rows {
+		status := string(r.r.Status)
+		if r.expired {
+			status += " (expired)"
+		}
+		cells = append(cells, []string{escaped(status), escaped(orDash(string(r.r.Severity))), escaped(r.r.ID), escaped(r.r.Subject), escaped(string(r.r.Basis))})
+	}
+	widths := make([]int, len(cells[0]))
+	for _, c := range cells {
+		for i, s := range c {
+			widths[i] = max(widths[i], utf8.RuneCountInString(s))
+		}
+	}
+	for i, c := range cells {
+		var line strings.Builder
+		for j, s := range c {
+			pad := strings.Repeat(" ", widths[j]-utf8.RuneCountInString(s))
+			if j == 0 && i > 0 && t.color {
+				s = colored(rows[i-1], s)
+			}
+			if j == len(c)-1 {
+				pad = ""
+			}
+			line.WriteString(s + pad)
+			if j < len(c)-1 {
+				line.WriteString("  ")
+			}
+		}
+		fmt.Fprintln(w, line.String())
+		if i > 0 && !all && rows[i-1].r.Detail != "" {
+			for _, l := range wrap(escaped(rows[i-1].r.Detail), t.width-4) {
+				fmt.Fprintln(w, "    "+l)
+			}
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+// colored paints a status word: red for fail and error, yellow for warn
+// and an expiry. Only the word, so a copied line reads the same.
+func colored(r row, s string) string {
+	code := "33"
+	if r.r.Status == check.Fail || r.r.Status == check.Error {
+		code = "31"
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// wrap breaks text into lines of at most width columns at spaces; a word
+// longer than the width (a URL) is kept whole on its own line.
+func wrap(text string, width int) []string {
+	width = max(width, 20)
+	var lines []string
+	var cur strings.Builder
+	n := 0
+	for _, word := range strings.Fields(text) {
+		wn := utf8.RuneCountInString(word)
+		if n > 0 && n+1+wn > width {
+			lines = append(lines, cur.String())
+			cur.Reset()
+			n = 0
+		}
+		if n > 0 {
+			cur.WriteByte(' ')
+			n++
+		}
+		cur.WriteString(word)
+		n += wn
+	}
+	if n > 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
+}
+
+// expiredText counts the expired attestations and waivers for the verdict
+// line; "" when there are none.
+func expiredText(b *bundle.Bundle) string {
+	_, atts, waivers := expiredOf(b)
+	var parts []string
+	if atts > 0 {
+		parts = append(parts, fmt.Sprintf("%d expired %s", atts, pluralS(atts, "attestation")))
+	}
+	if waivers > 0 {
+		parts = append(parts, fmt.Sprintf("%d expired %s", waivers, pluralS(waivers, "waiver")))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " " + strings.Join(parts, ", ") + " no longer count."
+}
