@@ -13,7 +13,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/dossier
+	$(GO) build -ldflags "-X main.version=$$(git describe --tags --always --dirty 2>/dev/null)" -o $(BIN) ./cmd/dossier
 
 # apt installs Debian packages that are missing; $(1) is a list of
 # "test-command:package" pairs, the test being a command that must exist or

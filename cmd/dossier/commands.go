@@ -192,7 +192,7 @@ func newVersionCmd(e *env) *cobra.Command {
 		Short: "Print dossier's version",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			fmt.Fprintln(e.stdout, "dossier", version())
+			fmt.Fprintln(e.stdout, "dossier", buildVersion())
 			return nil
 		},
 	}

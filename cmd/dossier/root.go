@@ -44,7 +44,7 @@ type env struct {
 // pipelineOptions are the settings every run shares; callers add the
 // manifest, tokens and what is theirs.
 func (e *env) pipelineOptions(now time.Time) pipeline.Options {
-	return pipeline.Options{Now: now, Version: version(), Progress: e.progress, ChromePath: e.chrome}
+	return pipeline.Options{Now: now, Version: buildVersion(), Progress: e.progress, ChromePath: e.chrome}
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -57,9 +57,11 @@ server and its OAuth setup (what is true), and writes a compliance pack:
 pack.json (the machine-readable source of truth), pack.pdf and answers.csv.
 
 ` + exitCodesHelp,
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("dossier {{.Version}}\n")
 	root.PersistentFlags().StringVar(&e.chrome, "chrome", "", "the Chrome or Chromium executable for evidence captures (default: Debian's chromium, then chromium, chromium-browser or google-chrome on PATH)")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -69,12 +71,42 @@ pack.json (the machine-readable source of truth), pack.pdf and answers.csv.
 	return root
 }
 
-// version is the module version the binary was built from.
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+// version is set at build time: make build passes
+// -ldflags "-X main.version=$(git describe --tags --always --dirty)".
+// It is a string variable because -X can set only those; it is never
+// written at run time.
+var version string
+
+// buildVersion is what the binary was built from: the stamp in version; else the module
+// version (go install of a tagged release); else the VCS revision Go
+// records when it builds from a checkout (with "-dirty" when the tree had
+// changes); "dev" only when none of these is known (-buildvcs=false).
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
-	return "dev"
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	return rev[:min(len(rev), 12)] + dirty
 }
 
 // packTime is the pack's date: SOURCE_DATE_EPOCH when set, so that the same
