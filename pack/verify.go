@@ -17,8 +17,11 @@ import (
 // VerifyOptions configure Verify.
 type VerifyOptions struct {
 	PublicKey ed25519.PublicKey // nil: the signature is not checked
-	MaxAge    time.Duration     // 0: any age
-	Now       time.Time
+	// RequireSignature makes a pack without a signature checked against
+	// PublicKey a problem: unsigned, or signed but with no key to check it.
+	RequireSignature bool
+	MaxAge           time.Duration // 0: any age
+	Now              time.Time
 }
 
 // Signature states of a verification.
@@ -86,6 +89,9 @@ func Verify(p string, opts VerifyOptions) (*Verification, error) {
 	listingAgrees := v.checkListing(src, problem)
 	v.checkIndex(src, problem)
 	v.checkSignature(src, opts.PublicKey, listingAgrees, problem)
+	if opts.RequireSignature && opts.PublicKey == nil {
+		v.requireSignature(src, problem)
+	}
 	if _, ok := src.Files[ZipFile]; ok && src.Kind == "directory" {
 		checkZip(src, v.Created, problem)
 	}
@@ -236,6 +242,17 @@ func (v *Verification) checkSignature(src *Source, pub ed25519.PublicKey, listin
 			v.Signature.Status, v.Signature.Detail = SigVerified, fmt.Sprintf("SHA256SUMS is signed by key ID %s (%s)", given, sign.Algorithm)
 		}
 	}
+}
+
+// requireSignature names what is missing when a signature is required but
+// none can be checked: anyone can sign a pack with a key of their own, so a
+// signature proves who made it only against the signer's public key.
+func (v *Verification) requireSignature(src *Source, problem func(string, string, ...any)) {
+	if _, signed := src.Files[sign.SigFile]; !signed {
+		problem(sign.SigFile, "missing: a signature is required and the pack is not signed, so nothing vouches for who made it")
+		return
+	}
+	problem(sign.SigFile, "not checked: a signature is required, and only the signer's public key can check it (give --pubkey; anyone can re-sign a pack with a key of their own)")
 }
 
 // checkZip holds a directory's pack.zip against the directory: the zip of

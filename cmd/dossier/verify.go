@@ -34,6 +34,7 @@ func (e *problemsError) Error() string { return e.msg }
 
 type verifyFlags struct {
 	pubkey       string
+	requireSig   bool
 	maxAge       string
 	live         bool
 	manifest     string
@@ -53,7 +54,10 @@ func newVerifyCmd(e *env) *cobra.Command {
 receives it:
 
   - the signature over SHA256SUMS, with --pubkey (a pack signed by another key is
-    refused, naming both key IDs; without --pubkey it says whether one exists)
+    refused, naming both key IDs; without --pubkey it says whether one exists,
+    and an unsigned or re-signed pack still verifies: nothing then vouches for
+    who made it). --require-signature (implied by --pubkey) makes a pack
+    without a checked signature a problem
   - every file against SHA256SUMS: none changed, none missing, none added
   - every evidence file against the evidence index in pack.json
   - a pack.zip inside the directory against the directory's files
@@ -87,6 +91,7 @@ be read, 2 usage error, 3 any problem or any changed claim.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return e.verify(cmd, args[0], &f) },
 	}
 	cmd.Flags().StringVar(&f.pubkey, "pubkey", "", "the signer's public key (PEM, from dossier keygen)")
+	cmd.Flags().BoolVar(&f.requireSig, "require-signature", false, "fail (exit 3) unless the pack is signed and the signature is checked (--pubkey implies it)")
 	cmd.Flags().StringVar(&f.maxAge, "max-age", "90d", "the oldest pack to accept (m, h, d, w or y; 0 for any age)")
 	cmd.Flags().BoolVar(&f.live, "live", false, "also probe the server and check every claim of the pack against it")
 	cmd.Flags().StringVarP(&f.manifest, "manifest", "m", "", "with --live: probe with this manifest instead of the pack's")
@@ -123,7 +128,7 @@ func (e *env) verify(cmd *cobra.Command, path string, f *verifyFlags) error {
 			}
 		}
 	}
-	opts := pack.VerifyOptions{Now: e.now().UTC()}
+	opts := pack.VerifyOptions{Now: e.now().UTC(), RequireSignature: f.requireSig || f.pubkey != ""}
 	if f.maxAge != "0" && f.maxAge != "" {
 		d, err := manifest.Duration(f.maxAge).Std()
 		if err != nil {
@@ -370,8 +375,11 @@ func printVerification(e *env, v *pack.Verification, pub ed25519.PublicKey) {
 	}
 	if len(v.Problems) == 0 {
 		fmt.Fprintln(w, "\nThe pack verifies: every file matches SHA256SUMS and the evidence index, nothing is missing or added, and it is fresh.")
-		if pub == nil {
-			fmt.Fprintln(w, "The signature was not checked: give --pubkey to check who made it.")
+		switch {
+		case v.Signature.Status == pack.SigUnsigned:
+			fmt.Fprintln(w, "Nothing vouches for who made it: the pack is not signed, so anyone could have built it or changed it and listed the new hashes. Ask for a signed pack and verify it with --pubkey.")
+		case pub == nil:
+			fmt.Fprintln(w, "The signature was not checked, so nothing vouches for who made it (anyone can re-sign a pack): give --pubkey with the vendor's key.")
 		}
 		return
 	}

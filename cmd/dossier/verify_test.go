@@ -87,8 +87,17 @@ func TestVerifyNamesTheTamperedFile(t *testing.T) {
 		t.Fatalf("the untouched pack.zip: exit %d\n%s%s", code, out, errs)
 	}
 	code, out, _ := dossierCode(t, "verify", built)
-	if code != exitOK || !strings.Contains(out, "not checked") || !strings.Contains(out, keyID) {
-		t.Fatalf("without --pubkey: exit %d, want 0 saying the signature by %s was not checked:\n%s", code, keyID, out)
+	if code != exitOK || !strings.Contains(out, "not checked") || !strings.Contains(out, keyID) || !strings.Contains(out, "nothing vouches for who made it") {
+		t.Fatalf("without --pubkey: exit %d, want 0 saying the signature by %s was not checked and nothing vouches for the maker:\n%s", code, keyID, out)
+	}
+	// A signature no key checks proves nothing (anyone can re-sign), so
+	// --require-signature without --pubkey refuses it, naming the key.
+	code, out, _ = dossierCode(t, "verify", built, "--require-signature")
+	if line := failLines(out)["SHA256SUMS.sig"]; code != exitFindings || !strings.Contains(line, "not checked") || !strings.Contains(line, "--pubkey") {
+		t.Fatalf("--require-signature without --pubkey: exit %d, want 3 with a problem on SHA256SUMS.sig asking for --pubkey:\n%s", code, out)
+	}
+	if code, out, errs := dossierCode(t, "verify", built, "--require-signature", "--pubkey", key+".pub"); code != exitOK {
+		t.Fatalf("--require-signature --pubkey on the signed pack: exit %d\n%s%s", code, out, errs)
 	}
 
 	var files []string
@@ -167,6 +176,43 @@ func TestVerifyNamesTheTamperedFile(t *testing.T) {
 		}
 	})
 
+}
+
+// TestVerifyUnsignedPack: an unsigned pack verifies (exit 0) but says
+// plainly that nothing vouches for who made it; --require-signature, or
+// --pubkey, make the missing signature a problem (exit 3) naming
+// SHA256SUMS.sig.
+func TestVerifyUnsignedPack(t *testing.T) {
+	requireBrowser(t)
+	dir := t.TempDir()
+	key := filepath.Join(dir, "vendor")
+	dossier(t, "keygen", "--out", key)
+	built := filepath.Join(dir, "pack")
+	dossier(t, "demo", "--out", built)
+
+	code, out, errs := dossierCode(t, "verify", built)
+	if code != exitOK || !strings.Contains(out, "The pack verifies") || !strings.Contains(out, "Nothing vouches for who made it") {
+		t.Fatalf("without flags: exit %d, want 0 saying nothing vouches for who made it:\n%s%s", code, out, errs)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"--require-signature", []string{"--require-signature"}, "missing: a signature is required"},
+		{"--pubkey", []string{"--pubkey", key + ".pub"}, "missing: the pack is not signed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := dossierCode(t, append([]string{"verify", built}, tt.args...)...)
+			if line := failLines(out)["SHA256SUMS.sig"]; code != exitFindings || !strings.Contains(line, tt.want) {
+				t.Fatalf("exit %d, want 3 with a problem on SHA256SUMS.sig saying %q:\n%s%s", code, tt.want, out, errs)
+			}
+			if strings.Contains(out, "The pack verifies") || !strings.Contains(errs, "does not verify") {
+				t.Errorf("a required signature that is missing still reads as verified:\n%s%s", out, errs)
+			}
+		})
+	}
 }
 
 // TestContractChanges changes the sample app's contract one way at a time
