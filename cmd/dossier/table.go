@@ -206,8 +206,8 @@ func wrap(text string, width int) []string {
 	return lines
 }
 
-// expiredText counts the expired attestations and waivers for the verdict
-// line; "" when there are none.
+// expiredText counts, for the verdict line, the expired attestations and
+// waivers and the token variables not set; "" when there are none.
 func expiredText(b *bundle.Bundle) string {
 	_, atts, waivers := expiredOf(b)
 	var parts []string
@@ -217,8 +217,29 @@ func expiredText(b *bundle.Bundle) string {
 	if waivers > 0 {
 		parts = append(parts, fmt.Sprintf("%d expired %s", waivers, pluralS(waivers, "waiver")))
 	}
-	if len(parts) == 0 {
-		return ""
+	out := ""
+	if len(parts) > 0 {
+		out = " " + strings.Join(parts, ", ") + " no longer count."
 	}
-	return " " + strings.Join(parts, ", ") + " no longer count."
+	if n := unsetTokens(b); n > 0 {
+		out += fmt.Sprintf(" %d token %s not set.", n, pluralVerb(n, "variable is", "variables are"))
+	}
+	return out
+}
+
+// unsetTokens counts the manifest's token variables that the run found
+// unset. The summary's needs name each, in the words pipeline.EnvTokens
+// gives them ("VAR is not set; ..."); the table is printed in the process
+// that read the environment, but the needs are what the pack records.
+func unsetTokens(b *bundle.Bundle) int {
+	if b.Manifest == nil {
+		return 0
+	}
+	n := 0
+	for _, ts := range b.Manifest.Probe.Tokens {
+		if ts.Env != "" && slices.ContainsFunc(b.Summary.Needs, func(need string) bool { return strings.HasPrefix(need, ts.Env+" is not set") }) {
+			n++
+		}
+	}
+	return n
 }

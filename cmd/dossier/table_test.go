@@ -7,11 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
 // TestTableShowsWhatToActOn: the demo with a planted flaw prints the
@@ -139,6 +141,39 @@ func TestTableOrderAndAllPass(t *testing.T) {
 	printTable(&buf, terminal{width: 80, color: true}, b, false)
 	if !strings.Contains(buf.String(), "\x1b[31mfail") {
 		t.Errorf("a terminal gets no colour:\n%q", buf.String())
+	}
+}
+
+// TestVerdictCounts: the verdict line counts expired attestations and
+// waivers (as of the pack's date) and the unset token variables the needs
+// name.
+func TestVerdictCounts(t *testing.T) {
+	created := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	b := &bundle.Bundle{
+		Created: created,
+		Manifest: &manifest.Manifest{
+			Attestations: []manifest.Attestation{{Check: "a.att", Expires: "2027-02-01"}, {Check: "a.fresh", Expires: "2027-12-31"}},
+			Waivers:      []manifest.Waiver{{Check: "a.waived", Expires: "2027-01-01"}},
+			Probe:        manifest.Probe{Tokens: []manifest.TokenSource{{Env: "T_ONE"}, {Env: "T_TWO"}, {Env: "T_SET"}}},
+		},
+		Results: []check.Result{
+			{ID: "a.att", Status: check.Pass, Detail: "An attestation by x expired on 2027-02-01 and no longer counts."},
+			{ID: "a.fresh", Status: check.Pass},
+			{ID: "a.waived", Status: check.Fail, Severity: check.Low},
+		},
+		Summary: bundle.Summary{ByStatus: map[check.Status]int{}, Verdict: "Not ready.", Needs: []string{
+			"T_ONE is not set; set it or use --login dcr", "T_TWO is not set; set it or use --login dcr",
+			"the server refused the token from T_SET with 401 (expired, revoked or minted for another server); set a fresh one or use --login dcr",
+		}},
+	}
+	var buf bytes.Buffer
+	printResults(&env{stdout: &buf, columns: 80}, b, false)
+	out := buf.String()
+	if want := "Not ready. 1 expired attestation, 1 expired waiver no longer count. 2 token variables are not set.\n"; !strings.Contains(out, want) {
+		t.Errorf("the verdict line is not %q:\n%s", want, out)
+	}
+	if !strings.Contains(out, "pass (expired)") || strings.Contains(out, "a.fresh") {
+		t.Errorf("the expired attestation's pass row is not listed, or the fresh one is:\n%s", out)
 	}
 }
 
