@@ -36,27 +36,6 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func copyDir(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // failLines are verify's problem lines, by the file they name.
 func failLines(out string) map[string]string {
 	m := map[string]string{}
@@ -150,7 +129,9 @@ func TestVerifyNamesTheTamperedFile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pack := filepath.Join(t.TempDir(), "pack")
-			copyDir(t, built, pack)
+			if err := os.CopyFS(pack, os.DirFS(built)); err != nil {
+				t.Fatal(err)
+			}
 			tt.tamper(t, pack)
 			code, out, _ := dossierCode(t, "verify", pack, "--pubkey", key+".pub")
 			if code != exitFindings {
