@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
 // Bounds the probe holds every server answer to. The read bounds are
@@ -487,12 +489,10 @@ func printable(b []byte) []byte {
 	}, s))
 }
 
-// unsafeRune reports control characters (C0, DEL, C1), line and paragraph
-// separators and bidi overrides: characters that can hide or reorder text.
-func unsafeRune(r rune) bool {
-	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' ||
-		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
-}
+// unsafeRune reports the characters that can act on a terminal or hide and
+// reorder text (controls, separators, bidi and direction marks): the same
+// list Printable escapes for the terminal.
+func unsafeRune(r rune) bool { return manifest.Unprintable(r) }
 
 var secretHeaders = map[string]bool{
 	"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true,

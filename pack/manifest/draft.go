@@ -311,7 +311,7 @@ func oneLine(s string, n int) string {
 // server said, and a terminal shows the server's text instead of obeying
 // it.
 func Printable(s string, keepNewlines bool) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return unprintable(r) || r == utf8.RuneError }) {
+	if !strings.ContainsFunc(s, func(r rune) bool { return Unprintable(r) || r == utf8.RuneError }) {
 		return s
 	}
 	var b strings.Builder
@@ -322,7 +322,7 @@ func Printable(s string, keepNewlines bool) string {
 			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case r == '\n' && keepNewlines:
 			b.WriteRune(r)
-		case unprintable(r):
+		case Unprintable(r):
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
 		default:
@@ -333,8 +333,10 @@ func Printable(s string, keepNewlines bool) string {
 	return b.String()
 }
 
-// unprintable reports the characters Printable escapes.
-func unprintable(r rune) bool {
+// Unprintable reports the characters Printable escapes: those that act on
+// a terminal or hide and reorder text. It is the one list of them; the
+// probe replaces the same characters when it collects a server's text.
+func Unprintable(r rune) bool {
 	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' ||
 		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == '\u200e' || r == '\u200f' || r == '\u061c' ||
 		r == 0xfeff || r == 0xfffe || r == 0xffff
