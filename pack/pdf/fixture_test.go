@@ -173,7 +173,9 @@ func fixture() *bundle.Bundle {
 		{ID: "C0001", Subject: "widget:ui://widget/orders.html", URL: "http://127.0.0.1:9/host/p001", Time: created, Chrome: "Chrome/156.0", Viewport: "1280x800", CSP: "default-src 'none'; connect-src https://api.shop.example.de",
 			Violations: []live.Violation{{Directive: "script-src-elem", BlockedURL: "https://cdn.example.net/lib.js", Source: "ui://widget/orders.html:12"}},
 			Requests:   []live.Request{{URL: "https://cdn.example.net/lib.js", Class: "resource", Blocked: true, Seen: []string{"csp-report"}}},
-			Escapes:    []string{"window.top.location read"}, PNGSHA256: sha, HTMLSHA256: sha},
+			Escapes:    []string{"window.top.location read"}, PNGSHA256: sha, HTMLSHA256: sha,
+			FailedLoads: []string{"script https://cdn.example.net/lib.js: blocked by its CSP"},
+			Sandbox:     "running as root: Chrome will not start its sandbox as root"},
 		{ID: "C0002", Subject: "tool:delete_account", URL: "http://127.0.0.1:9/host/p002", Time: created, Chrome: "Chrome/156.0", Viewport: "1280x800", PNGSHA256: sha, HTMLSHA256: sha, Simulated: true},
 	}
 	b.Summary = summarize(res, "Not ready: 3 red flags (an egress tool marked read-only, a card number field, a widget sandbox escape) and 5 further failures.")

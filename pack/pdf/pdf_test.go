@@ -406,6 +406,7 @@ func TestRenderDossier(t *testing.T) {
 		"Дмитрий Иванов", "Incident plan rehearsed on 2026-09-15.",
 		// widgets
 		"Widget ui://widget/orders.html", "https://api.shop.example.de", "https://cdn.example.net/lib.js", "window.top.location read",
+		"Failed loads script", "blocked by its CSP", "Browser sandbox running as root",
 		// appendix
 		"Probes not run (1)", "needs a token minted for another resource", "tools/list: stopped after 50 pages", "SHOP_TOKEN (orders.read)",
 	} {

@@ -166,6 +166,14 @@ func (d *doc) capture(b *bundle.Bundle, c live.Capture, imgs *images) {
 		[2]string{"Sandbox escape attempts", list(c.Escapes, "none")},
 		[2]string{"Bridge messages", list(c.Bridge, "none")},
 	)
+	// What widget.render rests on, for a widget; a simulated prompt has none.
+	if !c.Simulated {
+		kvs = append(kvs,
+			[2]string{"Uncaught errors", list(c.Errors, "none")},
+			[2]string{"Failed loads", list(c.FailedLoads, "none")},
+			[2]string{"Refused host requests", list(c.Refused, "none")},
+		)
+	}
 	if len(c.Console) > 0 {
 		kvs = append(kvs, [2]string{"Console", strings.Join(c.Console, " | ")})
 	}
@@ -175,6 +183,9 @@ func (d *doc) capture(b *bundle.Bundle, c live.Capture, imgs *images) {
 		[2]string{"Evidence file", orDash(ev.Path)},
 		[2]string{"Browser flags", strings.Join(c.Flags, " ")},
 	)
+	if c.Sandbox != "" {
+		kvs = append(kvs, [2]string{"Browser sandbox", c.Sandbox})
+	}
 	d.facts([]core.Row{spacer(1), d.para("Capture record", bodyBold)}, kvs)
 	if len(c.Violations) > 0 {
 		recs := make([][]core.Row, len(c.Violations))
