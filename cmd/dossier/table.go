@@ -63,34 +63,6 @@ type row struct {
 	expired bool // an attestation or a waiver of it has expired
 }
 
-// expiredOf says which results carry an expired attestation or waiver:
-// attest and waive (pack/declared.go) keep them at the result's status and
-// append the expiry to its detail, so the result alone does not show it.
-func expiredOf(b *bundle.Bundle) (func(check.Result) bool, int, int) {
-	if b.Manifest == nil {
-		return func(check.Result) bool { return false }, 0, 0
-	}
-	atts, waivers := map[string]bool{}, 0
-	var ws [][2]string
-	for _, a := range b.Manifest.Attestations {
-		if lapsed, err := a.Expires.Lapsed(b.Created); err == nil && lapsed {
-			atts[a.Check] = true
-		}
-	}
-	for _, w := range b.Manifest.Waivers {
-		if lapsed, err := w.Expires.Lapsed(b.Created); err == nil && lapsed {
-			ws = append(ws, [2]string{w.Check, w.Subject})
-			waivers++
-		}
-	}
-	return func(r check.Result) bool {
-		if atts[r.ID] {
-			return true
-		}
-		return slices.ContainsFunc(ws, func(w [2]string) bool { return w[0] == r.ID && (w[1] == "" || w[1] == r.Subject) })
-	}, len(atts), waivers
-}
-
 // statusRank orders the statuses a person acts on, worst first.
 func statusRank(s check.Status) int {
 	switch s {
@@ -110,10 +82,10 @@ func statusRank(s check.Status) int {
 // wrapped and indented. Every cell is escaped: subjects and details quote
 // the server.
 func printTable(w io.Writer, t terminal, b *bundle.Bundle, all bool) {
-	expired, _, _ := expiredOf(b)
+	lapsed := b.Lapsed()
 	var rows []row
 	for _, r := range b.Results {
-		x := expired(r)
+		x := lapsed.Carries(r)
 		if all || statusRank(r.Status) > 0 || x {
 			rows = append(rows, row{r, x})
 		}
@@ -209,7 +181,8 @@ func wrap(text string, width int) []string {
 // expiredText counts, for the verdict line, the expired attestations and
 // waivers and the token variables not set; "" when there are none.
 func expiredText(b *bundle.Bundle) string {
-	_, atts, waivers := expiredOf(b)
+	l := b.Lapsed()
+	atts, waivers := l.Attestations, l.Waivers
 	var parts []string
 	if atts > 0 {
 		parts = append(parts, fmt.Sprintf("%d expired %s", atts, pluralS(atts, "attestation")))
