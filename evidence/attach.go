@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -72,33 +73,30 @@ func Attach(dir string, atts []manifest.Attachment, secrets []string) ([]check.R
 	return rs, ev
 }
 
-// readAttachment reads rel, relative to dir, when it is inside dir with
-// every symlink resolved, and (bounded.ReadFile) a regular file of at most
-// maxAttachment bytes, opened without blocking on a FIFO and checked on
-// the open descriptor.
+// readAttachment reads rel, relative to dir, when it stays inside dir
+// with every symlink resolved (os.Root refuses ".." and links that leave
+// it on the descriptor it opens, so nothing can be swapped in between) and
+// is a regular file of at most maxAttachment bytes, opened without
+// blocking on a FIFO.
 func readAttachment(dir, rel string) ([]byte, error) {
 	if filepath.IsAbs(rel) {
 		return nil, errors.New("the path must be relative to the manifest")
 	}
-	root, err := filepath.EvalSymlinks(dir)
+	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, fmt.Errorf("resolving the manifest's directory: %w", err)
+		return nil, fmt.Errorf("opening the manifest's directory: %w", err)
 	}
-	root, err = filepath.Abs(root)
-	if err != nil {
-		return nil, fmt.Errorf("resolving the manifest's directory: %w", err)
+	defer root.Close()
+	data, err := bounded.ReadFileIn(root, filepath.FromSlash(rel), maxAttachment)
+	if err != nil && strings.Contains(err.Error(), "escapes from parent") {
+		// os.Root has no exported error for this; say where it leads when
+		// that can still be told.
+		if target, lerr := filepath.EvalSymlinks(filepath.Join(dir, filepath.FromSlash(rel))); lerr == nil {
+			return nil, fmt.Errorf("it resolves to %q, outside the manifest's directory", target)
+		}
+		return nil, errors.New("it resolves outside the manifest's directory")
 	}
-	target, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
-	if err != nil {
-		return nil, err
-	}
-	if target, err = filepath.Abs(target); err != nil {
-		return nil, err
-	}
-	if inside, err := filepath.Rel(root, target); err != nil || inside == ".." || strings.HasPrefix(inside, ".."+string(filepath.Separator)) {
-		return nil, fmt.Errorf("it resolves to %q, outside the manifest's directory", target)
-	}
-	return bounded.ReadFile(target, maxAttachment)
+	return data, err
 }
 
 // redactSecrets replaces every secret value, and its URL-escaped forms,

@@ -35,6 +35,23 @@ func Open(path string, max int64) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	return check(f, path, max)
+}
+
+// OpenIn opens name inside root as Open does. The root refuses a name that
+// leaves it, by ".." or through a symlink, on the same descriptor that is
+// then read: nothing can be swapped between the check and the open.
+func OpenIn(root *os.Root, name string, max int64) (*File, error) {
+	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	return check(f, name, max)
+}
+
+// check keeps f when it is a regular file of at most max bytes, and closes
+// it otherwise.
+func check(f *os.File, path string, max int64) (*File, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -71,7 +88,16 @@ func (b *File) Close() error { return b.f.Close() }
 
 // ReadFile reads a whole regular file of at most max bytes.
 func ReadFile(path string, max int64) ([]byte, error) {
-	f, err := Open(path, max)
+	return readAll(Open(path, max))
+}
+
+// ReadFileIn reads a whole regular file of at most max bytes inside root
+// (see OpenIn).
+func ReadFileIn(root *os.Root, name string, max int64) ([]byte, error) {
+	return readAll(OpenIn(root, name, max))
+}
+
+func readAll(f *File, err error) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
