@@ -52,6 +52,9 @@ type Bounds struct {
 	Resource int64 // bytes read from one resources/read answer (widget bundles)
 	Pages    int   // pages of one paginated listing
 	Tools    int   // tools kept from tools/list
+	// Request is how long one request may take, from sending it to the
+	// end of its answer's body.
+	Request time.Duration
 }
 
 // Default bounds: they fit real apps (widget bundles of several MiB, a
@@ -60,6 +63,7 @@ const (
 	defaultResourceBound = 32 << 20
 	defaultPages         = 50
 	defaultTools         = 2000
+	defaultRequest       = 10 * time.Second
 )
 
 // withDefaults fills the zero fields.
@@ -76,6 +80,9 @@ func (b Bounds) withDefaults() Bounds {
 	if b.Tools <= 0 {
 		b.Tools = defaultTools
 	}
+	if b.Request <= 0 {
+		b.Request = defaultRequest
+	}
 	return b
 }
 
@@ -90,7 +97,6 @@ type Options struct {
 	AllowWrite     []string         // write tools the user explicitly allowed to be called
 	Now            func() time.Time // nil = time.Now
 	Deadline       time.Duration    // whole run, default 60s
-	RequestTimeout time.Duration    // per request, default 10s
 	Progress       func(msg string) // optional progress lines
 	Bounds         Bounds           // read limits; zero fields take defaults
 	// ForeignRefusal says why no token for another resource could be had
@@ -135,9 +141,6 @@ func Probe(ctx context.Context, opts Options) (*Report, error) {
 	}
 	if opts.Deadline <= 0 {
 		opts.Deadline = 60 * time.Second
-	}
-	if opts.RequestTimeout <= 0 {
-		opts.RequestTimeout = 10 * time.Second
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -208,10 +211,11 @@ func newProber(opts Options, u *url.URL) *prober {
 		base = opts.HTTPClient.Transport
 	}
 	m := opts.Manifest
-	rec := newRecorder(base, opts.RequestTimeout, cmp.Or(opts.inFlight, maxInFlight), red, m.Server.URL, m.Server.Auth.Issuer, m.Server.Auth.OIDCDiscovery,
+	b := opts.Bounds.withDefaults()
+	rec := newRecorder(base, b.Request, cmp.Or(opts.inFlight, maxInFlight), red, m.Server.URL, m.Server.Auth.Issuer, m.Server.Auth.OIDCDiscovery,
 		m.Server.Auth.Revocation, m.App.PrivacyPolicy, m.App.Terms, m.App.Support)
-	rec.body = readBound{opts.Bounds.withDefaults().Body, "--max-body"}
-	p := &prober{opts: opts, bounds: opts.Bounds.withDefaults(), m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}, toolsKnown: make(chan struct{})}
+	rec.body = readBound{b.Body, "--max-body"}
+	p := &prober{opts: opts, bounds: b, m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}, toolsKnown: make(chan struct{})}
 	p.obs.Server.URL = opts.Manifest.Server.URL
 	if p.m.Server.Auth.Mode != manifest.AuthNone {
 		p.token = pickToken(opts.Tokens)

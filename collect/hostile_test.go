@@ -123,7 +123,7 @@ func TestHostileSilentServerEndsWithinDeadline(t *testing.T) {
 	m.Server.Auth.Mode = manifest.AuthOAuth
 	m.App.PrivacyPolicy = srv.URL + "/privacy"
 	start := time.Now()
-	rep, _ := runProbe(t, Options{Manifest: m, Deadline: 3 * time.Second, RequestTimeout: 400 * time.Millisecond, Tokens: []Token{{Value: "tok-0123456789", Scopes: []string{"a"}}}})
+	rep, _ := runProbe(t, Options{Manifest: m, Deadline: 3 * time.Second, Bounds: Bounds{Request: 400 * time.Millisecond}, Tokens: []Token{{Value: "tok-0123456789", Scopes: []string{"a"}}}})
 	if d := time.Since(start); d > 4*time.Second {
 		t.Errorf("probe took %s with a 3s deadline", d)
 	}
@@ -265,7 +265,7 @@ func TestHostileStreams(t *testing.T) {
 				}
 				return true
 			})
-			rep := probeWithin(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp"), Deadline: 6 * time.Second, RequestTimeout: time.Second})
+			rep := probeWithin(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp"), Deadline: 6 * time.Second, Bounds: Bounds{Request: time.Second}})
 			wantLimit(t, rep, check.Fail, tt.limit)
 		})
 	}
@@ -400,7 +400,7 @@ func TestHostilePrivateHops(t *testing.T) {
 	m := noAuthManifest(front.URL + "/mcp")
 	m.Server.Auth = manifest.Auth{Mode: manifest.AuthOAuth, Issuer: front.URL}
 	m.App.PrivacyPolicy = front.URL + "/privacy"
-	rep := probeWithin(t, Options{Manifest: m, Deadline: 10 * time.Second, RequestTimeout: 5 * time.Second,
+	rep := probeWithin(t, Options{Manifest: m, Deadline: 10 * time.Second, Bounds: Bounds{Request: 5 * time.Second},
 		Tokens: []Token{{Value: "tok-0123456789", Scopes: []string{"a"}}}})
 	refused := strings.Join(rep.Observation.RefusedRedirects, "\n")
 	for _, want := range []string{"10.255.255.1 is a private address", "100.64.0.1 is a CGNAT address", "169.254.169.254 is a link-local address"} {

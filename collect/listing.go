@@ -120,6 +120,6 @@ func (p *prober) checkLimits() {
 		p.result("transport.limits", "app", check.Warn, check.Probed, "The probe hit its bounds: "+strings.Join(all, "; ")+". What they hid is not judged (those checks are error).", steps...)
 	default:
 		b := p.bounds
-		p.result("transport.limits", "app", check.Pass, check.Probed, fmt.Sprintf("Every answer stayed within %d MiB (%d MiB for UI resources), %s per request, %d pages and %d tools.", b.Body>>20, b.Resource>>20, p.opts.RequestTimeout, b.Pages, b.Tools), stepUnauth, stepInit)
+		p.result("transport.limits", "app", check.Pass, check.Probed, fmt.Sprintf("Every answer stayed within %d MiB (%d MiB for UI resources), %s per request, %d pages and %d tools.", b.Body>>20, b.Resource>>20, b.Request, b.Pages, b.Tools), stepUnauth, stepInit)
 	}
 }

@@ -18,7 +18,6 @@ type ObserveOptions struct {
 	Token          string // bearer token; "" for none
 	HTTPClient     *http.Client
 	Deadline       time.Duration // whole run, default 30s
-	RequestTimeout time.Duration // per request, default 10s
 	Bounds         Bounds        // read limits; zero fields take defaults
 	Progress       func(msg string)
 }
@@ -35,9 +34,6 @@ func Observe(ctx context.Context, opts ObserveOptions) (live.Observation, error)
 	if opts.Deadline <= 0 {
 		opts.Deadline = 30 * time.Second
 	}
-	if opts.RequestTimeout <= 0 {
-		opts.RequestTimeout = 10 * time.Second
-	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Deadline)
 	defer cancel()
 
@@ -49,7 +45,7 @@ func Observe(ctx context.Context, opts ObserveOptions) (live.Observation, error)
 	}
 	m := &manifest.Manifest{Schema: manifest.SchemaID, Server: manifest.Server{URL: opts.URL, Auth: manifest.Auth{Mode: mode}}}
 	p := newProber(Options{Manifest: m, HTTPClient: opts.HTTPClient, Tokens: toks, Now: time.Now,
-		Deadline: opts.Deadline, RequestTimeout: opts.RequestTimeout, Bounds: opts.Bounds, Progress: opts.Progress}, u)
+		Deadline: opts.Deadline, Bounds: opts.Bounds, Progress: opts.Progress}, u)
 	p.progress("observing %s", opts.URL)
 	p.probeUnauthenticated(ctx)
 	if p.authDeclared() || p.oauth.challengeOK {

@@ -22,7 +22,7 @@ type PreflightOptions struct {
 	URL            string
 	Tokens         []Token // the declared tokens; those with a Problem already are left alone
 	HTTPClient     *http.Client
-	RequestTimeout time.Duration // per request, default 10s
+	Bounds         Bounds // read and time limits; zero fields take defaults
 }
 
 // Diagnosis is what a first look at the server found, before any probe:
@@ -82,9 +82,7 @@ func Preflight(ctx context.Context, opts PreflightOptions) Diagnosis {
 		out.Hint = "set server.url to the MCP endpoint, such as https://mcp.example.com/mcp"
 		return out
 	}
-	if opts.RequestTimeout <= 0 {
-		opts.RequestTimeout = 10 * time.Second
-	}
+	b := opts.Bounds.withDefaults()
 	var base http.RoundTripper
 	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
 		base = opts.HTTPClient.Transport
@@ -93,13 +91,14 @@ func Preflight(ctx context.Context, opts PreflightOptions) Diagnosis {
 	for _, t := range opts.Tokens {
 		red.add(t.Value)
 	}
-	rec := newRecorder(base, opts.RequestTimeout, maxInFlight, red, opts.URL)
+	rec := newRecorder(base, b.Request, maxInFlight, red, opts.URL)
+	rec.body = readBound{b.Body, "--max-body"}
 	p := &prober{mcpURL: u, red: red, rec: rec, hc: rec.client()}
 
 	rep := p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125)})
 	out.Status = rep.status
 	if rep.err != nil {
-		out.Problem, out.Hint = p.diagnoseNoAnswer(ctx, rep.err, opts.RequestTimeout)
+		out.Problem, out.Hint = p.diagnoseNoAnswer(ctx, rep.err, b.Request)
 		return out
 	}
 	p.closeReply(ctx, rep, "")
@@ -169,7 +168,7 @@ func (p *prober) diagnoseNoAnswer(ctx context.Context, err error, timeout time.D
 		return fmt.Sprintf("the host %q does not resolve", u.Hostname()), "correct server.url in the manifest"
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Sprintf("%s did not answer within %s", host, timeout),
-			"check that the server is up and reachable from here"
+			"check that the server is up and reachable from here, or raise --request-timeout if it is only slow"
 	case strings.Contains(msg, "refused to connect"):
 		return p.red.known(msg), "name the host in server.url if it is the server under test"
 	}

@@ -100,7 +100,7 @@ func (p *prober) diagnoseSession(ctx context.Context) {
 	p.closeReply(ctx, rep, p.bearer())
 	var prob, hint string
 	if rep.err != nil {
-		prob, hint = p.diagnoseNoAnswer(ctx, rep.err, p.opts.RequestTimeout)
+		prob, hint = p.diagnoseNoAnswer(ctx, rep.err, p.bounds.Request)
 	} else {
 		prob, hint = p.diagnoseAnswer(ctx, rep)
 	}

@@ -125,7 +125,7 @@ func (p *prober) checkDiscover() {
 // sdkCtx bounds one SDK call: the HTTP exchange has its own timeout, but a
 // server can answer it without ever sending the matching response.
 func (p *prober) sdkCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, p.opts.RequestTimeout)
+	return context.WithTimeout(ctx, p.bounds.Request)
 }
 
 // rawTool is a tools/list entry as the server wrote it.

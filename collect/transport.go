@@ -296,7 +296,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		cancel()
 		release()
 		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			r.limit(ctx, fmt.Sprintf("request timeout (%s) on %s %s", r.timeout, req.Method, r.red.url(req.URL.String())))
+			r.limit(ctx, fmt.Sprintf("request timeout (%s, --request-timeout) on %s %s", r.timeout, req.Method, r.red.url(req.URL.String())))
 		}
 		ex.mu.Lock()
 		ex.err = err.Error()
@@ -413,7 +413,7 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 	}
 	b.ex.mu.Unlock()
 	if err != nil && !errors.Is(err, io.EOF) && errors.Is(b.tctx.Err(), context.DeadlineExceeded) && b.parent.Err() == nil {
-		b.rec.limit(b.parent, fmt.Sprintf("request timeout (%s) while reading %s", b.rec.timeout, b.what))
+		b.rec.limit(b.parent, fmt.Sprintf("request timeout (%s, --request-timeout) while reading %s", b.rec.timeout, b.what))
 	}
 	if err != nil {
 		b.release()

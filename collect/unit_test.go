@@ -168,7 +168,7 @@ func TestHostileWrongID(t *testing.T) {
 		return true
 	})
 	start := time.Now()
-	rep, _ := runProbe(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp"), Deadline: 10 * time.Second, RequestTimeout: 300 * time.Millisecond})
+	rep, _ := runProbe(t, Options{Manifest: noAuthManifest(srv.URL + "/mcp"), Deadline: 10 * time.Second, Bounds: Bounds{Request: 300 * time.Millisecond}})
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("took %s", d)
 	}

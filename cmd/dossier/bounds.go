@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +17,7 @@ import (
 type boundsFlags struct {
 	body, resource byteSize
 	pages, tools   int
+	request        time.Duration
 }
 
 func (f *boundsFlags) register(cmd *cobra.Command) {
@@ -23,13 +25,14 @@ func (f *boundsFlags) register(cmd *cobra.Command) {
 	cmd.Flags().Var(&f.resource, "max-resource", "bytes read from one UI resource (widget bundle), such as 32MiB (default: the probe's own bound)")
 	cmd.Flags().IntVar(&f.pages, "max-pages", 0, "pages read of one paginated listing (default: the probe's own bound)")
 	cmd.Flags().IntVar(&f.tools, "max-tools", 0, "tools kept from tools/list (default: the probe's own bound)")
+	cmd.Flags().DurationVar(&f.request, "request-timeout", 0, "how long one request to the server may take, answer included, such as 30s (default: the probe's own bound, 10s)")
 }
 
 func (f *boundsFlags) bounds() (collect.Bounds, error) {
-	if f.pages < 0 || f.tools < 0 {
-		return collect.Bounds{}, &usageError{fmt.Errorf("--max-pages and --max-tools must not be negative")}
+	if f.pages < 0 || f.tools < 0 || f.request < 0 {
+		return collect.Bounds{}, &usageError{fmt.Errorf("--max-pages, --max-tools and --request-timeout must not be negative")}
 	}
-	return collect.Bounds{Body: int64(f.body), Resource: int64(f.resource), Pages: f.pages, Tools: f.tools}, nil
+	return collect.Bounds{Body: int64(f.body), Resource: int64(f.resource), Pages: f.pages, Tools: f.tools, Request: f.request}, nil
 }
 
 // byteSize is a flag holding a number of bytes, written as 1048576, 512KiB,

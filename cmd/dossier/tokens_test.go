@@ -124,4 +124,11 @@ func TestBoundsFlagsReachTheProbe(t *testing.T) {
 			}
 		})
 	}
+	t.Run("--request-timeout", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		code := run(t.Context(), []string{"check", "-m", file, "--chrome", "/nonexistent/chromium", "--request-timeout", "1ns"}, &stdout, &stderr)
+		if code != exitFailure || !strings.Contains(stderr.String(), "did not answer within 1ns") || !strings.Contains(stderr.String(), "raise --request-timeout") {
+			t.Errorf("exit %d, want %d with the preflight naming the timeout and its flag\n%s", code, exitFailure, stderr.String())
+		}
+	})
 }

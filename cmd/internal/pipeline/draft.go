@@ -44,7 +44,7 @@ func Draft(ctx context.Context, opts DraftOptions) ([]byte, error) {
 	if tok.Value != "" {
 		toks = []collect.Token{tok}
 	}
-	d := collect.Preflight(ctx, collect.PreflightOptions{URL: opts.URL, Tokens: toks, HTTPClient: opts.HTTPClient})
+	d := collect.Preflight(ctx, collect.PreflightOptions{URL: opts.URL, Tokens: toks, HTTPClient: opts.HTTPClient, Bounds: opts.Bounds})
 	if err := d.Err(opts.URL); err != nil {
 		return nil, err
 	}

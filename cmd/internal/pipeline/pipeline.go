@@ -165,7 +165,7 @@ func Preflight(ctx context.Context, opts Options) (Checked, error) {
 	}
 	u := opts.Manifest.Server.URL
 	progress("checking that " + u + " can be probed")
-	d := collect.Preflight(ctx, collect.PreflightOptions{URL: u, Tokens: opts.Tokens, HTTPClient: opts.HTTPClient})
+	d := collect.Preflight(ctx, collect.PreflightOptions{URL: u, Tokens: opts.Tokens, HTTPClient: opts.HTTPClient, Bounds: opts.Bounds})
 	if err := d.Err(u); err != nil {
 		return Checked{}, err
 	}
