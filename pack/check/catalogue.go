@@ -6,11 +6,21 @@ type Definition struct {
 	Title    string
 	Severity Severity // severity of a failure unless the result says otherwise
 	RedFlag  bool     // a failure of this check is shown first in every report
+	About             // what it checks, when it fails, the remedy (about.go)
+}
+
+// entry is one line of the catalogue; its texts are in about.go.
+type entry struct {
+	ID       string
+	Title    string
+	Severity Severity
+	RedFlag  bool
 }
 
 // Catalogue lists every check this version knows, in catalogue order. The IDs
-// are a public contract (../shared/CHECKS.md): never change their meaning.
-var catalogue = []Definition{
+// are a public contract, described in docs/checks.md (generated from this
+// list and about.go: go generate ./pack/check): never change their meaning.
+var catalogue = []entry{
 	{"listing.privacy-policy", "Privacy policy published", High, true},
 	{"listing.support-contact", "Support contact published", Medium, false},
 	{"listing.terms", "Terms of service published", Low, false},
@@ -81,14 +91,24 @@ var catalogue = []Definition{
 
 var byID = func() map[string]Definition {
 	m := make(map[string]Definition, len(catalogue))
-	for _, d := range catalogue {
-		m[d.ID] = d
+	for _, e := range catalogue {
+		m[e.ID] = define(e)
 	}
 	return m
 }()
 
+func define(e entry) Definition {
+	return Definition{ID: e.ID, Title: e.Title, Severity: e.Severity, RedFlag: e.RedFlag, About: about[e.ID]}
+}
+
 // Catalogue returns a copy of every known check definition, in catalogue order.
-func Catalogue() []Definition { return append([]Definition(nil), catalogue...) }
+func Catalogue() []Definition {
+	out := make([]Definition, len(catalogue))
+	for i, e := range catalogue {
+		out[i] = define(e)
+	}
+	return out
+}
 
 // Lookup finds a check definition by ID.
 func Lookup(id string) (Definition, bool) {

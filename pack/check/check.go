@@ -1,5 +1,5 @@
 // Package check is the shared vocabulary of every stage: check IDs from the
-// public catalogue (../shared/CHECKS.md), result statuses, bases, severities and
+// public catalogue (docs/checks.md), result statuses, bases, severities and
 // evidence items. It is a leaf: it imports nothing from this module, so the
 // collect, evidence and pack stages may all depend on it.
 package check
