@@ -384,24 +384,31 @@ func (p *prober) checkSchemes(t live.Tool, d manifest.Tool, steps []string) {
 
 func (p *prober) checkMinimization(t live.Tool, d manifest.Tool, steps []string) {
 	sub := "tool:" + t.Name
-	var missing, drafts []string
+	var missing, empty []string
 	for _, f := range t.Fields {
 		in, ok := d.Inputs[f.Name]
 		switch {
 		case !ok:
 			missing = append(missing, quote(f.Name))
 		case strings.TrimSpace(in.Purpose) == "":
-			drafts = append(drafts, quote(f.Name)+" (empty)")
-		case placeholder(in.Purpose):
-			drafts = append(drafts, fmt.Sprintf("%s (%s)", quote(f.Name), quote(strings.TrimSpace(in.Purpose))))
+			empty = append(empty, quote(f.Name))
 		}
 	}
 	var why []string
 	if len(missing) > 0 {
 		why = append(why, "Live input fields with no declared purpose: "+strings.Join(missing, ", ")+".")
 	}
+	if len(empty) > 0 {
+		why = append(why, "Live input fields whose declared purpose is empty: "+strings.Join(empty, ", ")+".")
+	}
+	var drafts []manifest.Unfilled
+	for _, u := range p.m.Unfilled("data.minimization") {
+		if u.Subject == sub {
+			drafts = append(drafts, u)
+		}
+	}
 	if len(drafts) > 0 {
-		why = append(why, "Live input fields whose declared purpose is empty or still the draft placeholder, never filled in: "+strings.Join(drafts, ", ")+".")
+		why = append(why, manifest.UnfilledText(drafts))
 	}
 	if len(why) > 0 {
 		p.result("data.minimization", sub, check.Fail, check.Probed, strings.Join(why, " "), steps...)
@@ -412,23 +419,6 @@ func (p *prober) checkMinimization(t live.Tool, d manifest.Tool, steps []string)
 		return
 	}
 	p.result("data.minimization", sub, check.Pass, check.Probed, fmt.Sprintf("Every input field (%d) has a declared purpose.", len(t.Fields)), steps...)
-}
-
-// placeholders are what a draft says instead of a purpose (dossier init
-// writes TODO); a purpose that is only one of them, or starts with one and
-// a colon ("TODO: say why"), was never filled in.
-var placeholders = []string{"todo", "tbd", "fixme", "xxx"}
-
-func placeholder(purpose string) bool {
-	s := strings.ToLower(strings.TrimSpace(purpose))
-	word := strings.TrimFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
-	head, _, colon := strings.Cut(s, ":")
-	for _, p := range placeholders {
-		if word == p || (colon && strings.TrimSpace(head) == p) {
-			return true
-		}
-	}
-	return false
 }
 
 // checkOutputSchemaListed judges tool.output-schema from the listing alone;

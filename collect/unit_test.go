@@ -175,28 +175,6 @@ func TestHostileWrongID(t *testing.T) {
 	checkInvariants(t, rep)
 }
 
-func TestPlaceholderPurpose(t *testing.T) {
-	for _, tt := range []struct {
-		name, purpose string
-		want          bool
-	}{
-		{"draft", "TODO", true},
-		{"lower case with colon", "todo:", true},
-		{"tbd", "TBD", true},
-		{"fixme with punctuation", "FIXME!", true},
-		{"todo and a note", "TODO: say why", true},
-		{"a purpose", "the order to look up", false},
-		{"a purpose naming todo", "the todo list to add the item to", false},
-		{"tbd inside", "the TBD flag of the task", false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := placeholder(tt.purpose); got != tt.want {
-				t.Errorf("placeholder(%q) = %v, want %v", tt.purpose, got, tt.want)
-			}
-		})
-	}
-}
-
 // A card-shaped run of digits is a finding only when it is not part of a
 // decimal number: generated floats once made data.result-hygiene warn one
 // run in ten on the corpus's cohort server.

@@ -57,10 +57,24 @@ func result(id, subject string, st check.Status, basis check.Basis, detail strin
 	return r
 }
 
+// unfilled fails check id while a manifest field it rests on is still a
+// placeholder (init's TODO): a draft never passes for what the vendor has
+// yet to say.
+func unfilled(m *manifest.Manifest, id string) (check.Result, bool) {
+	us := m.Unfilled(id)
+	if len(us) == 0 {
+		return check.Result{}, false
+	}
+	return result(id, "app", check.Fail, check.Declared, manifest.UnfilledText(us)), true
+}
+
 var unstableWording = regexp.MustCompile(`(?i)\b(beta|alpha|trial|preview|demo|experimental|prototype)\b`)
 
 func listingMetadata(m *manifest.Manifest) check.Result {
 	const id = "listing.metadata"
+	if r, ok := unfilled(m, id); ok {
+		return r
+	}
 	var missing []string
 	for _, f := range []struct{ name, v string }{
 		{"name", m.App.Name}, {"vendor", m.App.Vendor}, {"version", m.App.Version}, {"description", m.App.Description},
@@ -111,6 +125,9 @@ func listingAvailability(m *manifest.Manifest, p *Platform) check.Result {
 
 func dataRetention(m *manifest.Manifest) check.Result {
 	const id = "data.retention"
+	if r, ok := unfilled(m, id); ok {
+		return r
+	}
 	var problems []string
 	if len(m.Data.Categories) == 0 {
 		problems = append(problems, "no data categories with retention windows are declared")
@@ -132,6 +149,9 @@ func dataRetention(m *manifest.Manifest) check.Result {
 
 func dataLogRedaction(m *manifest.Manifest) check.Result {
 	const id = "data.log-redaction"
+	if r, ok := unfilled(m, id); ok {
+		return r
+	}
 	var missing []string
 	if strings.TrimSpace(m.Data.LogRedaction) == "" {
 		missing = append(missing, "log redaction")
@@ -150,6 +170,9 @@ func tokenLifecycle(m *manifest.Manifest, oa *live.OAuth) check.Result {
 	a := m.Server.Auth
 	if a.Mode == manifest.AuthNone {
 		return result(id, "app", check.NA, check.Declared, "The server declares no sign-in.")
+	}
+	if r, ok := unfilled(m, id); ok {
+		return r
 	}
 	var missing []string
 	if a.TokenLifetime == "" {
@@ -204,6 +227,9 @@ func authRBAC(m *manifest.Manifest) check.Result {
 	if !m.App.Workspace {
 		return result(id, "app", check.NA, check.Declared, "The app is not declared as an internal workspace connector.")
 	}
+	if r, ok := unfilled(m, id); ok {
+		return r
+	}
 	if strings.TrimSpace(m.Server.Auth.RBAC) == "" {
 		return result(id, "app", check.Fail, check.Declared, "A workspace connector must describe its roles and the admin-only publishing workflow; the manifest does not.")
 	}
@@ -239,6 +265,10 @@ func operations(m *manifest.Manifest) []check.Result {
 	}
 	var rs []check.Result
 	for _, it := range items {
+		if r, ok := unfilled(m, it.id); ok {
+			rs = append(rs, r)
+			continue
+		}
 		if strings.TrimSpace(it.value) == "" {
 			rs = append(rs, result(it.id, "app", check.Fail, check.Declared, it.missing))
 			continue

@@ -2,6 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +16,7 @@ import (
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/manifest"
+	"github.com/dossier-dev/dossier/pack/packtest"
 	"github.com/dossier-dev/dossier/samples/app"
 )
 
@@ -82,12 +88,12 @@ func TestInitThenCheck(t *testing.T) {
 				r = &b.Results[i]
 			}
 		}
-		if r == nil || r.Status != check.Fail || !strings.Contains(r.Detail, "draft placeholder, never filled in") {
+		if r == nil || r.Status != check.Fail || !strings.Contains(r.Detail, "Left as a placeholder, never filled in") {
 			t.Errorf("data.minimization of %s with the unfilled draft: %+v", d.Name, r)
 			continue
 		}
 		for f := range d.Inputs {
-			if !strings.Contains(r.Detail, `"`+f+`" ("TODO")`) {
+			if !strings.Contains(r.Detail, ".inputs."+f+`.purpose is "TODO" (draft.yaml:`) {
 				t.Errorf("data.minimization of %s does not name the field %s: %s", d.Name, f, r.Detail)
 			}
 		}
@@ -115,5 +121,122 @@ func TestInitThenCheck(t *testing.T) {
 	}
 	if seen < 2*len(sample.Tools) {
 		t.Errorf("only %d tool.declared and data.minimization results", seen)
+	}
+}
+
+// TestInitTodoFailsItsCheck is the one TODO rule, replayed as a user: init
+// drafts a manifest from the live sample app, the data and operations
+// blocks it suggests are uncommented as they stand, and check probes the
+// app with it. Every TODO value in the file fails exactly the check resting
+// on it, whose detail names the field's path and its line and column; no
+// other result mentions it. Once each TODO is replaced by words, those
+// checks no longer fail for it.
+func TestInitTodoFailsItsCheck(t *testing.T) {
+	srv, err := app.Start(t.Context(), app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	tok, err := srv.MintToken([]string{"orders:read", "orders:write", "email:send"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ORDERLY_INIT_TOKEN", tok)
+	var draftOut, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"init", "--url", srv.URL, "--token-env", "ORDERLY_INIT_TOKEN"}, &draftOut, &stderr); code != exitOK {
+		t.Fatalf("init exited %d: %s", code, stderr.String())
+	}
+	draft := packtest.UncommentDraft(draftOut.String())
+	file := filepath.Join(t.TempDir(), "draft.yaml")
+	probe := func(text string) []check.Result {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		run(t.Context(), []string{"check", "-m", file, "--chrome", "/nonexistent/chromium", "--format", "json"}, &stdout, &stderr)
+		var out checkOutput
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+			t.Fatalf("check printed no JSON (%v): %s", err, stderr.String())
+		}
+		return out.Results
+	}
+
+	// Each TODO value of the file, by what its line says, and the check
+	// (and field path) it must fail.
+	type todoAt struct {
+		line, col int
+		path, id  string
+	}
+	var todos []todoAt
+	value := regexp.MustCompile(`([A-Za-z]+): TODO\b`)
+	for i, text := range strings.Split(draft, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(text), "#") {
+			continue
+		}
+		for _, m := range value.FindAllStringSubmatchIndex(text, -1) {
+			key := text[m[2]:m[3]]
+			at := todoAt{line: i + 1, col: m[3] + 3}
+			switch {
+			case key == "vendor":
+				at.path, at.id = `app\.vendor`, "listing.metadata"
+			case key == "purpose" && strings.Contains(text, "retention"):
+				at.path, at.id = `data\.categories\[0\]\.purpose`, "data.retention"
+			case key == "purpose":
+				at.path, at.id = `tools\[\d+\]\.inputs\.[a-z_]+\.purpose`, "data.minimization"
+			case key == "name" && strings.Contains(text, "retention"):
+				at.path, at.id = `data\.categories\[0\]\.name`, "data.retention"
+			case key == "process":
+				at.path, at.id = `data\.deletion\.process`, "data.retention"
+			case key == "logRedaction" || key == "correlationIds":
+				at.path, at.id = `data\.`+key, "data.log-redaction"
+			case key == "monitoring":
+				at.path, at.id = `operations\.monitoring`, "ops.monitoring"
+			case key == "name" && strings.Contains(text, "email"):
+				at.path, at.id = `operations\.incidentContacts\[0\]\.name`, "ops.incident-response"
+			case key == "auditLogs":
+				at.path, at.id = `operations\.auditLogs`, "ops.audit-logs"
+			default:
+				t.Errorf("line %d: a TODO this test does not know: %q", i+1, text)
+				continue
+			}
+			todos = append(todos, at)
+		}
+	}
+	if len(todos) < 20 {
+		t.Fatalf("only %d TODO values in the draft:\n%s", len(todos), draft)
+	}
+
+	results := probe(draft)
+	for _, at := range todos {
+		where := fmt.Sprintf(`"TODO" (%s:%d:%d)`, file, at.line, at.col)
+		var mention []check.Result
+		for _, r := range results {
+			if strings.Contains(r.Detail, where) {
+				mention = append(mention, r)
+			}
+		}
+		if len(mention) != 1 {
+			t.Errorf("line %d:%d (%s): %d results mention it, want exactly one (%s): %+v", at.line, at.col, at.path, len(mention), at.id, mention)
+			continue
+		}
+		r := mention[0]
+		if r.ID != at.id || r.Status != check.Fail || !regexp.MustCompile(at.path+` is `+regexp.QuoteMeta(where)).MatchString(r.Detail) {
+			t.Errorf("line %d:%d: %s %s %s: %s; want %s failing, naming %s", at.line, at.col, r.Status, r.ID, r.Subject, r.Detail, at.id, at.path)
+		}
+	}
+
+	// The vendor writes words where init left TODO.
+	filled := regexp.MustCompile(`: TODO\b`).ReplaceAllString(draft, ": told by the vendor")
+	for _, r := range probe(filled) {
+		if strings.Contains(r.Detail, "placeholder") {
+			t.Errorf("%s %s %s after filling in: %s", r.Status, r.ID, r.Subject, r.Detail)
+		}
+		switch r.ID {
+		case "listing.metadata", "data.retention", "data.log-redaction", "ops.monitoring", "ops.incident-response", "ops.audit-logs", "data.minimization":
+			if r.Status != check.Pass {
+				t.Errorf("%s %s %s after filling in: %s", r.Status, r.ID, r.Subject, r.Detail)
+			}
+		}
 	}
 }

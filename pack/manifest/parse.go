@@ -67,6 +67,10 @@ func Parse(file string, data []byte) (*Manifest, error) {
 		return nil, d.errs.capped(file)
 	}
 	m.File = file
+	m.positions = make(map[string]Position, len(d.nodes))
+	for path, n := range d.nodes {
+		m.positions[path] = Position{n.Line, n.Column}
+	}
 	return &m, nil
 }
 

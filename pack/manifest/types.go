@@ -22,6 +22,9 @@ type Manifest struct {
 	// relative to it. File is the path as given. Neither is part of the YAML.
 	Dir  string `yaml:"-" json:"-"`
 	File string `yaml:"-" json:"-"`
+
+	// positions maps each field path Parse read to where its value sits.
+	positions map[string]Position
 }
 
 // App is the listing: identity and what the directory shows.

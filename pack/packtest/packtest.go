@@ -83,3 +83,24 @@ func Digests(t testing.TB, dir string) map[string]string {
 	}
 	return out
 }
+
+// UncommentDraft turns on the blocks a draft manifest (dossier init) only
+// suggests in comments at its top level (data:, operations:), as a vendor
+// who starts from them would, leaving their TODO values in place.
+func UncommentDraft(draft string) string {
+	lines := strings.Split(draft, "\n")
+	in := false
+	for i, l := range lines {
+		rest, ok := strings.CutPrefix(l, "# ")
+		switch {
+		case ok && (rest == "data:" || rest == "operations:"):
+			in = true
+		case ok && in && strings.HasPrefix(rest, "  "):
+		default:
+			in = false
+			continue
+		}
+		lines[i] = rest
+	}
+	return strings.Join(lines, "\n")
+}
