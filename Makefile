@@ -72,7 +72,8 @@ bench: node-deps
 # line per target.
 FUZZTIME ?= 60s
 FUZZ_TARGETS := FuzzParse:./pack/manifest FuzzDecode:./pack FuzzReadZip:./pack \
-	FuzzParseQuestionnaire:./pack FuzzParseSums:./pack/sign
+	FuzzParseQuestionnaire:./pack FuzzParseSums:./pack/sign \
+	FuzzParse:./pack/plugin FuzzReadZip:./pack/plugin
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

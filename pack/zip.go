@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -255,7 +254,7 @@ func openZip(p string) (*Source, error) {
 // against the bounds on entries, declared sizes and actual sizes.
 func readZip(s *Source, r io.ReaderAt, size int64) error {
 	s.Files, s.held = map[string]FileSum{}, map[string][]byte{}
-	if n, err := zipEntries(r, size); err != nil {
+	if n, err := bounded.ZipEntries(r, size); err != nil {
 		return fmt.Errorf("%w: %w", ErrNotZip, err)
 	} else if n > maxPackFiles {
 		return fmt.Errorf("%w: %d entries, more than a pack holds (%d)", ErrNotZip, n, maxPackFiles)
@@ -324,46 +323,6 @@ func readEntry(f *zip.File, hold int64) (FileSum, []byte, error) {
 	// archive/zip stops at the declared size and checks the CRC there;
 	// digest refuses an entry shorter than declared.
 	return digest(rc, int64(f.UncompressedSize64), hold)
-}
-
-// zipEntries reads the number of entries a zip's end of central directory
-// declares, before archive/zip allocates a record for each of them.
-func zipEntries(r io.ReaderAt, size int64) (uint64, error) {
-	const eocdLen, maxComment = 22, 65535
-	n := min(size, eocdLen+maxComment)
-	if n < eocdLen {
-		return 0, errors.New("too short to be a zip")
-	}
-	tail := make([]byte, n)
-	if _, err := r.ReadAt(tail, size-n); err != nil && !errors.Is(err, io.EOF) {
-		return 0, err
-	}
-	i := bytes.LastIndex(tail, []byte("PK\x05\x06"))
-	if i < 0 || len(tail)-i < eocdLen {
-		return 0, errors.New("no end of central directory")
-	}
-	entries := uint64(binary.LittleEndian.Uint16(tail[i+10:]))
-	if entries != 0xffff || i < 20 {
-		return entries, nil
-	}
-	// ZIP64: the locator just before the record points at the ZIP64 end
-	// of central directory, which holds the real count.
-	loc := tail[i-20 : i]
-	if !bytes.HasPrefix(loc, []byte("PK\x06\x07")) {
-		return entries, nil
-	}
-	off := int64(binary.LittleEndian.Uint64(loc[8:]))
-	rec := make([]byte, 56)
-	if off < 0 || off > size-56 {
-		return 0, errors.New("ZIP64 end of central directory out of range")
-	}
-	if _, err := r.ReadAt(rec, off); err != nil {
-		return 0, err
-	}
-	if !bytes.HasPrefix(rec, []byte("PK\x06\x06")) {
-		return 0, errors.New("no ZIP64 end of central directory")
-	}
-	return binary.LittleEndian.Uint64(rec[32:]), nil
 }
 
 // zipDigest is the SHA-256 of the zip dossier writes of s's files but
@@ -437,7 +396,7 @@ func openZipFor(p, want string) (*Source, error) {
 		return nil, err
 	}
 	s := &Source{Path: p, Kind: "zip", Files: map[string]FileSum{}, held: map[string][]byte{}, done: f.Close}
-	if n, err := zipEntries(f, f.Size); err != nil || n > maxPackFiles {
+	if n, err := bounded.ZipEntries(f, f.Size); err != nil || n > maxPackFiles {
 		f.Close()
 		return nil, fmt.Errorf("%w: %d entries (%v)", ErrNotZip, n, err)
 	}
