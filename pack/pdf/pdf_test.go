@@ -2,7 +2,9 @@ package pdf
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"image/color"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/live"
 )
 
 // poppler finds a poppler tool (pdftotext, pdfinfo). Without it the test
@@ -597,4 +600,81 @@ func TestRenderChanges(t *testing.T) {
 			t.Errorf("a pack built without --since shows %q", title)
 		}
 	})
+}
+
+// TestRenderImagesAsCaptured renders many simulated prompts of one size
+// (distinct pixels) and two captures sharing one PNG: each PNG's compressed
+// pixels are in the PDF byte for byte, a shared PNG is embedded once, two
+// renders give the same bytes (gofpdf would order equal-width images by map
+// order), and each prompt has its red band, as text, under its caption.
+func TestRenderImagesAsCaptured(t *testing.T) {
+	b := fixture()
+	b.Captures, b.Evidence = b.Captures[:1], b.Evidence[:len(b.Evidence)-1] // keep the widget
+	const prompts = 12
+	var pngs [][]byte
+	for i := range prompts {
+		id := check.EvidenceID(fmt.Sprintf("C%04d", 100+i))
+		data := testPNG(640, 400, color.NRGBA{uint8(20 * i), 0x80, 0x40, 0xff})
+		if i == prompts-1 {
+			data = pngs[0] // the same pixels as the first prompt
+		} else {
+			pngs = append(pngs, data)
+		}
+		b.Evidence = append(b.Evidence, check.Evidence{ID: id, Kind: check.KindScreenshot, Title: fmt.Sprintf("Simulated confirmation prompt of tool_%d", i), Path: "evidence/captures/" + string(id) + ".png", Size: int64(len(data)), Data: data})
+		b.Captures = append(b.Captures, live.Capture{ID: id, Subject: fmt.Sprintf("tool:tool_%d", i), Viewport: "1280x800", Simulated: true})
+	}
+	first := mustRender(t, b)
+	if second := mustRender(t, b); !bytes.Equal(first, second) {
+		t.Fatalf("two renders of the same bundle differ (%d and %d bytes)", len(first), len(second))
+	}
+	for i, p := range pngs {
+		if idat := pngIDAT(t, p); !bytes.Contains(first, idat) {
+			t.Errorf("prompt %d: its PNG's compressed pixels (%d bytes) are not in the PDF as they are", i, len(idat))
+		}
+	}
+	path := render(t, first)
+	list, err := exec.Command(poppler(t, "pdfimages"), "-list", path).Output()
+	if err != nil {
+		t.Fatalf("pdfimages: %v", err)
+	}
+	// The widget, and one image per distinct prompt PNG.
+	if n := len(regexp.MustCompile(`(?m)^\s*\d+\s+\d+\s+image\s+640\s+400\s`).FindAll(list, -1)); n != prompts {
+		t.Errorf("%d prompt images placed, want %d:\n%s", n, prompts, list)
+	}
+	if ids := regexp.MustCompile(`(?m)^\s*\d+\s+\d+\s+image\s+640\s+400\s.*?\s(\d+)\s+0\s`).FindAllSubmatch(list, -1); len(ids) > 0 {
+		objs := map[string]bool{}
+		for _, m := range ids {
+			objs[string(m[1])] = true
+		}
+		if len(objs) != prompts-1 {
+			t.Errorf("%d image objects for %d distinct prompt PNGs:\n%s", len(objs), prompts-1, list)
+		}
+	}
+	layout := extract(t, path, "-layout")
+	for _, c := range b.Captures[1:] {
+		re := regexp.MustCompile(regexp.QuoteMeta(string(c.ID)+" · "+simulatedLabel) + `[^\n]*\n(?:[^\n]*\n){0,4}\s*` + regexp.QuoteMeta(simulatedBand))
+		if !re.MatchString(layout) {
+			t.Errorf("capture %s: no %q band under its caption", c.ID, simulatedBand)
+		}
+	}
+	if n := strings.Count(layout, simulatedBand); n != prompts {
+		t.Errorf("%d bands, want one per simulated capture (%d)", n, prompts)
+	}
+}
+
+// pngIDAT is the compressed pixel data of a PNG: its IDAT chunks joined.
+func pngIDAT(t *testing.T, p []byte) []byte {
+	t.Helper()
+	var out []byte
+	for rest := p[8:]; len(rest) >= 12; {
+		n := int(binary.BigEndian.Uint32(rest))
+		if string(rest[4:8]) == "IDAT" {
+			out = append(out, rest[8:8+n]...)
+		}
+		rest = rest[12+n:]
+	}
+	if len(out) == 0 {
+		t.Fatal("no IDAT in test PNG")
+	}
+	return out
 }

@@ -1,24 +1,14 @@
 package pdf
 
 import (
-	"bytes"
 	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/png"
 	"strings"
 
 	"github.com/johnfercher/maroto/v2/pkg/components/col"
-	mimage "github.com/johnfercher/maroto/v2/pkg/components/image"
 	"github.com/johnfercher/maroto/v2/pkg/components/row"
 	"github.com/johnfercher/maroto/v2/pkg/consts/border"
-	"github.com/johnfercher/maroto/v2/pkg/consts/extension"
 	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/props"
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/opentype"
-	"golang.org/x/image/math/fixed"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
@@ -51,7 +41,6 @@ func widgets(d *doc, b *bundle.Bundle) int {
 	d.place(lead, nil)
 	start := d.page
 
-	imgs := newImages(b)
 	shown := map[check.EvidenceID]bool{}
 	for i, res := range b.Observation.Resources {
 		subject := "widget:" + res.URI
@@ -80,7 +69,7 @@ func widgets(d *doc, b *bundle.Bundle) int {
 		d.table([]core.Row{spacer(2), d.para("Results for this widget", bodyBold)}, resultCols, d.resultRecords(rs), "No results for this widget.")
 		for _, c := range b.Captures {
 			if c.Subject == subject {
-				d.capture(b, c, imgs)
+				d.capture(b, c)
 				shown[c.ID] = true
 			}
 		}
@@ -95,7 +84,7 @@ func widgets(d *doc, b *bundle.Bundle) int {
 		d.newPage()
 		d.place(append(d.subtitle("Confirmation prompts and other captures"), d.para("What the host shows before a write tool runs, drawn from the tool's live annotations, with the tools/list entry that makes the host ask.", body)), nil)
 		for _, c := range rest {
-			d.capture(b, c, imgs)
+			d.capture(b, c)
 		}
 	}
 	if len(b.Observation.Resources) == 0 && len(b.Captures) == 0 {
@@ -129,7 +118,7 @@ func (d *doc) cspRecords(c *live.CSP) [][]core.Row {
 }
 
 // capture is one capture: its caption, the image, and its record.
-func (d *doc) capture(b *bundle.Bundle, c live.Capture, imgs *images) {
+func (d *doc) capture(b *bundle.Bundle, c live.Capture) {
 	var ev check.Evidence
 	for _, e := range b.Evidence {
 		if e.ID == c.ID {
@@ -144,7 +133,7 @@ func (d *doc) capture(b *bundle.Bundle, c live.Capture, imgs *images) {
 	if c.Simulated {
 		unit = append(unit, d.para(simulatedLabel+": dossier drew this host prompt from the tool's live annotations; it is not a screenshot of ChatGPT or any real host.", style{size: 8, bold: true, color: rgb(0xc6, 0x28, 0x28)}))
 	}
-	unit = append(unit, imgs.row(d, c, ev))
+	unit = append(unit, d.imageRows(c, ev)...)
 	d.place(unit, nil)
 
 	viol := fmt.Sprintf("%d", len(c.Violations))
@@ -207,97 +196,30 @@ func (d *doc) capture(b *bundle.Bundle, c live.Capture, imgs *images) {
 	}
 }
 
-// images prepares the PNGs embedded in the document. gofpdf writes images
-// in the order of their pixel width and, for equal widths, in Go map order,
-// which would make the bytes differ between runs: each image is therefore
-// widened by a few white columns, as few as needed to give every image a
-// width of its own. The captured pixels themselves are never changed; a
-// simulated capture gets a red band above them that says so.
-type images struct {
-	used map[int]bool
-	face font.Face
-}
-
-func newImages(*bundle.Bundle) *images { return &images{used: map[int]bool{}} }
-
-// bandHeight is the height in pixels of the band over a simulated capture.
-const bandHeight = 44
-
-// prepare returns the PNG to embed and its size in pixels.
-func (im *images) prepare(data []byte, simulated bool) ([]byte, int, int, error) {
-	src, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	w, h := src.Bounds().Dx(), src.Bounds().Dy()
-	top := 0
-	if simulated {
-		top = bandHeight
-	}
-	width := w
-	for im.used[width] {
-		width++
-	}
-	im.used[width] = true
-	if width == w && top == 0 {
-		return data, w, h, nil
-	}
-	dst := image.NewNRGBA(image.Rect(0, 0, width, h+top))
-	draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src)
-	draw.Draw(dst, image.Rect(0, top, w, h+top), src, src.Bounds().Min, draw.Over)
-	if simulated {
-		draw.Draw(dst, image.Rect(0, 0, width, top), image.NewUniform(color.NRGBA{0xc6, 0x28, 0x28, 0xff}), image.Point{}, draw.Src)
-		if err := im.label(dst, strings.ToUpper(simulatedLabel)+" · drawn by dossier, not a real host", top); err != nil {
-			return nil, 0, 0, err
-		}
-	}
-	var out bytes.Buffer
-	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, dst); err != nil {
-		return nil, 0, 0, err
-	}
-	return out.Bytes(), width, h + top, nil
-}
-
-// label writes s in white into the band at the top of dst.
-func (im *images) label(dst draw.Image, s string, band int) error {
-	if im.face == nil {
-		f, err := opentype.Parse(boldTTF)
-		if err != nil {
-			return err
-		}
-		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: 24, DPI: 72, Hinting: font.HintingNone})
-		if err != nil {
-			return err
-		}
-		im.face = face
-	}
-	dr := font.Drawer{Dst: dst, Src: image.White, Face: im.face}
-	dr.Dot = fixed.P(16, band/2+9)
-	dr.DrawString(s)
-	return nil
-}
-
 // maxImageHeight bounds an image on the page, in millimetres.
 const maxImageHeight = 150
 
-// row is the image of capture c, or a note when its PNG is not at hand.
-func (im *images) row(d *doc, c live.Capture, ev check.Evidence) core.Row {
+// simulatedBand is the text of the red band above a simulated capture.
+var simulatedBand = strings.ToUpper(simulatedLabel) + " · drawn by dossier, not a real host"
+
+// imageRows are the rows of capture c's image: a red band saying so above
+// a simulated one, then the image, or a note when its PNG is not at hand.
+func (d *doc) imageRows(c live.Capture, ev check.Evidence) []core.Row {
 	frame := &props.Cell{BorderType: border.Full, BorderColor: colRule, BorderThickness: 0.3}
+	var rows []core.Row
 	if c.Simulated {
-		frame = &props.Cell{BorderType: border.Full, BorderColor: rgb(0xc6, 0x28, 0x28), BorderThickness: 0.8}
+		red := rgb(0xc6, 0x28, 0x28)
+		frame = &props.Cell{BorderType: border.Full, BorderColor: red, BorderThickness: 0.8}
+		rows = append(rows, row.New().Add(d.line(gridSize, simulatedBand, style{size: 11, bold: true, color: colWhite}).
+			WithStyle(&props.Cell{BackgroundColor: red, BorderType: border.Full, BorderColor: red, BorderThickness: 0.8})))
 	}
 	if len(ev.Data) == 0 {
-		return row.New().Add(d.cell(gridSize, "Image not embedded: the PNG ("+orDash(ev.Path)+") was not at hand when this PDF was rendered.", bodyBold)).WithStyle(frame)
+		return append(rows, row.New().Add(d.cell(gridSize, "Image not embedded: the PNG ("+orDash(ev.Path)+") was not at hand when this PDF was rendered.", bodyBold)).WithStyle(frame))
 	}
-	data, w, h, err := im.prepare(ev.Data, c.Simulated)
-	if err != nil || w == 0 {
-		return row.New().Add(d.cell(gridSize, fmt.Sprintf("Image not embedded: %s is not a readable PNG (%v).", orDash(ev.Path), err), bodyBold)).WithStyle(frame)
+	img, err := prepareImage(ev.Data)
+	if err != nil {
+		return append(rows, row.New().Add(d.cell(gridSize, fmt.Sprintf("Image not embedded: %s is not a readable PNG (%v).", orDash(ev.Path), err), bodyBold)).WithStyle(frame))
 	}
-	height := contentWidth * float64(h) / float64(w)
-	if height > maxImageHeight {
-		height = maxImageHeight
-	}
-	return row.New(height).Add(
-		col.New(gridSize).Add(mimage.NewFromBytes(data, extension.Png, props.Rect{Percent: 100, Center: true})),
-	).WithStyle(frame)
+	height := min(contentWidth*float64(img.h)/float64(img.w), maxImageHeight)
+	return append(rows, row.New(height).Add(col.New(gridSize).Add(&pngComponent{img: img})).WithStyle(frame))
 }
