@@ -163,8 +163,8 @@ type checkOutput struct {
 
 func newSchemaCmd(e *env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "schema [manifest|pack]",
-		Short: "Print the JSON Schema of the manifest (dossier/v1) or of pack.json",
+		Use:   "schema [manifest|pack|questionnaire]",
+		Short: "Print the JSON Schema of the manifest (dossier/v1), of pack.json or of a questionnaire",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			which := "manifest"
@@ -177,8 +177,10 @@ func newSchemaCmd(e *env) *cobra.Command {
 				schema = manifest.Schema()
 			case "pack":
 				schema = pack.Schema()
+			case "questionnaire":
+				schema = pack.QuestionnaireSchema()
 			default:
-				return &usageError{fmt.Errorf("schema %q: want manifest or pack", which)}
+				return &usageError{fmt.Errorf("schema %q: want manifest, pack or questionnaire", which)}
 			}
 			_, err := e.stdout.Write(schema)
 			return err

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
@@ -75,7 +76,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var merrs manifest.Errors
 	if errors.As(err, &merrs) {
-		fmt.Fprintln(stderr, "dossier: the manifest has errors:")
+		what := "manifest"
+		var qerr *pack.QuestionnaireError
+		if errors.As(err, &qerr) {
+			what = "questionnaire"
+		}
+		fmt.Fprintf(stderr, "dossier: the %s has errors:\n", what)
 		for _, e := range merrs {
 			fmt.Fprintln(stderr, "  "+escapedLines(e.Error()))
 		}

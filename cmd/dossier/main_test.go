@@ -34,6 +34,14 @@ func TestExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A buyer's questionnaire with a misspelt check ID and a misspelt key:
+	// both reported, each at its place, before any server is contacted.
+	badQ := filepath.Join(dir, "buyer-form.yaml")
+	if err := os.WriteFile(badQ, []byte("name: Buyer\nquestions:\n  - id: B-1\n    txt: Is input validated?\n    checks: [tool.input-validaton]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sampleManifest := "../../samples/orderly/manifest.yaml"
+
 	tests := []struct {
 		name     string
 		args     []string
@@ -49,6 +57,15 @@ func TestExitCodes(t *testing.T) {
 			name: "typo'd key", args: []string{"check", "-m", typo}, code: exitUsage,
 			stderr: []string{typo + ":" + strconv.Itoa(line) + ":", "vendorr", `did you mean "vendor"`},
 		},
+		{
+			name: "questionnaire errors", args: []string{"check", "-m", sampleManifest, "--questionnaire", badQ}, code: exitUsage,
+			stderr: []string{
+				"dossier: the questionnaire has errors:",
+				badQ + `:4:5: questions[0].txt: unknown key "txt" (did you mean "text"?)`,
+				badQ + `:5:14: questions[0].checks[0]: "tool.input-validaton" is not a check in the catalogue (did you mean "tool.input-validation"?)`,
+			},
+		},
+		{name: "missing questionnaire file", args: []string{"check", "-m", sampleManifest, "--questionnaire", filepath.Join(dir, "none.yaml")}, code: exitUsage, stderr: []string{"none.yaml"}},
 		{name: "missing manifest file", args: []string{"build", "-m", filepath.Join(dir, "none.yaml"), "-o", filepath.Join(dir, "out")}, code: exitUsage, stderr: []string{"none.yaml"}},
 	}
 	for _, tt := range tests {

@@ -278,6 +278,9 @@ func TestSchemaCommand(t *testing.T) {
 	if packSchema != string(pack.Schema()) {
 		t.Error("dossier schema pack is not pack.Schema()")
 	}
+	if q, _ := dossier(t, "schema", "questionnaire"); q != string(pack.QuestionnaireSchema()) || !strings.Contains(q, `"title": "dossier questionnaire"`) {
+		t.Error("dossier schema questionnaire is not pack.QuestionnaireSchema()")
+	}
 	var v map[string]any
 	if err := json.Unmarshal([]byte(packSchema), &v); err != nil {
 		t.Fatal(err)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"runtime/debug"
@@ -195,7 +197,19 @@ func (f *commonFlags) readQuestionnaire() ([]byte, error) {
 	if f.questionnaire == "" {
 		return nil, nil
 	}
-	return pack.ReadQuestionnaire(f.questionnaire)
+	data, err := pack.ReadQuestionnaire(f.questionnaire)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &usageError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	// A bad questionnaire is refused, naming its file, before any server
+	// is contacted.
+	if _, err := pack.ParseQuestionnaire(f.questionnaire, data); err != nil {
+		return nil, err
+	}
+	return data, nil
 }
 
 func parseFailOn(s string) (string, error) {

@@ -18,6 +18,7 @@ type decoder struct {
 	nodes map[string]*yaml.Node // field path → its value node, for later checks
 	bad   map[string]bool       // field paths already reported
 	re    patterns
+	want  string // what the document starts with, for messages; "" for a manifest
 }
 
 func newDecoder(file string) *decoder {
@@ -227,6 +228,17 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) bool {
 		}
 		v.SetString(n.Value)
 		return true
+	case reflect.Int:
+		if isNull(n) {
+			return true
+		}
+		var i int
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
+			d.errorf(n, path, "expected a whole number, got %s", describe(n))
+			return false
+		}
+		v.SetInt(int64(i))
+		return true
 	case reflect.Bool:
 		if isNull(n) {
 			return true
@@ -273,7 +285,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) bool 
 	if n.Kind != yaml.MappingNode {
 		what := "a mapping"
 		if path == "" {
-			what = "a mapping of keys such as \"schema: dossier/v1\""
+			what = trimWant(d.wanted())
 		}
 		d.errorf(n, path, "expected %s, got %s", what, describe(n))
 		return false

@@ -53,7 +53,7 @@ func Load(path string) (*Manifest, error) {
 // and in Manifest.File. On any problem it returns a nil manifest and Errors
 // listing every problem found, in file order.
 func Parse(file string, data []byte) (*Manifest, error) {
-	root, errs := parseYAML(file, data)
+	root, errs := parseYAML(file, data, rootWant)
 	if len(errs) > 0 {
 		return nil, errs.capped(file)
 	}
@@ -76,7 +76,7 @@ func Parse(file string, data []byte) (*Manifest, error) {
 
 // parseYAML turns the bytes into the single document's root node, or says
 // why it cannot.
-func parseYAML(file string, data []byte) (*yaml.Node, Errors) {
+func parseYAML(file string, data []byte, want string) (*yaml.Node, Errors) {
 	whole := func(msg string) Errors { return Errors{{File: file, Msg: msg}} }
 	if len(data) > MaxSize {
 		return nil, whole(fmt.Sprintf("file is larger than %d MiB", MaxSize>>20))
@@ -94,7 +94,7 @@ func parseYAML(file string, data []byte) (*yaml.Node, Errors) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, whole("file is empty (want a mapping starting with \"schema: dossier/v1\")")
+			return nil, whole("file is empty (want " + want + ")")
 		}
 		return nil, Errors{syntaxError(file, data, err)}
 	}
@@ -107,11 +107,11 @@ func parseYAML(file string, data []byte) (*yaml.Node, Errors) {
 		return nil, Errors{syntaxError(file, data, err)}
 	}
 	if len(doc.Content) != 1 {
-		return nil, whole("file is empty (want a mapping starting with \"schema: dossier/v1\")")
+		return nil, whole("file is empty (want " + want + ")")
 	}
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
-		return nil, whole("file is empty (want a mapping starting with \"schema: dossier/v1\")")
+		return nil, whole("file is empty (want " + want + ")")
 	}
 	return root, nil
 }

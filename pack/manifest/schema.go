@@ -24,10 +24,41 @@ func Schema() []byte {
 			"description": "A calendar date written YYYY-MM-DD.",
 		},
 	}
-	root := structSchema(reflect.TypeFor[Manifest](), defs)
+	return schemaFor(reflect.TypeFor[Manifest](), "dossier app manifest ("+SchemaID+")",
+		"What the vendor claims about a ChatGPT app: its listing, MCP server, sign-in, tools, data handling, operations, evidence and attestations.",
+		SchemaDocs{Type: typeDoc, Field: fieldDoc, Extra: fieldExtras}, defs)
+}
+
+// SchemaDocs describes the keys of a YAML format for SchemaFor. Each
+// function is given a struct type's name and a yaml key; any may be nil.
+type SchemaDocs struct {
+	Type  func(typ string) string              // a section's description
+	Field func(typ, key string) string         // a key's one-line meaning
+	Extra func(typ, key string) map[string]any // keywords beyond type, enum and description
+}
+
+// SchemaFor returns a JSON Schema (draft 2020-12) for another YAML format
+// Decode reads (a questionnaire), generated from root's Go types as
+// Schema is for the manifest: closed objects, required keys and enums from
+// the tags, deterministic output.
+func SchemaFor(root reflect.Type, title, description string, docs SchemaDocs) []byte {
+	return schemaFor(root, title, description, docs, map[string]any{})
+}
+
+func schemaFor(t reflect.Type, title, description string, docs SchemaDocs, defs map[string]any) []byte {
+	if docs.Type == nil {
+		docs.Type = func(string) string { return "" }
+	}
+	if docs.Field == nil {
+		docs.Field = func(string, string) string { return "" }
+	}
+	if docs.Extra == nil {
+		docs.Extra = func(string, string) map[string]any { return nil }
+	}
+	root := structSchema(t, defs, docs)
 	root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-	root["title"] = "dossier app manifest (" + SchemaID + ")"
-	root["description"] = "What the vendor claims about a ChatGPT app: its listing, MCP server, sign-in, tools, data handling, operations, evidence and attestations."
+	root["title"] = title
+	root["description"] = description
 	root["$defs"] = defs
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -41,7 +72,7 @@ func Schema() []byte {
 
 // typeSchema is the schema of a value of type t; struct types go into defs
 // and are referenced.
-func typeSchema(t reflect.Type, defs map[string]any) map[string]any {
+func typeSchema(t reflect.Type, defs map[string]any, docs SchemaDocs) map[string]any {
 	switch t {
 	case reflect.TypeFor[Duration]():
 		return map[string]any{"$ref": "#/$defs/Duration"}
@@ -50,42 +81,44 @@ func typeSchema(t reflect.Type, defs map[string]any) map[string]any {
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		return typeSchema(t.Elem(), defs)
+		return typeSchema(t.Elem(), defs, docs)
 	case reflect.Struct:
 		if _, done := defs[t.Name()]; !done {
 			defs[t.Name()] = nil // claim the name before recursing
-			defs[t.Name()] = structSchema(t, defs)
+			defs[t.Name()] = structSchema(t, defs, docs)
 		}
 		return map[string]any{"$ref": "#/$defs/" + t.Name()}
 	case reflect.Slice:
-		return map[string]any{"type": "array", "items": typeSchema(t.Elem(), defs)}
+		return map[string]any{"type": "array", "items": typeSchema(t.Elem(), defs, docs)}
 	case reflect.Map:
 		s := map[string]any{"type": "object"}
 		if t.Elem().Kind() != reflect.Interface {
-			s["additionalProperties"] = typeSchema(t.Elem(), defs)
+			s["additionalProperties"] = typeSchema(t.Elem(), defs, docs)
 		}
 		return s
 	case reflect.String:
 		return map[string]any{"type": "string"}
 	case reflect.Bool:
 		return map[string]any{"type": "boolean"}
+	case reflect.Int:
+		return map[string]any{"type": "integer"}
 	}
 	return map[string]any{} // any value
 }
 
 // structSchema is the closed object schema of a struct type.
-func structSchema(t reflect.Type, defs map[string]any) map[string]any {
+func structSchema(t reflect.Type, defs map[string]any, docs SchemaDocs) map[string]any {
 	props := map[string]any{}
 	required := []string{}
 	for _, f := range fields(t) {
-		p := typeSchema(t.Field(f.index).Type, defs)
-		if doc := fieldDoc(t.Name(), f.key); doc != "" {
+		p := typeSchema(t.Field(f.index).Type, defs, docs)
+		if doc := docs.Field(t.Name(), f.key); doc != "" {
 			p["description"] = doc
 		}
 		if f.enum != nil {
 			p["enum"] = f.enum
 		}
-		for k, v := range fieldExtras(t.Name(), f.key) {
+		for k, v := range docs.Extra(t.Name(), f.key) {
 			p[k] = v
 		}
 		props[f.key] = p
@@ -97,7 +130,7 @@ func structSchema(t reflect.Type, defs map[string]any) map[string]any {
 	if len(required) > 0 {
 		s["required"] = required
 	}
-	if doc := typeDoc(t.Name()); doc != "" {
+	if doc := docs.Type(t.Name()); doc != "" {
 		s["description"] = doc
 	}
 	if t == reflect.TypeFor[Auth]() {
