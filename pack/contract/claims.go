@@ -18,13 +18,17 @@ const (
 
 // Claim is one statement of a pack, held against a new probe.
 type Claim struct {
-	Subject  string             `json:"subject"` // "app", "tool:NAME", "widget:URI"
-	Claim    string             `json:"claim"`   // "annotations", "check tool.naming", …
-	Status   string             `json:"status"`
-	Kind     string             `json:"kind,omitempty"` // the contract change kind, for a changed contract claim
-	Old      string             `json:"old"`
-	New      string             `json:"new,omitempty"`
-	Resubmit bool               `json:"resubmit,omitempty"` // the change needs re-submission
+	Subject  string `json:"subject"` // "app", "tool:NAME", "widget:URI"
+	Claim    string `json:"claim"`   // "annotations", "check tool.naming", …
+	Status   string `json:"status"`
+	Kind     string `json:"kind,omitempty"` // the contract change kind, for a changed contract claim
+	Old      string `json:"old"`
+	New      string `json:"new,omitempty"`
+	Resubmit bool   `json:"resubmit,omitempty"` // the change needs re-submission
+	// Severity, for a changed claim, is what the change puts at stake: the
+	// severity of the check that fails now, for a contract change that
+	// needs re-submission resubmit.contract's, else info.
+	Severity check.Severity     `json:"severity,omitempty"`
 	Evidence []check.EvidenceID `json:"evidence,omitempty"` // of the new probe
 }
 
@@ -172,7 +176,7 @@ func ClaimsWith(old, new *bundle.Bundle, opts ClaimOptions) []Claim {
 		case (n.Status == check.Fail || n.Status == check.Warn) && opts.NoCredentials != "" && !credentialFree[r.ID]:
 			c.Status, c.New = Uncheckable, fmt.Sprintf("not checked: %s without a token (%s); %s", n.Status, n.Detail, opts.NoCredentials)
 		case n.Status == check.Fail || n.Status == check.Warn:
-			c.Status, c.New = Changed, fmt.Sprintf("%s: %s", n.Status, n.Detail)
+			c.Status, c.New, c.Severity = Changed, fmt.Sprintf("%s: %s", n.Status, n.Detail), severityOf(n)
 		default:
 			c.Status, c.New = Uncheckable, fmt.Sprintf("%s: %s", n.Status, n.Detail)
 		}
@@ -180,6 +184,14 @@ func ClaimsWith(old, new *bundle.Bundle, opts ClaimOptions) []Claim {
 			c.Evidence = n.Evidence
 		}
 		out = append(out, c)
+	}
+	for i := range out {
+		if out[i].Status == Changed && out[i].Severity == "" {
+			out[i].Severity = check.Info
+			if out[i].Resubmit {
+				out[i].Severity = severityOf(check.Result{ID: "resubmit.contract"})
+			}
+		}
 	}
 	return out
 }

@@ -410,3 +410,92 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// How a check's result moved between two packs.
+const (
+	NewlyFailing  = "newly-failing"  // now fail or warn, and not (or less) so before
+	NewlyUnjudged = "newly-unjudged" // now error: the new probe could not judge it
+	NewlyPassing  = "newly-passing"  // failed or warned before, passes or does not apply now
+)
+
+// ResultChange is one check, for one subject, whose result moved between
+// two packs.
+type ResultChange struct {
+	Change string `json:"change"` // NewlyFailing, NewlyUnjudged or NewlyPassing
+	ID     string `json:"id"`
+	// Subject is "app", "tool:NAME", …
+	Subject string `json:"subject"`
+	// Severity is what is at stake: the new failure's, the old failure's
+	// for a check that passes now, the catalogue's for one not judged.
+	Severity check.Severity     `json:"severity"`
+	Old      check.Status       `json:"old,omitempty"` // "" when the old pack has no result for the subject
+	New      check.Status       `json:"new"`
+	Detail   string             `json:"detail"`             // the new result's
+	Evidence []check.EvidenceID `json:"evidence,omitempty"` // the new result's
+}
+
+// ResultChanges lists the checks whose result moved from the old pack to
+// the new one: newly failing, then newly unjudged, then newly passing,
+// each group worst first. resubmit.contract is left out: each pack judged
+// it against its own earlier pack, and a comparison judges it anew
+// (Results).
+func ResultChanges(old, new []check.Result) []ResultChange {
+	type key struct{ id, subject string }
+	prev := map[key]check.Result{}
+	for _, r := range old {
+		prev[key{r.ID, r.Subject}] = r
+	}
+	out := []ResultChange{}
+	for _, n := range new {
+		if n.ID == "resubmit.contract" {
+			continue
+		}
+		o, had := prev[key{n.ID, n.Subject}]
+		c := ResultChange{ID: n.ID, Subject: n.Subject, Old: o.Status, New: n.Status, Detail: n.Detail, Evidence: n.Evidence}
+		switch {
+		case failRank(n.Status) > failRank(o.Status):
+			c.Change, c.Severity = NewlyFailing, severityOf(n)
+		case n.Status == check.Error && o.Status != check.Error:
+			c.Change, c.Severity = NewlyUnjudged, severityOf(check.Result{ID: n.ID})
+		case had && failRank(o.Status) > 0 && (n.Status == check.Pass || n.Status == check.NA):
+			c.Change, c.Severity = NewlyPassing, severityOf(o)
+		default:
+			continue
+		}
+		out = append(out, c)
+	}
+	group := map[string]int{NewlyFailing: 0, NewlyUnjudged: 1, NewlyPassing: 2}
+	slices.SortStableFunc(out, func(a, b ResultChange) int {
+		if d := group[a.Change] - group[b.Change]; d != 0 {
+			return d
+		}
+		if d := b.Severity.Rank() - a.Severity.Rank(); d != 0 {
+			return d
+		}
+		return strings.Compare(a.ID+"\x00"+a.Subject, b.ID+"\x00"+b.Subject)
+	})
+	return out
+}
+
+// failRank orders how badly a result fails: fail over warn over the rest.
+func failRank(s check.Status) int {
+	switch s {
+	case check.Fail:
+		return 2
+	case check.Warn:
+		return 1
+	}
+	return 0
+}
+
+// severityOf is a result's severity, or its check's in the catalogue when
+// the result carries none (Assemble sets it on failures only).
+func severityOf(r check.Result) check.Severity {
+	if r.Severity != "" {
+		return r.Severity
+	}
+	if d, ok := check.Lookup(r.ID); ok {
+		return d.Severity
+	}
+	return ""
+}
