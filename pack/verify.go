@@ -42,6 +42,7 @@ type Verification struct {
 	Signature SigStatus      `json:"signature"`
 	Problems  []Problem      `json:"problems"`
 	Bundle    *bundle.Bundle `json:"-"` // nil when pack.json could not be decoded
+	JSON      []byte         `json:"-"` // the pack.json bytes Bundle was decoded from
 }
 
 // SigStatus says what is known of the pack's signature.
@@ -179,7 +180,7 @@ func (v *Verification) checkIndex(src *Source, problem func(string, string, ...a
 		problem("pack.json", "%v", err)
 		return
 	}
-	v.Bundle, v.Created, v.Evidence = b, b.Created, len(b.Evidence)
+	v.Bundle, v.JSON, v.Created, v.Evidence = b, data, b.Created, len(b.Evidence)
 	for _, e := range b.Evidence {
 		if !safeRel(e.Path) {
 			problem("pack.json", "evidence %s has path %q, which is not a plain relative path inside the pack", e.ID, e.Path)
