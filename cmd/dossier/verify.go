@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +23,7 @@ import (
 	"github.com/dossier-dev/dossier/internal/netguard"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/contract"
 	"github.com/dossier-dev/dossier/pack/manifest"
 	"github.com/dossier-dev/dossier/pack/sign"
@@ -43,12 +47,16 @@ type verifyFlags struct {
 	tokenEnv     []string // NAME or NAME:SCOPE,SCOPE: the buyer's own token variables
 	login        string
 	allowPrivate bool
+	all          bool   // with --live: list the confirmed claims too
+	failOn       string // with --live: the least severe change that makes exit 3
+	incomplete   bool   // with --live: claims not checked do not make exit 1
+	out          string // with --live: keep the new probe as a pack here
 }
 
 func newVerifyCmd(e *env) *cobra.Command {
 	var f verifyFlags
 	cmd := &cobra.Command{
-		Use:   "verify PACK [--pubkey KEY] [--max-age 90d] [--live [--manifest FILE]]",
+		Use:   "verify PACK [--pubkey KEY] [--max-age 90d] [--live [--manifest FILE] [--out DIR]]",
 		Short: "Check a received pack: signature, every file's hash, freshness; with --live, every claim against the server",
 		Long: `verify checks a pack (its directory, its pack.json, or a pack.zip) as the buyer
 receives it:
@@ -68,8 +76,15 @@ Each problem is one line naming the file. With --live it then probes the server
 the pack describes and holds every claim of the pack against what it sees now:
 the tool list, each tool's annotations, schemas, security schemes and scopes,
 each widget's CSP and domain, the OAuth setup, and every check that passed on
-probed ground. Each claim is confirmed, changed, or no longer checkable, with
-the new probe's evidence IDs.
+probed ground. Each claim is confirmed, changed, or not checked, with the new
+probe's evidence IDs. The changes come first, worst first, each with what it
+puts at stake: the severity of the check that fails now, or for a contract
+change that needs re-submission resubmit.contract's (medium), else info. Then
+the claims not checked, grouped by why, and one summary line ("3 changes since
+the pack: 1 critical, 2 medium; 41 claims confirmed"). --all lists the
+confirmed claims too. --out DIR keeps the new probe as a pack of its own (its
+changes since the received pack recorded), written as build writes one, into a
+new or empty directory outside the received pack.
 
 The pack is the vendor's: verify --live takes no credential, no variable name
 and no permission to call a tool from it. Tokens come only from you:
@@ -81,7 +96,10 @@ are shown before the first request; a pack whose URLs point at loopback or
 private addresses is refused unless you pass --allow-private.
 
 Exit codes: 0 the pack verifies (and every live claim holds), 1 the pack cannot
-be read, 2 usage error, 3 any problem or any changed claim.`,
+be read, the server cannot be probed, or (with --live) claims could not be
+checked, unless --allow-incomplete, 2 usage error, 3 any problem, or a changed
+claim at or above --fail-on (default info: any change). A changed claim wins
+over claims not checked, as in check.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &usageError{fmt.Errorf("verify takes one pack, got %d arguments", len(args))}
@@ -100,6 +118,10 @@ be read, 2 usage error, 3 any problem or any changed claim.`,
 	cmd.Flags().StringArrayVar(&f.tokenEnv, "token-env", nil, "with --live: a variable of yours holding a bearer token for the server, NAME or NAME:SCOPE,SCOPE (repeatable)")
 	cmd.Flags().StringVar(&f.login, "login", "", "with --live: sign in to get tokens: dcr, form or interactive (env and auto only with your own --manifest; default none, or auto with --manifest)")
 	cmd.Flags().BoolVar(&f.allowPrivate, "allow-private", false, "with --live: let the pack's URLs point at loopback or private addresses")
+	cmd.Flags().BoolVar(&f.all, "all", false, "with --live: list the confirmed claims too (default: changes, then the claims not checked, then the summary)")
+	cmd.Flags().StringVar(&f.failOn, "fail-on", "info", "with --live: exit 3 when a claim changed at or above this severity: critical, high, medium, low, info, or none")
+	cmd.Flags().BoolVar(&f.incomplete, "allow-incomplete", false, "with --live: exit 0 even when claims could not be checked; without it verify exits 1")
+	cmd.Flags().StringVarP(&f.out, "out", "o", "", "with --live: keep the new probe as a pack in this new or empty directory (never inside the received pack)")
 	return cmd
 }
 
@@ -114,7 +136,9 @@ type liveOutput struct {
 	Confirmed   int              `json:"confirmed"`
 	Changed     int              `json:"changed"`
 	Uncheckable int              `json:"uncheckable"`
-	Claims      []contract.Claim `json:"claims"`
+	Summary     string           `json:"summary"`       // the line the table ends with
+	Out         string           `json:"out,omitempty"` // the new probe's pack, with --out
+	Claims      []contract.Claim `json:"claims"`        // changes first, worst first
 }
 
 func (e *env) verify(cmd *cobra.Command, path string, f *verifyFlags) error {
@@ -122,10 +146,22 @@ func (e *env) verify(cmd *cobra.Command, path string, f *verifyFlags) error {
 		return &usageError{fmt.Errorf("--format %q: want table or json", f.format)}
 	}
 	if !f.live {
-		for name, set := range map[string]bool{"--manifest": f.manifest != "", "--token-env": len(f.tokenEnv) > 0, "--login": f.login != "", "--allow-private": f.allowPrivate} {
+		for name, set := range map[string]bool{"--manifest": f.manifest != "", "--token-env": len(f.tokenEnv) > 0, "--login": f.login != "", "--allow-private": f.allowPrivate,
+			"--all": f.all, "--fail-on": cmd.Flags().Changed("fail-on"), "--allow-incomplete": f.incomplete, "--out": f.out != ""} {
 			if set {
 				return &usageError{fmt.Errorf("%s needs --live", name)}
 			}
+		}
+	}
+	failOn, err := parseFailOn(f.failOn)
+	if err != nil {
+		return err
+	}
+	if f.out != "" {
+		// Before the probe: a directory that may not be written should
+		// not cost a whole run to find out.
+		if err := checkKeep(f.out, path); err != nil {
+			return err
 		}
 	}
 	opts := pack.VerifyOptions{Now: e.now().UTC(), RequireSignature: f.requireSig || f.pubkey != ""}
@@ -152,7 +188,7 @@ func (e *env) verify(cmd *cobra.Command, path string, f *verifyFlags) error {
 		if v.Bundle == nil {
 			return &problemsError{fmt.Sprintf("%s: pack.json cannot be read, so there is nothing to check live (%s)", path, problemList(v.Problems))}
 		}
-		lo, err := e.verifyLive(cmd, v.Bundle, f)
+		lo, err := e.verifyLive(cmd, v, f)
 		if err != nil {
 			return err
 		}
@@ -167,20 +203,80 @@ func (e *env) verify(cmd *cobra.Command, path string, f *verifyFlags) error {
 	} else {
 		printVerification(e, v, opts.PublicKey)
 		if out.Live != nil {
-			printClaims(e, out.Live)
+			printClaims(e, out.Live, f.all)
 		}
 	}
 	var msgs []string
 	if n := len(v.Problems); n > 0 {
 		msgs = append(msgs, fmt.Sprintf("%d %s: the pack does not verify", n, pluralS(n, "problem")))
 	}
-	if out.Live != nil && out.Live.Changed > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d %s no longer %s on the live server", out.Live.Changed, pluralS(out.Live.Changed, "claim"), pluralVerb(out.Live.Changed, "holds", "hold")))
+	if out.Live != nil {
+		var changed []check.Severity
+		for _, c := range out.Live.Claims {
+			if c.Status == contract.Changed {
+				changed = append(changed, c.Severity)
+			}
+		}
+		if n, worst := atOrAbove(changed, failOn); n > 0 {
+			msgs = append(msgs, fmt.Sprintf("%d %s no longer %s on the live server (%s at or above %s; worst: %s)", n, pluralS(n, "claim"), pluralVerb(n, "holds", "hold"), pluralVerb(n, "a change", "changes"), failOn, worst))
+		}
 	}
 	if len(msgs) > 0 {
 		return &problemsError{strings.Join(msgs, "; ")}
 	}
+	if out.Live != nil && out.Live.Uncheckable > 0 && !f.incomplete {
+		n := out.Live.Uncheckable
+		return fmt.Errorf("%d %s could not be checked on the live server (each says why); --allow-incomplete accepts that", n, pluralS(n, "claim"))
+	}
 	return nil
+}
+
+// checkKeep refuses an --out directory verify --live may not write the new
+// probe's pack into: one that holds anything (a kept probe is never
+// overwritten), one inside the received pack (that would change it), or
+// one pack.CheckOut refuses.
+func checkKeep(out, received string) error {
+	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
+		return &usageError{fmt.Errorf("--out %q is not empty: the new probe's pack is written only into a new or empty directory, never over another", out)}
+	}
+	root := received
+	if fi, err := os.Stat(received); err == nil && !fi.IsDir() {
+		root = filepath.Dir(received) // pack.json, or a pack.zip beside the pack's files
+	}
+	if inside(out, root) {
+		return &usageError{fmt.Errorf("--out %q is inside the received pack %q: writing there would change it; choose a directory outside it", out, root)}
+	}
+	if err := pack.CheckOut(out); err != nil {
+		return &usageError{err}
+	}
+	return nil
+}
+
+// inside reports whether path is dir or below it, symbolic links in their
+// existing parts resolved.
+func inside(path, dir string) bool {
+	p, d := resolved(path), resolved(dir)
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// resolved is path made absolute, with the symbolic links of its longest
+// existing prefix resolved (the rest does not exist yet).
+func resolved(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	var rest []string
+	for p := abs; ; p = filepath.Dir(p) {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(append([]string{r}, rest...)...)
+		}
+		if p == filepath.Dir(p) {
+			return abs
+		}
+		rest = append([]string{filepath.Base(p)}, rest...)
+	}
 }
 
 // maxProblemLines bounds the problems printed as a table: a hostile pack
@@ -203,7 +299,8 @@ func problemList(ps []pack.Problem) string {
 // buyer's, and holds the pack's claims against the new probe. The pack's
 // manifest is the vendor's: it may name the server, but never where the
 // buyer's credentials come from or which tools may be called.
-func (e *env) verifyLive(cmd *cobra.Command, old *bundle.Bundle, f *verifyFlags) (*liveOutput, error) {
+func (e *env) verifyLive(cmd *cobra.Command, v *pack.Verification, f *verifyFlags) (*liveOutput, error) {
+	old := v.Bundle
 	m, own, err := liveManifest(old, f.manifest)
 	if err != nil {
 		return nil, err
@@ -222,6 +319,11 @@ func (e *env) verifyLive(cmd *cobra.Command, old *bundle.Bundle, f *verifyFlags)
 	now := e.now().UTC().Truncate(time.Second)
 	opts := e.pipelineOptions(now)
 	opts.Manifest, opts.Tokens, opts.ForeignRefusal, opts.Deadline = m, tokens.Tokens, tokens.ForeignRefusal, f.deadline
+	if f.out != "" {
+		// The kept pack records its changes since the received one; the
+		// received pack steers nothing of the probe.
+		opts.Since, opts.SinceJSON = old, v.JSON
+	}
 	fresh, err := pipeline.Run(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -231,6 +333,14 @@ func (e *env) verifyLive(cmd *cobra.Command, old *bundle.Bundle, f *verifyFlags)
 		co.NoCredentials = "no token was given (name one with --token-env NAME, or use --login dcr)"
 	}
 	lo := &liveOutput{Server: m.Server.URL, Claims: contract.ClaimsWith(old, fresh, co)}
+	// Changes first, worst first; then the claims not checked; then the
+	// confirmed ones, each group in the order Claims gives.
+	slices.SortStableFunc(lo.Claims, func(a, b contract.Claim) int {
+		if d := claimRank(b) - claimRank(a); d != 0 {
+			return d
+		}
+		return b.Severity.Rank() - a.Severity.Rank()
+	})
 	for _, c := range lo.Claims {
 		switch c.Status {
 		case contract.Confirmed:
@@ -241,7 +351,47 @@ func (e *env) verifyLive(cmd *cobra.Command, old *bundle.Bundle, f *verifyFlags)
 			lo.Uncheckable++
 		}
 	}
+	lo.Summary = liveSummary(lo)
+	if f.out != "" {
+		w, err := pack.WriteWith(cmd.Context(), fresh, f.out, pack.WriteOptions{Formats: pack.DefaultFormats()})
+		if err != nil {
+			return nil, fmt.Errorf("keeping the new probe as a pack: %w", err)
+		}
+		lo.Out = w.Dir
+	}
 	return lo, nil
+}
+
+// claimRank orders claims as verify --live prints them: changes, then the
+// claims not checked, then the confirmed.
+func claimRank(c contract.Claim) int {
+	switch c.Status {
+	case contract.Changed:
+		return 2
+	case contract.Uncheckable:
+		return 1
+	}
+	return 0
+}
+
+// liveSummary is the line verify --live ends with: "3 changes since the
+// pack: 1 critical, 2 medium; 41 claims confirmed; 2 not checked."
+func liveSummary(lo *liveOutput) string {
+	var sevs []check.Severity
+	for _, c := range lo.Claims {
+		if c.Status == contract.Changed {
+			sevs = append(sevs, c.Severity)
+		}
+	}
+	s := "No change since the pack"
+	if n := len(sevs); n > 0 {
+		s = fmt.Sprintf("%d %s since the pack: %s", n, pluralS(n, "change"), strings.Trim(bySeverity(sevs), " ()"))
+	}
+	s += fmt.Sprintf("; %d %s confirmed", lo.Confirmed, pluralS(lo.Confirmed, "claim"))
+	if lo.Uncheckable > 0 {
+		s += fmt.Sprintf("; %d not checked", lo.Uncheckable)
+	}
+	return s + "."
 }
 
 // liveManifest is the manifest verify --live probes with: the buyer's own
@@ -393,25 +543,116 @@ func printVerification(e *env, v *pack.Verification, pub ed25519.PublicKey) {
 	}
 }
 
-func printClaims(e *env, lo *liveOutput) {
-	fmt.Fprintf(e.stdout, "\nLive claims against %s: %d confirmed, %d changed, %d not checked.\n", escaped(lo.Server), lo.Confirmed, lo.Changed, lo.Uncheckable)
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATUS\tSUBJECT\tCLAIM\tEVIDENCE\tDETAIL")
+// printClaims prints the live claims: the changes worst first, each with
+// its detail wrapped under it; the claims not checked, grouped by why
+// (each under all); the confirmed ones only under all; then the summary.
+func printClaims(e *env, lo *liveOutput, all bool) {
+	w, t := e.stdout, e.terminal()
+	var changed, unchecked, confirmed []contract.Claim
 	for _, c := range lo.Claims {
-		detail := ""
-		if c.Status != contract.Confirmed {
-			detail = "was " + orDash(c.Old) + "; now " + orDash(c.New)
-			if c.Resubmit {
-				detail += " (needs re-submission)"
+		switch c.Status {
+		case contract.Changed:
+			changed = append(changed, c)
+		case contract.Confirmed:
+			confirmed = append(confirmed, c)
+		default:
+			unchecked = append(unchecked, c)
+		}
+	}
+	fmt.Fprintf(w, "\nLive claims against %s:\n", escaped(lo.Server))
+	if len(changed) > 0 {
+		// Columns aligned across rows although a detail follows each.
+		rows := [][]string{{"SEVERITY", "CLAIM", "SUBJECT", "EVIDENCE"}}
+		for _, c := range changed {
+			rows = append(rows, []string{orDash(string(c.Severity)), oneLine(c.Claim), oneLine(c.Subject), oneLine(evidenceIDs(c.Evidence))})
+		}
+		widths := make([]int, len(rows[0]))
+		for _, r := range rows {
+			for i, cell := range r {
+				widths[i] = max(widths[i], utf8.RuneCountInString(cell))
 			}
 		}
-		ids := make([]string, len(c.Evidence))
-		for i, id := range c.Evidence {
-			ids[i] = string(id)
+		for i, r := range rows {
+			for j := range len(r) - 1 {
+				r[j] += strings.Repeat(" ", widths[j]-utf8.RuneCountInString(r[j]))
+			}
+			fmt.Fprintln(w, strings.Join(r, "  "))
+			if i > 0 {
+				for _, l := range wrap(escaped(changeDetail(changed[i-1])), t.width-4) {
+					fmt.Fprintln(w, "    "+l)
+				}
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Status, oneLine(c.Subject), oneLine(c.Claim), oneLine(strings.Join(ids, " ")), oneLine(detail))
 	}
-	tw.Flush()
+	if len(unchecked) > 0 {
+		fmt.Fprintf(w, "\nNot checked (%d):\n", len(unchecked))
+		if all {
+			for _, c := range unchecked {
+				fmt.Fprintf(w, "  %s %s: %s\n", oneLine(c.Subject), oneLine(c.Claim), oneLine(c.New))
+			}
+		} else {
+			var whys []string
+			by := map[string][]string{}
+			for _, c := range unchecked {
+				if _, ok := by[c.New]; !ok {
+					whys = append(whys, c.New)
+				}
+				by[c.New] = append(by[c.New], c.Subject+" "+c.Claim)
+			}
+			for _, why := range whys {
+				subjects := by[why]
+				shown := strings.Join(subjects[:min(3, len(subjects))], ", ")
+				if len(subjects) > 3 {
+					shown += fmt.Sprintf(" and %d more", len(subjects)-3)
+				}
+				fmt.Fprintf(w, "  %d %s: %s\n", len(subjects), pluralS(len(subjects), "claim"), oneLine(shown))
+				for _, l := range wrap(escaped(why), t.width-4) {
+					fmt.Fprintln(w, "    "+l)
+				}
+			}
+		}
+	}
+	if all && len(confirmed) > 0 {
+		fmt.Fprintf(w, "\nConfirmed (%d):\n", len(confirmed))
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  CLAIM\tSUBJECT\tEVIDENCE")
+		for _, c := range confirmed {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", oneLine(c.Claim), oneLine(c.Subject), oneLine(evidenceIDs(c.Evidence)))
+		}
+		tw.Flush()
+	}
+	if lo.Out != "" {
+		fmt.Fprintf(w, "\nThe new probe is kept as a pack in %s (dossier verify %s checks it; dossier diff compares it).\n", escaped(lo.Out), escaped(lo.Out))
+	}
+	summary := lo.Summary
+	if !all && len(confirmed) > 0 {
+		summary += " --all lists every claim."
+	}
+	fmt.Fprintln(w, "\n"+escaped(summary))
+}
+
+// changeDetail says what changed: the annotations or CSP entries that
+// differ, else the old and new value; and whether it needs re-submission.
+func changeDetail(c contract.Claim) string {
+	var s string
+	switch c.Kind {
+	case bundle.ChangeAnnotations, bundle.ChangeCSPWidened, bundle.ChangeCSPNarrowed, bundle.ChangeCSPChanged:
+		s = contract.Describe(bundle.Change{Kind: c.Kind, Old: c.Old, New: c.New})
+	default:
+		s = "was " + orDash(c.Old) + "; now " + orDash(c.New)
+	}
+	if c.Resubmit {
+		s += " (needs re-submission)"
+	}
+	return s
+}
+
+func evidenceIDs(ids []check.EvidenceID) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return strings.Join(s, " ")
 }
 
 // oneLine keeps a table cell on one line, short and escaped: the pack's

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
 	"github.com/dossier-dev/dossier/pack/contract"
 	"github.com/dossier-dev/dossier/samples/app"
 )
@@ -263,24 +262,7 @@ func TestContractChanges(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer srv.Close()
-			m, err := pipeline.SampleManifest(srv.Origin)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// The buyer names the variables holding their tokens; the
-			// pack's own names are never read.
-			live := []string{"verify", old, "--live", "--allow-private", "--format", "json"}
-			for _, ts := range m.Probe.Tokens {
-				if ts.Audience != "" {
-					continue
-				}
-				v, err := srv.TokenFor(ts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Setenv("BUYER_"+ts.Env, v)
-				live = append(live, "--token-env", "BUYER_"+ts.Env+":"+strings.Join(ts.Scopes, ","))
-			}
+			live := append([]string{"verify", old, "--live", "--allow-private", "--format", "json"}, buyerTokens(t, srv)...)
 			code, out, errs = dossierCode(t, live...)
 			if code != exitFindings {
 				t.Fatalf("verify --live: exit %d, want 3\n%s%s", code, out, errs)

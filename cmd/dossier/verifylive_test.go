@@ -121,7 +121,7 @@ func TestVerifyLiveTakesNothingFromThePack(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(rec.all())
-			args := append([]string{"verify", dir, "--live", "--allow-private", "--chrome", "/nonexistent", "--format", "json"}, tt.args...)
+			args := append([]string{"verify", dir, "--live", "--allow-private", "--allow-incomplete", "--chrome", "/nonexistent", "--format", "json"}, tt.args...)
 			code, out, errs := dossierCode(t, args...)
 			if code != exitOK && code != exitFindings {
 				t.Fatalf("exit %d\n%s%s", code, out, errs)
