@@ -250,6 +250,25 @@ func TestVerifyOutRefusals(t *testing.T) {
 			}
 		})
 	}
+	// A pack.zip the buyer saved among other files is the pack by itself:
+	// a directory beside it is outside it (the probe then fails, nothing
+	// listens there, but --out is not refused).
+	downloads := t.TempDir()
+	zipped, err := pack.WriteWith(t.Context(), b, filepath.Join(t.TempDir(), "zipped"), pack.WriteOptions{Formats: []string{"json"}, Zip: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(zipped.Dir, pack.ZipFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(downloads, "pack.zip"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := dossierCode(t, "verify", filepath.Join(downloads, "pack.zip"), "--live", "--allow-private", "--max-age", "0", "--out", filepath.Join(downloads, "kept"))
+	if code == exitUsage || strings.Contains(errs, "--out") || !strings.Contains(errs, "will probe") {
+		t.Errorf("--out beside a pack.zip: exit %d, refused\n%s%s", code, out, errs)
+	}
 	if code, _, errs := dossierCode(t, "verify", received, "--out", t.TempDir()); code != exitUsage || !strings.Contains(errs, "--out needs --live") {
 		t.Errorf("--out without --live: exit %d\n%s", code, errs)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -201,7 +200,7 @@ func (e *env) verify(cmd *cobra.Command, path string, f *verifyFlags) error {
 			return fmt.Errorf("writing the verification: %w", err)
 		}
 	} else {
-		printVerification(e, v, opts.PublicKey)
+		printVerification(e, v, opts)
 		if out.Live != nil {
 			printClaims(e, out.Live, f.all)
 		}
@@ -239,9 +238,12 @@ func checkKeep(out, received string) error {
 	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 {
 		return &usageError{fmt.Errorf("--out %q is not empty: the new probe's pack is written only into a new or empty directory, never over another", out)}
 	}
+	// A pack.json stands for its directory; a pack.zip is the pack by
+	// itself (one inside a directory pack is covered by CheckOut, which
+	// refuses any directory inside a pack).
 	root := received
-	if fi, err := os.Stat(received); err == nil && !fi.IsDir() {
-		root = filepath.Dir(received) // pack.json, or a pack.zip beside the pack's files
+	if filepath.Base(received) == "pack.json" {
+		root = filepath.Dir(received)
 	}
 	if inside(out, root) {
 		return &usageError{fmt.Errorf("--out %q is inside the received pack %q: writing there would change it; choose a directory outside it", out, root)}
@@ -515,7 +517,8 @@ func (e *env) showTargets(ctx context.Context, m *manifest.Manifest, own bool, a
 	return nil
 }
 
-func printVerification(e *env, v *pack.Verification, pub ed25519.PublicKey) {
+func printVerification(e *env, v *pack.Verification, opts pack.VerifyOptions) {
+	pub := opts.PublicKey
 	w := e.stdout
 	fmt.Fprintf(w, "pack       %s (%s)\n", escaped(v.Pack), v.Kind)
 	fmt.Fprintf(w, "signature  %s: %s\n", v.Signature.Status, escaped(v.Signature.Detail))
@@ -524,7 +527,11 @@ func printVerification(e *env, v *pack.Verification, pub ed25519.PublicKey) {
 		fmt.Fprintf(w, "built      %s\n", v.Created.Format(time.RFC3339))
 	}
 	if len(v.Problems) == 0 {
-		fmt.Fprintln(w, "\nThe pack verifies: every file matches SHA256SUMS and the evidence index, nothing is missing or added, and it is fresh.")
+		fresh := "it is fresh"
+		if opts.MaxAge == 0 {
+			fresh = "no attestation in it has expired (its age was not checked: --max-age 0)"
+		}
+		fmt.Fprintln(w, "\nThe pack verifies: every file matches SHA256SUMS and the evidence index, nothing is missing or added, and "+fresh+".")
 		switch {
 		case v.Signature.Status == pack.SigUnsigned:
 			fmt.Fprintln(w, "Nothing vouches for who made it: the pack is not signed, so anyone could have built it or changed it and listed the new hashes. Ask for a signed pack and verify it with --pubkey.")
