@@ -106,6 +106,9 @@ func TestBuyerRecheck(t *testing.T) {
 	if summary == nil || summary[1] != strconv.Itoa(len(severities)) {
 		t.Errorf("no summary line counting the %d changes, 1 critical, and the confirmed claims:\n%s", len(severities), out)
 	}
+	if !strings.Contains(out, "Not checked (") || !strings.Contains(out, "your own --manifest") {
+		t.Errorf("the claims not checked are not listed with how to check them:\n%s", out)
+	}
 	if strings.Contains(out, "Confirmed (") || len(lines) > 40 {
 		t.Errorf("%d lines, confirmed claims listed without --all:\n%s", len(lines), out)
 	}

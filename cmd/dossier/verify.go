@@ -137,6 +137,9 @@ type liveOutput struct {
 	Uncheckable int              `json:"uncheckable"`
 	Summary     string           `json:"summary"`       // the line the table ends with
 	Out         string           `json:"out,omitempty"` // the new probe's pack, with --out
+	// Hint says how to check what was not, when the pack's manifest was
+	// probed with: it lent no tool to call and no variable to read.
+	Hint string `json:"hint,omitempty"`
 	Claims      []contract.Claim `json:"claims"`        // changes first, worst first
 }
 
@@ -354,6 +357,9 @@ func (e *env) verifyLive(cmd *cobra.Command, v *pack.Verification, f *verifyFlag
 		}
 	}
 	lo.Summary = liveSummary(lo)
+	if lo.Uncheckable > 0 && !own {
+		lo.Hint = "The pack's manifest was probed without what only you may decide (the tools to call, the variables holding tokens, attached files): to check more, give tokens with --token-env NAME[:SCOPES] or --login dcr, or your own --manifest naming read tools in probe.callable and tokens in probe.tokens."
+	}
 	if f.out != "" {
 		w, err := pack.WriteWith(cmd.Context(), fresh, f.out, pack.WriteOptions{Formats: pack.DefaultFormats()})
 		if err != nil {
@@ -617,6 +623,11 @@ func printClaims(e *env, lo *liveOutput, all bool) {
 					fmt.Fprintln(w, "    "+l)
 				}
 			}
+		}
+	}
+	if lo.Hint != "" {
+		for _, l := range wrap(lo.Hint, t.width-2) {
+			fmt.Fprintln(w, "  "+l)
 		}
 	}
 	if all && len(confirmed) > 0 {
