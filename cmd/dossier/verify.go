@@ -131,16 +131,16 @@ type verifyOutput struct {
 }
 
 type liveOutput struct {
-	Server      string           `json:"server"`
-	Confirmed   int              `json:"confirmed"`
-	Changed     int              `json:"changed"`
-	Uncheckable int              `json:"uncheckable"`
-	Summary     string           `json:"summary"`       // the line the table ends with
-	Out         string           `json:"out,omitempty"` // the new probe's pack, with --out
+	Server      string `json:"server"`
+	Confirmed   int    `json:"confirmed"`
+	Changed     int    `json:"changed"`
+	Uncheckable int    `json:"uncheckable"`
+	Summary     string `json:"summary"`       // the line the table ends with
+	Out         string `json:"out,omitempty"` // the new probe's pack, with --out
 	// Hint says how to check what was not, when the pack's manifest was
 	// probed with: it lent no tool to call and no variable to read.
-	Hint string `json:"hint,omitempty"`
-	Claims      []contract.Claim `json:"claims"`        // changes first, worst first
+	Hint   string           `json:"hint,omitempty"`
+	Claims []contract.Claim `json:"claims"` // changes first, worst first
 }
 
 func (e *env) verify(cmd *cobra.Command, path string, f *verifyFlags) error {
