@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dossier-dev/dossier/pack/check"
@@ -242,7 +243,7 @@ func (p *prober) checkInvalidTokens(ctx context.Context) {
 	claims := map[string]any{"iss": issuer, "aud": p.mcpURL.String(), "sub": "dossier-probe", "scope": strings.Join(p.allScopes(), " "), "iat": now.Unix()}
 	type bad struct{ name, tok string }
 	bads := []bad{{"garbage", "dossier-not-a-token-" + randomHex(12)}}
-	if key, err := rsa.GenerateKey(rand.Reader, 2048); err == nil {
+	if key, err := foreignKey(); err == nil {
 		foreign, errF := signJWT(key, mergeClaims(claims, map[string]any{"exp": now.Add(time.Hour).Unix()}))
 		expired, errE := signJWT(key, mergeClaims(claims, map[string]any{"iat": now.Add(-2 * time.Hour).Unix(), "exp": now.Add(-time.Hour).Unix()}))
 		if errF == nil {
@@ -408,7 +409,22 @@ func mergeClaims(a, b map[string]any) map[string]any {
 	return m
 }
 
-// signJWT signs claims with key, a fresh RSA key nobody trusts.
+// foreignKey is the RSA key the forged tokens are signed with: a key nobody
+// trusts, made once per process. RS256 because it is what most servers
+// accept: a token in the algorithm a server expects, with a kid it does not
+// know, tests its signature check rather than its list of algorithms.
+// Generating it costs about 100 ms of CPU, so Probe starts it in the
+// background when auth is declared, and a process that probes again
+// (verify, diff, the tests) reuses it.
+var foreignKey = sync.OnceValues(func() (*rsa.PrivateKey, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, fmt.Errorf("generating the probe's foreign signing key: %w", err)
+	}
+	return key, nil
+})
+
+// signJWT signs claims with key, an RSA key nobody trusts.
 func signJWT(key *rsa.PrivateKey, claims map[string]any) (string, error) {
 	hdr, _ := json.Marshal(map[string]string{"alg": "RS256", "typ": "at+jwt", "kid": "dossier-probe-" + randomHex(4)})
 	body, _ := json.Marshal(claims)

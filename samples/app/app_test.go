@@ -3,8 +3,9 @@ package app_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -219,11 +220,11 @@ func foreignToken(t *testing.T, s *app.Server) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged := jwt.NewWithClaims(jwt.SigningMethodRS256, parsed.Claims)
+	forged := jwt.NewWithClaims(jwt.SigningMethodES256, parsed.Claims)
 	forged.Header = parsed.Header
 	tok, err := forged.SignedString(key)
 	if err != nil {

@@ -2,11 +2,11 @@ package app_test
 
 import (
 	"context"
-	"crypto/rsa"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -174,20 +174,26 @@ func (f *flow) token(t *testing.T) *oauth2.Token {
 	return tok
 }
 
-// jwksKey fetches the server's signing key from its JWKS.
-func jwksKey(t *testing.T, s *app.Server) *rsa.PublicKey {
+// jwksKey fetches the server's signing key from its JWKS: one P-256 key.
+func jwksKey(t *testing.T, s *app.Server) *ecdsa.PublicKey {
 	t.Helper()
-	var set struct{ Keys []struct{ Kty, N, E string } }
-	getJSON(t, metadata(t, s).JWKSURI, &set)
-	if len(set.Keys) != 1 || set.Keys[0].Kty != "RSA" {
-		t.Fatalf("JWKS %+v, want one RSA key", set)
+	var set struct {
+		Keys []struct{ Kty, Crv, Alg, X, Y string }
 	}
-	n, err1 := base64.RawURLEncoding.DecodeString(set.Keys[0].N)
-	e, err2 := base64.RawURLEncoding.DecodeString(set.Keys[0].E)
+	getJSON(t, metadata(t, s).JWKSURI, &set)
+	if len(set.Keys) != 1 || set.Keys[0].Kty != "EC" || set.Keys[0].Crv != "P-256" || set.Keys[0].Alg != "ES256" {
+		t.Fatalf("JWKS %+v, want one EC P-256 key for ES256", set)
+	}
+	x, err1 := base64.RawURLEncoding.DecodeString(set.Keys[0].X)
+	y, err2 := base64.RawURLEncoding.DecodeString(set.Keys[0].Y)
 	if err := errors.Join(err1, err2); err != nil {
 		t.Fatal(err)
 	}
-	return &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+	key, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+	if err != nil {
+		t.Fatalf("JWKS key: %v", err)
+	}
+	return key
 }
 
 func TestAuthorizationCodeFlow(t *testing.T) {
@@ -201,7 +207,7 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 		ClientID string `json:"client_id"`
 	}
 	parsed, err := jwt.ParseWithClaims(tok.AccessToken, &claims, func(*jwt.Token) (any, error) { return jwksKey(t, s), nil },
-		jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(s.Issuer), jwt.WithAudience(s.URL), jwt.WithExpirationRequired())
+		jwt.WithValidMethods([]string{"ES256"}), jwt.WithIssuer(s.Issuer), jwt.WithAudience(s.URL), jwt.WithExpirationRequired())
 	if err != nil {
 		t.Fatal(err)
 	}
