@@ -89,6 +89,11 @@ type Browser interface {
 	// truthy, and returns a viewport PNG and the console messages. ctx is
 	// the page's deadline.
 	Shoot(ctx context.Context, url, ready string) (png []byte, console []string, err error)
+	// Draw shows doc in place of the document of the page at shell (a tab
+	// loads shell once and is reused from drawing to drawing; the document
+	// keeps the shell's origin and CSP) and returns a PNG of the box of
+	// the element whose id is box. ctx is the drawing's deadline.
+	Draw(ctx context.Context, shell string, doc []byte, box string) (png []byte, err error)
 	// Close stops the browser and removes everything it left on disk.
 	Close() error
 }

@@ -23,7 +23,7 @@ const (
 )
 
 // harness is the loopback test host: the host origin serves host pages,
-// prompt pages and the log and CSP-report endpoints; the frame origin (a
+// the prompt shell and the log and CSP-report endpoints; the frame origin (a
 // second port, so a second origin) serves the widget documents with their
 // CSP as an HTTP header.
 type harness struct {
@@ -38,8 +38,7 @@ type harness struct {
 type page struct {
 	frameDoc  []byte // widget document (frame origin)
 	csp       string
-	hostDoc   []byte // host page or prompt page (host origin)
-	hostCSP   string
+	hostDoc   []byte // host page (host origin)
 	frameURL  string
 	lineOf    func(int) int // served-document line → widget HTML line
 	token     string        // instrumentation messages carry it
@@ -71,6 +70,7 @@ func startHarness() (*harness, error) {
 	h := &harness{pages: make(map[string]*page)}
 	hostMux := http.NewServeMux()
 	hostMux.HandleFunc("GET /host/{key}", h.serveHost)
+	hostMux.HandleFunc("GET /prompt", servePromptShell)
 	hostMux.HandleFunc("POST /log/{key}", h.serveLog)
 	hostMux.HandleFunc("POST /csp/{key}", h.serveReport)
 	frameMux := http.NewServeMux()
@@ -127,6 +127,7 @@ func (h *harness) page(r *http.Request) *page {
 }
 
 func (h *harness) hostPageURL(key string) string  { return h.hostURL.String() + "/host/" + key }
+func (h *harness) promptURL() string              { return h.hostURL.String() + "/prompt" }
 func (h *harness) framePageURL(key string) string { return h.frameURL.String() + "/frame/" + key }
 func (h *harness) logURL(key string) string       { return h.hostURL.String() + "/log/" + key }
 func (h *harness) reportURL(key string) string    { return h.hostURL.String() + "/csp/" + key }
@@ -139,10 +140,17 @@ func (h *harness) serveHost(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if p.hostCSP != "" {
-		w.Header().Set("Content-Security-Policy", p.hostCSP)
-	}
 	w.Write(p.hostDoc)
+}
+
+// servePromptShell serves the page every confirmation prompt is drawn
+// into: each prompt replaces its document (Browser.Draw), which keeps the
+// policy this page was served with.
+func servePromptShell(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", promptCSP)
+	w.Write([]byte(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>dossier simulated confirmation</title></head><body></body></html>`))
 }
 
 func (h *harness) serveFrame(w http.ResponseWriter, r *http.Request) {

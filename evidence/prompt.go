@@ -19,13 +19,18 @@ const promptCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 // simulatedBanner is shown across every prompt capture.
 const simulatedBanner = "SIMULATED HOST RENDERING — not a screenshot of ChatGPT"
 
+// promptBox is the id of the element a prompt capture shows: the banner,
+// the dialog and the note under it, and nothing of the page around them.
+// It fits the viewport (the card's height is capped), as Draw needs.
+const promptBox = "prompt"
+
 var promptTmpl = template.Must(template.New("prompt").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}} — simulated confirmation</title>
 <style>
-html,body{margin:0;height:100%;font:14px/1.45 system-ui,sans-serif;color:#18181b}
-body{background:#d4d4d8}
+html,body{margin:0;font:14px/1.45 system-ui,sans-serif;color:#18181b;background:#fff}
+#prompt{width:800px;background:#d4d4d8;padding:0 0 10px}
 .banner{background:#b91c1c;color:#fff;font-weight:700;font-size:18px;letter-spacing:.02em;text-align:center;padding:10px 12px;border-bottom:4px solid #fde047}
-.card{width:760px;margin:22px auto 0;background:#fff;border-radius:14px;border:1px solid #a1a1aa;padding:22px 26px;box-sizing:border-box;max-height:680px;overflow:hidden}
+.card{width:760px;margin:18px auto 0;background:#fff;border-radius:14px;border:1px solid #a1a1aa;padding:22px 26px;box-sizing:border-box;max-height:640px;overflow:hidden}
 h1{font-size:19px;margin:0 0 4px}
 .name{font-family:ui-monospace,monospace;color:#52525b;font-size:12px}
 .desc{margin:10px 0;color:#3f3f46;max-height:66px;overflow:hidden}
@@ -40,8 +45,8 @@ td{font-family:ui-monospace,monospace;word-break:break-all}
 .buttons{text-align:right;margin-top:12px}
 .buttons span{display:inline-block;padding:7px 18px;border-radius:8px;margin-left:8px;font-weight:600}
 .deny{background:#f4f4f5}.allow{background:#18181b;color:#fff}
-.foot{width:760px;margin:8px auto;color:#3f3f46;font-size:11px;text-align:center}
-</style></head><body>
+.foot{width:760px;margin:8px auto 0;color:#3f3f46;font-size:11px;text-align:center}
+</style></head><body><div id="prompt">
 <div class="banner">{{.Banner}}</div>
 <div class="card">
 <h1>Allow “{{.Title}}”?</h1>
@@ -55,13 +60,14 @@ td{font-family:ui-monospace,monospace;word-break:break-all}
 <div class="buttons"><span class="deny">Deny</span><span class="allow">Allow</span></div>
 </div>
 <div class="foot">Drawn by dossier from the live tools/list entry ({{.Hints}}); the real host's dialog looks different.</div>
-</body></html>`))
+</div></body></html>`))
 
 type promptLabel struct{ Class, Text string }
 type promptArg struct{ Name, Value string }
 
-// promptPage builds the simulated confirmation dialog of a write tool.
-func promptPage(j *job) (*page, error) {
+// promptPage builds the simulated confirmation dialog of a write tool: a
+// document drawn in place of the harness's prompt shell, under its policy.
+func promptPage(j *job) ([]byte, error) {
 	t := j.tool
 	title := t.Title
 	if title == "" {
@@ -89,7 +95,7 @@ func promptPage(j *job) (*page, error) {
 	j.capture.HTMLSHA256 = sum(buf.Bytes())
 	j.capture.Simulated = true
 	j.capture.CSP = promptCSP // the record names the policy the page was rendered under, as for widgets
-	return &page{hostDoc: buf.Bytes(), hostCSP: promptCSP}, nil
+	return buf.Bytes(), nil
 }
 
 func labels(h live.Hints) []promptLabel {

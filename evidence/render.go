@@ -33,13 +33,12 @@ var (
 // never do. A chart library animates for a second or so after its data
 // arrives, so the cap after load leaves room for that.
 const (
-	quiet       = 50 * time.Millisecond   // after load: no request, short timer, animation frame or host message for this long
-	timerCap    = 1000 * time.Millisecond // longer timers are not waited for
-	settleCap   = 3000 * time.Millisecond // after the frame's load event
-	maxWait     = 6 * time.Second         // in all
-	reportWait  = 500 * time.Millisecond  // for CSP reports the frame saw but the endpoint has not received yet
-	readyJS     = `window.__dossierDone === true`
-	promptReady = `document.readyState === "complete"`
+	quiet      = 50 * time.Millisecond   // after load: no request, short timer, animation frame or host message for this long
+	timerCap   = 1000 * time.Millisecond // longer timers are not waited for
+	settleCap  = 3000 * time.Millisecond // after the frame's load event
+	maxWait    = 6 * time.Second         // in all
+	reportWait = 500 * time.Millisecond  // for CSP reports the frame saw but the endpoint has not received yet
+	readyJS    = `window.__dossierDone === true`
 )
 
 // render runs every job in plan order, at most opts.Parallel at once, each
@@ -96,35 +95,40 @@ func renderJob(ctx context.Context, h *harness, b Browser, j *job, opts Options)
 		Sandbox:  sandboxOf(b),
 		Viewport: viewport,
 	}
-	var p *page
-	var url, ready string
-	var err error
-	if j.kind == widgetJob {
-		p, err = widgetPage(h, j)
-		url, ready = h.hostPageURL(j.key), readyJS
-	} else {
-		p, err = promptPage(j)
-		url, ready = h.hostPageURL(j.key), promptReady
-	}
-	if err != nil {
-		j.err = err
-		return
-	}
-	h.add(j.key, p)
-	j.page = p
-	j.capture.URL = url
-
 	pctx, cancel := context.WithTimeout(ctx, opts.PageTimeout)
 	defer cancel()
-	png, console, err := b.Shoot(pctx, url, ready)
-	j.capture.Console = console
-	if err != nil {
-		j.err = err
-		return
-	}
+	var png []byte
 	if j.kind == widgetJob {
+		p, err := widgetPage(h, j)
+		if err != nil {
+			j.err = err
+			return
+		}
+		h.add(j.key, p)
+		j.page = p
+		j.capture.URL = h.hostPageURL(j.key)
+		var console []string
+		png, console, err = b.Shoot(pctx, j.capture.URL, readyJS)
+		j.capture.Console = console
+		if err != nil {
+			j.err = err
+			return
+		}
 		p.awaitReports(pctx, reportWait)
 		j.blank, j.differ = blank(png)
+	} else {
+		// A prompt is a static document: it replaces the previous one in
+		// a tab kept for prompts, and only its box is captured.
+		doc, err := promptPage(j)
+		if err != nil {
+			j.err = err
+			return
+		}
+		j.capture.URL = h.promptURL()
+		if png, err = b.Draw(pctx, j.capture.URL, doc, promptBox); err != nil {
+			j.err = err
+			return
+		}
 	}
 	j.png = png
 	j.capture.PNGSHA256 = sum(png)

@@ -10,9 +10,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -110,6 +112,10 @@ type Browser struct {
 type tab struct {
 	ctx    context.Context
 	cancel context.CancelFunc
+	// shell is the page loaded for Draw ("" after Shoot) and frame its
+	// main frame: Draw replaces the document of that page in place.
+	shell string
+	frame cdp.FrameID
 }
 
 // Start launches the browser at path with a fresh profile directory, and
@@ -186,10 +192,11 @@ func (b *Browser) Flags() []string { return append([]string(nil), b.flags...) }
 // wrote. ctx bounds the whole page. A tab whose page failed is closed, not
 // reused: its renderer may be stuck in the page's code.
 func (b *Browser) Shoot(ctx context.Context, url, ready string) (png []byte, console []string, err error) {
-	t, err := b.tab(ctx)
+	t, err := b.tab(ctx, "")
 	if err != nil {
 		return nil, nil, err
 	}
+	t.shell = "" // the navigation below replaces a drawing page
 	defer func() { b.release(t, err == nil) }()
 	// Actions run under a child of the tab's context that the page's
 	// deadline ends; ending the tab's own context would close the tab.
@@ -290,6 +297,79 @@ func (b *Browser) Shoot(ctx context.Context, url, ready string) (png []byte, con
 	return png, nil, nil
 }
 
+// Draw shows doc in a tab in place of the document of the page at shell,
+// and returns a PNG of the box of the element whose id is box. The tab
+// loads shell once (it is reused from drawing to drawing); every later
+// drawing only replaces the document, which costs a fraction of a page
+// load. The document keeps the shell's origin and the Content-Security-Policy
+// the shell was served with, so a shell served with a strict policy keeps
+// every drawing inert. The whole document is replaced: nothing of the
+// previous drawing remains. Images are decoded and fonts loaded before
+// the PNG is taken. ctx bounds the whole drawing.
+func (b *Browser) Draw(ctx context.Context, shell string, doc []byte, box string) (png []byte, err error) {
+	t, err := b.tab(ctx, shell)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { b.release(t, err == nil) }()
+	pctx, cancel := context.WithCancel(t.ctx)
+	defer cancel()
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+
+	if t.shell != shell {
+		t.shell = ""
+		if err := chromedp.Do(pctx, chromedp.Navigate(shell)); err != nil {
+			return nil, fmt.Errorf("loading %q: %w", shell, errors.Join(err, ctx.Err()))
+		}
+		tree, err := chromedp.Call(pctx, page.GetFrameTree, cdp.Empty{})
+		if err != nil || tree.FrameTree == nil || tree.FrameTree.Frame == nil {
+			return nil, fmt.Errorf("reading the frame of %q: %w", shell, errors.Join(err, ctx.Err()))
+		}
+		t.shell, t.frame = shell, tree.FrameTree.Frame.ID
+	}
+	if _, err := chromedp.Call(pctx, page.SetDocumentContent, page.SetDocumentContentParams{FrameID: t.frame, HTML: string(doc)}); err != nil {
+		return nil, fmt.Errorf("replacing the document of %q: %w", shell, errors.Join(err, ctx.Err()))
+	}
+	// The box is measured once its images are decoded and the fonts
+	// loaded: both can change its size.
+	measure := `(async function () {
+		await document.fonts.ready;
+		await Promise.all(Array.from(document.images, function (i) { return i.decode().catch(function () {}); }));
+		var e = document.getElementById(` + strconv.Quote(box) + `);
+		if (!e) return null;
+		var r = e.getBoundingClientRect();
+		return [r.left, r.top, r.width, r.height];
+	})()`
+	r, err := chromedp.Run(pctx, chromedp.Evaluate[[]float64](measure, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return nil, fmt.Errorf("measuring #%s of a drawing: %w", box, errors.Join(err, ctx.Err()))
+	}
+	if len(r) != 4 || r[2] < 1 || r[3] < 1 {
+		return nil, fmt.Errorf("measuring #%s of a drawing: no such element, or it is empty", box)
+	}
+	// Whole pixels that cover the box; the box must lie in the viewport
+	// (the screenshot is taken from what the tab shows).
+	x0, y0 := math.Floor(r[0]), math.Floor(r[1])
+	clip := page.Viewport{X: x0, Y: y0, Width: math.Ceil(r[0]+r[2]) - x0, Height: math.Ceil(r[1]+r[3]) - y0, Scale: 1}
+	if x0 < 0 || y0 < 0 || clip.X+clip.Width > Width || clip.Y+clip.Height > Height {
+		return nil, fmt.Errorf("drawing: #%s (%.0fx%.0f at %.0f,%.0f) does not fit the %dx%d viewport", box, clip.Width, clip.Height, x0, y0, Width, Height)
+	}
+	png, err = chromedp.Run(pctx, func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+		r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{
+			Format: page.CaptureScreenshotFormatPng, Clip: &clip, FromSurface: ptr(true), OptimizeForSpeed: ptr(true),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return r.Data, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("taking screenshot of a drawing: %w", errors.Join(err, ctx.Err()))
+	}
+	return png, nil
+}
+
 // screenshot is a PNG of the viewport, encoded for speed (a larger file,
 // the same pixels).
 func screenshot(ctx context.Context, t *chromedp.Target) ([]byte, error) {
@@ -304,12 +384,17 @@ func screenshot(ctx context.Context, t *chromedp.Target) ([]byte, error) {
 
 func ptr[T any](v T) *T { return &v }
 
-// tab takes an idle tab, or opens one at the viewport size.
-func (b *Browser) tab(ctx context.Context) (*tab, error) {
+// tab takes an idle tab, one showing shell if there is one, or opens one
+// at the viewport size.
+func (b *Browser) tab(ctx context.Context, shell string) (*tab, error) {
 	b.mu.Lock()
 	if n := len(b.idle); n > 0 {
-		t := b.idle[n-1]
-		b.idle = b.idle[:n-1]
+		i := slices.IndexFunc(b.idle, func(t *tab) bool { return t.shell == shell })
+		if i < 0 {
+			i = n - 1
+		}
+		t := b.idle[i]
+		b.idle = slices.Delete(b.idle, i, i+1)
 		b.mu.Unlock()
 		return t, nil
 	}

@@ -1,11 +1,17 @@
 package chrome
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -72,5 +78,78 @@ func TestShootAndClose(t *testing.T) {
 	}
 	if pids := Processes(dir); len(pids) > 0 {
 		t.Errorf("processes remain: %v", pids)
+	}
+}
+
+// TestDraw: a drawing is a PNG of the named box alone, under the CSP the
+// shell was served with, and a drawing in a reused tab shows nothing of the
+// one before.
+func TestDraw(t *testing.T) {
+	var mu sync.Mutex
+	var hits []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits = append(hits, r.URL.Path)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+		w.Write([]byte(`<!doctype html><title>shell</title>`))
+	}))
+	defer srv.Close()
+	b := start(t, Options{})
+	defer b.Close()
+	b.Allow(srv.URL)
+	shell := srv.URL + "/shell"
+
+	red := `<!doctype html><body style="margin:0;background:#00f">
+<div id="card" style="position:absolute;left:40px;top:30px;width:600px;height:400px;background:#f00"><img src="` + srv.URL + `/tracker.png" alt=""></div>
+<script>document.getElementById("card").style.width = "900px"</script>`
+	green := `<!doctype html><body style="margin:0;background:#fff"><div id="card" style="margin:10px;width:200px;height:100px;background:#0f0"></div>`
+	draw := func(doc string) image.Image {
+		t.Helper()
+		data, err := b.Draw(t.Context(), shell, []byte(doc), "card")
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return img
+	}
+	count := func(img image.Image, want color.RGBA) (n int) {
+		for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+			for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+				if r, g, bl, _ := img.At(x, y).RGBA(); uint8(r>>8) == want.R && uint8(g>>8) == want.G && uint8(bl>>8) == want.B {
+					n++
+				}
+			}
+		}
+		return n
+	}
+
+	first := draw(red)
+	// The script did not run (the box keeps its 600px) and the image was
+	// not fetched: the drawing is under the shell's policy.
+	if got := first.Bounds().Size(); got != image.Pt(600, 400) {
+		t.Errorf("first drawing is %v, want the box's 600x400", got)
+	}
+	if n := count(first, color.RGBA{R: 255}); n != 600*400 {
+		t.Errorf("first drawing has %d red pixels, want all %d", n, 600*400)
+	}
+	second := draw(green)
+	if got := second.Bounds().Size(); got != image.Pt(200, 100) {
+		t.Errorf("second drawing is %v, want the box's 200x100", got)
+	}
+	if n := count(second, color.RGBA{G: 255}); n != 200*100 {
+		t.Errorf("second drawing has %d green pixels of %d: the first drawing shows through", n, 200*100)
+	}
+	if _, err := b.Draw(t.Context(), shell, []byte(`<p>no box</p>`), "card"); err == nil {
+		t.Error("a drawing without the box returned no error")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(hits, []string{"/shell"}) {
+		t.Errorf("requests %v, want the shell once: each drawing replaces the document in place, and the policy blocks the image", hits)
 	}
 }

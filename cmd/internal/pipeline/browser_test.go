@@ -196,6 +196,9 @@ func (f *fakeBrowser) Close() error {
 func (f *fakeBrowser) Shoot(context.Context, string, string) ([]byte, []string, error) {
 	return nil, nil, errors.New("page crashed")
 }
+func (f *fakeBrowser) Draw(context.Context, string, []byte, string) ([]byte, error) {
+	return nil, errors.New("page crashed")
+}
 func (f *fakeBrowser) closed() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
