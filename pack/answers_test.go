@@ -3,9 +3,11 @@ package pack
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
 func TestAnswer(t *testing.T) {
@@ -66,6 +68,43 @@ func TestAnswer(t *testing.T) {
 			}
 			if len(a.Evidence) != tt.evidences {
 				t.Errorf("evidence = %v, want %d items", a.Evidence, tt.evidences)
+			}
+		})
+	}
+}
+
+// TestLapse: answering a pack later, an attestation or a waiver that has
+// expired since no longer counts; one still running does.
+func TestLapse(t *testing.T) {
+	m := &manifest.Manifest{
+		Attestations: []manifest.Attestation{
+			{Check: "ops.monitoring", By: "A", Expires: "2027-01-01"},
+			{Check: "ops.audit-logs", By: "B", Expires: "2027-01-01"},
+			{Check: "ops.audit-logs", By: "C", Expires: "2029-01-01"},
+		},
+	}
+	waived := func(expires string) *check.Waiver { return &check.Waiver{Owner: "W", Expires: expires} }
+	for _, tt := range []struct {
+		name      string
+		r         check.Result
+		now       time.Time
+		basis     check.Basis
+		waived    bool
+		explained bool
+	}{
+		{"expired attestation", check.Result{ID: "ops.monitoring", Status: check.Pass, Basis: check.Attested}, time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC), check.Declared, false, true},
+		{"one attestation still running", check.Result{ID: "ops.audit-logs", Status: check.Pass, Basis: check.Attested}, time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC), check.Attested, false, false},
+		{"before expiry", check.Result{ID: "ops.monitoring", Status: check.Pass, Basis: check.Attested}, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), check.Attested, false, false},
+		{"no time given", check.Result{ID: "ops.monitoring", Status: check.Pass, Basis: check.Attested}, time.Time{}, check.Attested, false, false},
+		{"expired waiver", check.Result{ID: "tool.naming", Status: check.Fail, Basis: check.Probed, Waiver: waived("2027-06-01")}, time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC), check.Probed, false, true},
+		{"running waiver", check.Result{ID: "tool.naming", Status: check.Fail, Basis: check.Probed, Waiver: waived("2029-06-01")}, time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC), check.Probed, true, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := []check.Result{tt.r}
+			lapse(rs, m, tt.now)
+			r := rs[0]
+			if r.Basis != tt.basis || (r.Waiver != nil) != tt.waived || strings.Contains(r.Detail, "no longer counts") != tt.explained {
+				t.Errorf("got basis %s, waiver %v, detail %q", r.Basis, r.Waiver, r.Detail)
 			}
 		})
 	}

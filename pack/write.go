@@ -169,6 +169,64 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 	if opts.Key != nil && (b.Signature == nil || b.Signature.KeyID != opts.Key.ID) {
 		return nil, fmt.Errorf("signing the pack: the bundle does not name the signing key %s as its signer", opts.Key.ID)
 	}
+	return writeDir(ctx, dir, func(put func(rel string, data []byte) error) error {
+		contents := map[string][]byte{} // every file written, for SHA256SUMS and pack.zip
+		keep := func(rel string, data []byte) error {
+			contents[rel] = data
+			return put(rel, data)
+		}
+		for _, e := range b.Evidence {
+			if e.Data == nil && e.Size > 0 {
+				continue // not at hand: a pack re-rendered without its evidence files
+			}
+			if err := keep(e.Path, e.Data); err != nil {
+				return err
+			}
+		}
+		fmts := opts.Formats
+		if !slices.Contains(fmts, "json") {
+			fmts = append([]string{"json"}, fmts...)
+		}
+		for _, f := range fmts {
+			name := File(f)
+			if name == "" {
+				return fmt.Errorf("unknown format %q (want %s)", f, strings.Join(Formats(), ", "))
+			}
+			data, err := Render(b, f)
+			if err != nil {
+				return fmt.Errorf("rendering %s: %w", name, err)
+			}
+			if err := keep(name, data); err != nil {
+				return err
+			}
+		}
+		sums := sign.Sums(contents)
+		if err := keep(sign.SumsFile, sums); err != nil {
+			return err
+		}
+		if opts.Key != nil {
+			if err := keep(sign.SigFile, opts.Key.Sign(sums)); err != nil {
+				return err
+			}
+		}
+		if opts.Zip {
+			z, err := Zip(contents, b.Created)
+			if err != nil {
+				return err
+			}
+			if err := put(ZipFile, z); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// writeDir writes the files fill puts into dir in one step: into a
+// temporary directory beside dir first, moved into place only when fill
+// has put everything. dir must pass CheckOut, so nothing the user put
+// there is lost.
+func writeDir(ctx context.Context, dir string, fill func(put func(rel string, data []byte) error) error) (*Written, error) {
 	if err := CheckOut(dir); err != nil {
 		return nil, err
 	}
@@ -184,7 +242,7 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 	defer os.RemoveAll(tmp) // a no-op once renamed
 
 	w := &Written{Dir: dir}
-	contents := map[string][]byte{} // every file written, for SHA256SUMS and pack.zip
+	written := map[string]bool{}
 	put := func(rel string, data []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -192,7 +250,7 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 		if !safeRel(rel) {
 			return fmt.Errorf("refusing to write %q: not a plain relative path inside the pack", rel)
 		}
-		if _, dup := contents[rel]; dup {
+		if written[rel] {
 			return fmt.Errorf("refusing to write %q twice", rel)
 		}
 		p := filepath.Join(tmp, filepath.FromSlash(rel))
@@ -203,51 +261,11 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 			return fmt.Errorf("writing %q: %w", p, err)
 		}
 		w.Files = append(w.Files, rel)
-		contents[rel] = data
+		written[rel] = true
 		return nil
 	}
-	for _, e := range b.Evidence {
-		if e.Data == nil && e.Size > 0 {
-			continue // not at hand: a pack re-rendered without its evidence files
-		}
-		if err := put(e.Path, e.Data); err != nil {
-			return nil, err
-		}
-	}
-	fmts := opts.Formats
-	if !slices.Contains(fmts, "json") {
-		fmts = append([]string{"json"}, fmts...)
-	}
-	for _, f := range fmts {
-		name := File(f)
-		if name == "" {
-			return nil, fmt.Errorf("unknown format %q (want %s)", f, strings.Join(Formats(), ", "))
-		}
-		data, err := Render(b, f)
-		if err != nil {
-			return nil, fmt.Errorf("rendering %s: %w", name, err)
-		}
-		if err := put(name, data); err != nil {
-			return nil, err
-		}
-	}
-	sums := sign.Sums(contents)
-	if err := put(sign.SumsFile, sums); err != nil {
+	if err := fill(put); err != nil {
 		return nil, err
-	}
-	if opts.Key != nil {
-		if err := put(sign.SigFile, opts.Key.Sign(sums)); err != nil {
-			return nil, err
-		}
-	}
-	if opts.Zip {
-		z, err := Zip(contents, b.Created)
-		if err != nil {
-			return nil, err
-		}
-		if err := put(ZipFile, z); err != nil {
-			return nil, err
-		}
 	}
 	if err := swap(tmp, dir); err != nil {
 		return nil, err

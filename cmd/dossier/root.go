@@ -69,7 +69,7 @@ pack.json (the machine-readable source of truth), pack.pdf and answers.csv.
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newDemoCmd(e), newBuildCmd(e), newCheckCmd(e), newRenderCmd(e), newSchemaCmd(e), newVersionCmd(e))
-	root.AddCommand(newKeygenCmd(e), newVerifyCmd(e), newDiffCmd(e), newInitCmd(e))
+	root.AddCommand(newKeygenCmd(e), newVerifyCmd(e), newDiffCmd(e), newInitCmd(e), newAnswerCmd(e))
 	return root
 }
 
@@ -197,19 +197,27 @@ func (f *commonFlags) readQuestionnaire() ([]byte, error) {
 	if f.questionnaire == "" {
 		return nil, nil
 	}
-	data, err := pack.ReadQuestionnaire(f.questionnaire)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &usageError{err}
-	}
-	if err != nil {
-		return nil, err
-	}
 	// A bad questionnaire is refused, naming its file, before any server
 	// is contacted.
-	if _, err := pack.ParseQuestionnaire(f.questionnaire, data); err != nil {
-		return nil, err
+	data, _, err := loadQuestionnaire(f.questionnaire)
+	return data, err
+}
+
+// loadQuestionnaire reads and parses the questionnaire file p, named on
+// the command line.
+func loadQuestionnaire(p string) ([]byte, *pack.Questionnaire, error) {
+	data, err := pack.ReadQuestionnaire(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, &usageError{err}
 	}
-	return data, nil
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := pack.ParseQuestionnaire(p, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return data, q, nil
 }
 
 func parseFailOn(s string) (string, error) {

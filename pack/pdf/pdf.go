@@ -41,6 +41,17 @@ type Options struct {
 	// bytes; the cover prints the digest so that a reader can tie the PDF to
 	// the JSON. Empty: the cover says it was not supplied.
 	PackDigest string
+	// AnswersOnly, when set, limits the document to the questionnaire
+	// answers (dossier answer).
+	AnswersOnly *AnswersOnly
+}
+
+// docTitle is the document's title in its metadata.
+func docTitle(opts Options) string {
+	if opts.AnswersOnly != nil {
+		return "Questionnaire answers"
+	}
+	return "Security review pack"
 }
 
 // Render lays out b as a PDF without a pack digest; see RenderWith.
@@ -77,7 +88,7 @@ func RenderWith(b *bundle.Bundle, opts Options) ([]byte, error) {
 		WithCompression(true).
 		WithSequentialMode(). // the other modes merge through pdfcpu: not reproducible
 		WithCreationDate(created).
-		WithTitle(txt.clean("Security review pack: "+b.App.Name), true).
+		WithTitle(txt.clean(docTitle(opts)+": "+b.App.Name), true).
 		WithSubject(txt.clean(b.App.Name+" "+b.App.Version+" by "+b.App.Vendor), true).
 		WithCreator(txt.clean(b.Generator.Name+" "+b.Generator.Version), true).
 		Build()
@@ -94,8 +105,13 @@ func RenderWith(b *bundle.Bundle, opts Options) ([]byte, error) {
 
 	d := newDoc(m, txt)
 	secs := sections(b)
+	if opts.AnswersOnly != nil {
+		secs = []section{{"Questionnaire answers", answers}}
+		answersCover(d, b, opts)
+	} else {
+		cover(d, b, opts)
+	}
 	pageOf := make([]string, len(secs))
-	cover(d, b, opts)
 	if err := d.registerHeader(pageHeader(d, b)...); err != nil {
 		return nil, fmt.Errorf("rendering pdf: registering page header: %w", err)
 	}
