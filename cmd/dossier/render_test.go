@@ -253,7 +253,7 @@ func TestRenderAndSchemaErrors(t *testing.T) {
 		{name: "render missing file", args: []string{"render", filepath.Join(dir, "none.json"), "--out", filepath.Join(dir, "o")}, code: exitFailure, stderr: "none.json"},
 		{name: "render newer schema", args: []string{"render", v2, "--out", filepath.Join(dir, "o")}, code: exitFailure, stderr: "schemaVersion 2 is not supported"},
 		{name: "demo unknown format", args: []string{"demo", "--format", "html"}, code: exitUsage, stderr: `unknown format "html"`},
-		{name: "schema unknown", args: []string{"schema", "bundle"}, code: exitUsage, stderr: `want manifest or pack`},
+		{name: "schema unknown", args: []string{"schema", "bundle"}, code: exitUsage, stderr: `want manifest, pack or questionnaire`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
