@@ -4,8 +4,6 @@ import (
 	"fmt"
 
 	"github.com/johnfercher/maroto/v2/pkg/components/row"
-	"github.com/johnfercher/maroto/v2/pkg/consts/border"
-	"github.com/johnfercher/maroto/v2/pkg/props"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
 )
@@ -31,23 +29,14 @@ func answersCover(d *doc, b *bundle.Bundle, opts Options) {
 	for _, ans := range b.Answers {
 		counts[ans.Answer]++
 	}
-	for _, kv := range [][2]string{
+	coverFacts(d, [][2]string{
 		{"Server URL", serverURL(b)},
 		{"Pack probed", when(b.Created)},
 		{"Pack made by", b.Generator.Name + " " + b.Generator.Version},
-		{"pack.json SHA-256", orDash(opts.PackDigest)},
-		{"Pack checked", orDash(a.Verified)},
+		{"pack.json SHA-256", opts.PackDigest},
+		{"Pack checked", a.Verified},
 		{"Answers", fmt.Sprintf("%d: %d yes, %d no, %d partial, %d n.a.", len(b.Answers), counts[bundle.Yes], counts[bundle.No], counts[bundle.Partial], counts[bundle.NA])},
-	} {
-		d.push(row.New().Add(
-			d.cell(6, kv[0], style{size: 9, bold: true, color: colGray}),
-			d.cellN(18, orDash(kv[1]), style{size: 9, color: colBlack}, 4),
-		))
-	}
-	d.push(spacer(8))
-	d.push(d.para("Pack verdict", style{size: 9, bold: true, color: colGray}))
-	d.push(row.New().Add(d.cellN(gridSize, orDash(b.Summary.Verdict), style{size: 12, bold: true, color: colBlack}, 6).
-		WithStyle(&props.Cell{BorderType: border.Left, BorderColor: colBlack, BorderThickness: 0.8})))
-	d.push(spacer(8))
+	})
+	coverVerdict(d, "The pack's verdict", b.Summary)
 	d.push(d.para("Each answer is derived from the check results inside the pack named above, by the rule of the built-in checklist: yes when every mapped result passes on probed or attested ground, no when any fails, partial when some rest on weaker ground, n.a. when none applies. An attestation or waiver that has expired since the pack was made no longer counts. The evidence IDs refer to files inside that pack.", small))
 }

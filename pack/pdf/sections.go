@@ -176,25 +176,8 @@ func cover(d *doc, b *bundle.Bundle, opts Options) {
 	if c := b.Changes; c != nil {
 		kvs = append(kvs, [2]string{"Since the last submission", since(c)})
 	}
-	for _, kv := range kvs {
-		d.push(row.New().Add(
-			d.cell(6, kv[0], style{size: 9, bold: true, color: colGray}),
-			d.cellN(18, orDash(kv[1]), style{size: 9, color: colBlack}, 4),
-		))
-	}
-	d.push(spacer(8))
-
-	d.push(d.para("Verdict", style{size: 9, bold: true, color: colGray}))
-	d.push(row.New().Add(d.cellN(gridSize, orDash(b.Summary.Verdict), style{size: 12, bold: true, color: colBlack}, 6).
-		WithStyle(&props.Cell{BorderType: border.Left, BorderColor: colBlack, BorderThickness: 0.8})))
-	d.push(spacer(6))
-	if lines := unjudgedLines(b.Summary); len(lines) > 0 {
-		d.push(d.para(lines[0], style{size: 9, bold: true, color: colBlack}))
-		for _, l := range lines[1:] {
-			d.push(d.para("• "+l, body))
-		}
-		d.push(spacer(6))
-	}
+	coverFacts(d, kvs)
+	coverVerdict(d, "Verdict", b.Summary)
 
 	d.push(d.para("Results by status", style{size: 9, bold: true, color: colGray}))
 	counts := row.New()
@@ -208,6 +191,33 @@ func cover(d *doc, b *bundle.Bundle, opts Options) {
 		len(b.RedFlags), severityLine(b.Summary.BySeverity), b.Summary.Waived, b.Summary.Probed, b.Summary.Declared, len(b.Tools), len(b.Evidence)), body))
 	d.push(spacer(8))
 	d.push(d.para("Everything in this document is rendered from pack.json, the machine-readable form of this pack; the SHA-256 above identifies that file. Text that came from the server under test is shown as data: control characters are removed and characters the embedded fonts cannot draw appear as \uFFFD.", small))
+}
+
+// coverFacts lays out the cover's label and value pairs.
+func coverFacts(d *doc, kvs [][2]string) {
+	for _, kv := range kvs {
+		d.push(row.New().Add(
+			d.cell(6, kv[0], style{size: 9, bold: true, color: colGray}),
+			d.cellN(18, orDash(kv[1]), style{size: 9, color: colBlack}, 4),
+		))
+	}
+	d.push(spacer(8))
+}
+
+// coverVerdict lays out the pack's verdict under label, and what could
+// not be judged, so a clean verdict with errors never reads as clean.
+func coverVerdict(d *doc, label string, s bundle.Summary) {
+	d.push(d.para(label, style{size: 9, bold: true, color: colGray}))
+	d.push(row.New().Add(d.cellN(gridSize, orDash(s.Verdict), style{size: 12, bold: true, color: colBlack}, 6).
+		WithStyle(&props.Cell{BorderType: border.Left, BorderColor: colBlack, BorderThickness: 0.8})))
+	d.push(spacer(6))
+	if lines := unjudgedLines(s); len(lines) > 0 {
+		d.push(d.para(lines[0], style{size: 9, bold: true, color: colBlack}))
+		for _, l := range lines[1:] {
+			d.push(d.para("• "+l, body))
+		}
+		d.push(spacer(6))
+	}
 }
 
 // signature says who signed the pack and how a reader checks it. The PDF
