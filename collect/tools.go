@@ -26,6 +26,12 @@ func (p *prober) probeTools(ctx context.Context) {
 		p.toolsNotListed(why, steps)
 		return
 	}
+	// The purposes still left as placeholders, by tool: one walk of the
+	// manifest, not one per tool.
+	unfilled := map[string][]manifest.Unfilled{}
+	for _, u := range p.m.Unfilled("data.minimization") {
+		unfilled[u.Subject] = append(unfilled[u.Subject], u)
+	}
 	live := map[string]bool{}
 	for i, t := range p.obs.Tools {
 		live[t.Name] = true
@@ -52,7 +58,7 @@ func (p *prober) probeTools(ctx context.Context) {
 		p.checkLabels(t, d, steps)
 		p.checkHeuristics(t, steps)
 		p.checkSchemes(t, d, steps)
-		p.checkMinimization(t, d, steps)
+		p.checkMinimization(t, d, unfilled[sub], steps)
 	}
 	for _, d := range p.m.Tools {
 		switch {
@@ -382,7 +388,9 @@ func (p *prober) checkSchemes(t live.Tool, d manifest.Tool, steps []string) {
 	p.result(id, sub, check.Pass, check.Probed, fmt.Sprintf("securitySchemes (%s) %s agree with the manifest.", t.SchemesSource, schemesText(t.SecuritySchemes)), steps...)
 }
 
-func (p *prober) checkMinimization(t live.Tool, d manifest.Tool, steps []string) {
+// checkMinimization judges data.minimization for a declared tool; drafts
+// are its input purposes still left as placeholders.
+func (p *prober) checkMinimization(t live.Tool, d manifest.Tool, drafts []manifest.Unfilled, steps []string) {
 	sub := "tool:" + t.Name
 	var missing, empty []string
 	for _, f := range t.Fields {
@@ -400,12 +408,6 @@ func (p *prober) checkMinimization(t live.Tool, d manifest.Tool, steps []string)
 	}
 	if len(empty) > 0 {
 		why = append(why, "Live input fields whose declared purpose is empty: "+strings.Join(empty, ", ")+".")
-	}
-	var drafts []manifest.Unfilled
-	for _, u := range p.m.Unfilled("data.minimization") {
-		if u.Subject == sub {
-			drafts = append(drafts, u)
-		}
 	}
 	if len(drafts) > 0 {
 		why = append(why, manifest.UnfilledText(drafts))
