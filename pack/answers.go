@@ -190,6 +190,9 @@ func AnswerFrom(ctx context.Context, packPath, dir string, opts AnswerOptions) (
 	if err := CheckOut(dir); err != nil {
 		return nil, err
 	}
+	if isPack(dir) {
+		return nil, fmt.Errorf("output directory %q holds a pack: answers replace only an earlier set of answers; choose a new or empty directory", dir)
+	}
 	// Freshness is judged below, against opts.Now, answer by answer: a
 	// zero Now keeps Verify to integrity and the signature.
 	v, err := Verify(packPath, VerifyOptions{PublicKey: opts.PublicKey, RequireSignature: opts.RequireSignature})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -161,6 +162,15 @@ func TestAnswerFromReceivedPack(t *testing.T) {
 	}
 	if got, err := os.ReadFile(filepath.Join(mine, "notes.txt")); err != nil || string(got) != "mine" {
 		t.Errorf("the buyer's file: %q, %v", got, err)
+	}
+
+	// Nor is a pack, least of all the one being answered.
+	before := digests(t, received)
+	if code, _, errs := dossierCode(t, "answer", received, "-q", qfile, "--out", received); code == exitOK || !strings.Contains(errs, "holds a pack") {
+		t.Errorf("answering into the received pack: exit %d, %s", code, errs)
+	}
+	if after := digests(t, received); !maps.Equal(before, after) {
+		t.Errorf("the received pack changed: %d files before, %d after", len(before), len(after))
 	}
 
 	// A pack changed after it was built is refused, and nothing is written.
