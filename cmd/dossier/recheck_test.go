@@ -65,7 +65,7 @@ func TestBuyerRecheck(t *testing.T) {
 	defer srv.Close()
 	tokens := buyerTokens(t, srv)
 	kept := filepath.Join(dir, "kept")
-	live := append([]string{"verify", old, "--live", "--allow-private", "--max-age", "0"}, tokens...)
+	live := slices.Concat([]string{"verify", old, "--live", "--allow-private", "--max-age", "0"}, tokens)
 
 	code, out, errs := dossierCode(t, append(live, "--out", kept)...)
 	if code != exitFindings {
@@ -116,29 +116,20 @@ func TestBuyerRecheck(t *testing.T) {
 		t.Error("the summary comes before the changes")
 	}
 
+	// The runs below only read the claims and the exit code: without a
+	// browser they are quicker, and the write tool's failing check still
+	// changes (the evidence checks are then not judged).
+	quick := slices.Concat(live, []string{"--chrome", "/nonexistent"})
 	t.Run("--all lists the confirmed claims", func(t *testing.T) {
-		code, all, errs := dossierCode(t, append(live, "--all")...)
-		if code != exitFindings || !strings.Contains(all, "Confirmed ("+summary[3]+"):") {
-			t.Fatalf("exit %d, want 3 and the %s confirmed claims listed\n%s%s", code, summary[3], all, errs)
+		code, all, errs := dossierCode(t, append(quick, "--all", "--fail-on", "none", "--allow-incomplete")...)
+		if code != exitOK || !strings.Contains(all, "Confirmed (") {
+			t.Fatalf("exit %d, want 0 (--fail-on none --allow-incomplete) and the confirmed claims listed\n%s%s", code, all, errs)
 		}
 	})
-	t.Run("exit codes as check's", func(t *testing.T) {
-		if code, _, errs := dossierCode(t, append(live, "--fail-on", "critical")...); code != exitFindings {
-			t.Errorf("--fail-on critical: exit %d, want 3\n%s", code, errs)
-		}
-		// Below the threshold, the claims not checked decide, as the
-		// checks not judged do for check.
-		if code, _, errs := dossierCode(t, append(live, "--fail-on", "none")...); code != exitFailure || !strings.Contains(errs, "--allow-incomplete") {
-			t.Errorf("--fail-on none: exit %d, want 1 for the claims not checked\n%s", code, errs)
-		}
-		if code, _, errs := dossierCode(t, append(live, "--fail-on", "none", "--allow-incomplete")...); code != exitOK {
-			t.Errorf("--fail-on none --allow-incomplete: exit %d, want 0\n%s", code, errs)
-		}
-	})
-	t.Run("json carries the severities and the kept pack", func(t *testing.T) {
-		code, js, errs := dossierCode(t, append(live, "--format", "json")...)
+	t.Run("json carries the severities; --fail-on critical exits 3", func(t *testing.T) {
+		code, js, errs := dossierCode(t, append(quick, "--format", "json", "--fail-on", "critical")...)
 		if code != exitFindings {
-			t.Fatalf("exit %d\n%s", code, errs)
+			t.Fatalf("exit %d, want 3\n%s", code, errs)
 		}
 		var v verifyOutput
 		if err := json.Unmarshal([]byte(js), &v); err != nil {
@@ -149,8 +140,13 @@ func TestBuyerRecheck(t *testing.T) {
 				t.Errorf("changed claim %d (%s %s) without a severity, or after an unchanged one", i, c.Subject, c.Claim)
 			}
 		}
-		if !strings.HasPrefix(v.Live.Summary, summary[1]+" changes since the pack: 1 critical") {
+		if !regexp.MustCompile(`^\d+ changes? since the pack: 1 critical`).MatchString(v.Live.Summary) {
 			t.Errorf("summary %q", v.Live.Summary)
+		}
+	})
+	t.Run("below --fail-on, claims not checked exit 1, as check's checks not judged", func(t *testing.T) {
+		if code, _, errs := dossierCode(t, append(quick, "--fail-on", "none")...); code != exitFailure || !strings.Contains(errs, "--allow-incomplete") {
+			t.Errorf("--fail-on none: exit %d, want 1 for the claims not checked\n%s", code, errs)
 		}
 	})
 
