@@ -64,8 +64,12 @@ vet:
 test: node-deps vet
 	$(GO) test -count=1 -timeout 12m ./...
 
+# bench runs every benchmark three times; the whole-process ones (demo,
+# build --format all at 100, 1,000 and 2,000 tools, Chrome included) take
+# some minutes. DOSSIER_BENCH_BEFORE=path/to/old/dossier runs another binary
+# interleaved with this tree's, for before and after figures from one run.
 bench: node-deps
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 60m ./...
 
 # fuzz runs every fuzz target of a reader of untrusted files for FUZZTIME
 # each (go test runs only their seed corpus). One -fuzz per run, so one

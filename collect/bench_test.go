@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -18,8 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
-
+	"github.com/dossier-dev/dossier/internal/synthetic"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
@@ -95,76 +93,17 @@ func selfCPU() time.Duration {
 // thousandTools is the size of the synthetic server.
 const thousandTools = 1000
 
-type synthIn struct {
-	Query string `json:"query" jsonschema:"what to look for"`
-	Limit int    `json:"limit,omitempty" jsonschema:"how many results at most"`
-	Sort  string `json:"sort,omitempty" jsonschema:"order of the results: asc or desc"`
-}
-
-type synthOut struct {
-	Items []string `json:"items"`
-}
-
-// synthKind gives tool i its kind: most read, some write, a few destructive.
-func synthKind(i int) string {
-	switch {
-	case i%10 == 9:
-		return manifest.KindDestructive
-	case i%10 >= 7:
-		return manifest.KindWrite
-	}
-	return manifest.KindRead
-}
-
-func synthName(i int) string {
-	switch synthKind(i) {
-	case manifest.KindDestructive:
-		return fmt.Sprintf("delete_record_%04d", i)
-	case manifest.KindWrite:
-		return fmt.Sprintf("update_record_%04d", i)
-	}
-	return fmt.Sprintf("get_record_%04d", i)
-}
-
 // thousandToolServer serves 1,000 annotated tools with input and output
 // schemas from the go-sdk.
 func thousandToolServer(tb testing.TB) string {
-	s := mcp.NewServer(&mcp.Implementation{Name: "synthetic", Version: "1.0.0"}, nil)
-	for i := range thousandTools {
-		kind := synthKind(i)
-		mcp.AddTool(s, &mcp.Tool{
-			Name:        synthName(i),
-			Description: fmt.Sprintf("%s record %d of the synthetic catalogue.", map[string]string{manifest.KindRead: "Get", manifest.KindWrite: "Update", manifest.KindDestructive: "Delete"}[kind], i),
-			Annotations: &mcp.ToolAnnotations{ReadOnlyHint: kind == manifest.KindRead, DestructiveHint: bp(kind == manifest.KindDestructive), OpenWorldHint: bp(false)},
-			Meta:        mcp.Meta{"securitySchemes": []map[string]any{{"type": "noauth"}}},
-		}, func(ctx context.Context, req *mcp.CallToolRequest, in synthIn) (*mcp.CallToolResult, synthOut, error) {
-			return nil, synthOut{Items: []string{in.Query}}, nil
-		})
-	}
-	h := http.NewCrossOriginProtection().Handler(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, nil))
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(synthetic.Handler(thousandTools))
 	tb.Cleanup(srv.Close)
 	return srv.URL
 }
 
-// thousandToolManifest declares every tool as it is; the first ten read
-// tools are callable, as a vendor would list a few safe ones.
+// thousandToolManifest declares every tool as it is.
 func thousandToolManifest(url string) *manifest.Manifest {
-	m := &manifest.Manifest{
-		Schema: manifest.SchemaID,
-		App:    manifest.App{Name: "Synthetic", Vendor: "Test", Version: "1", Description: "1,000 tools.", Support: "help@example.com"},
-		Server: manifest.Server{URL: url, Auth: manifest.Auth{Mode: manifest.AuthNone}},
-	}
-	purpose := map[string]manifest.Input{"query": {Purpose: "what to look for"}, "limit": {Purpose: "page size"}, "sort": {Purpose: "order"}}
-	for i := range thousandTools {
-		d := manifest.Tool{Name: synthName(i), Kind: synthKind(i), Inputs: purpose}
-		if d.Kind == manifest.KindRead && len(m.Probe.Callable) < 10 {
-			m.Probe.Callable = append(m.Probe.Callable, d.Name)
-			d.Example = map[string]any{"query": "a"}
-		}
-		m.Tools = append(m.Tools, d)
-	}
-	return m
+	return synthetic.Manifest(url, thousandTools)
 }
 
 // BenchmarkProbe1000Tools probes the synthetic server fully, and once more

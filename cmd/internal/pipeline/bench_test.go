@@ -1,22 +1,32 @@
 package pipeline
 
-// BenchmarkCheckVsInspector, run by make bench: the whole dossier process,
-// as a user runs it, against the MCP Inspector CLI listing tools. It
-// reports; it asserts nothing about time.
+// The whole-process benchmarks, run by make bench: the dossier binary is
+// built and run as a user runs it, Chrome included. BenchmarkCheckVsInspector
+// sets `check` against the MCP Inspector CLI listing tools, BenchmarkDemo
+// times `demo`, BenchmarkBuildAll times `build --format all` at 100, 1,000
+// and 2,000 tools with the peak memory of dossier and its Chrome processes.
+// They report; they assert nothing about time.
 
 import (
 	"bytes"
 	"context"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/dossier-dev/dossier/collect"
+	"github.com/dossier-dev/dossier/internal/synthetic"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
@@ -177,5 +187,164 @@ func BenchmarkCheckVsInspector(b *testing.B) {
 		b.ReportMetric(float64(beforeNs.Nanoseconds())/n, "before-check-ns/op")
 		b.ReportMetric(float64(beforeNs)/float64(inspNs), "before/inspector")
 		b.ReportMetric(float64(beforeRSS)/1024, "before-peak-RSS-MB")
+	}
+}
+
+// chromeForBench is the browser the whole-process benchmarks need; missing
+// is a skip, except in CI.
+func chromeForBench(tb testing.TB) {
+	tb.Helper()
+	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("chromium is required in CI (make deps installs it): %v", err)
+		}
+		tb.Skipf("no chromium: %v", err)
+	}
+}
+
+// usageStats accumulates runs of one binary.
+type usageStats struct {
+	walls  []time.Duration
+	peakKB int64
+	rssKB  int64
+	selfKB int64
+}
+
+func (s *usageStats) add(u treeUsage) {
+	s.walls = append(s.walls, u.wall)
+	s.peakKB = max(s.peakKB, u.peakKB)
+	s.rssKB = max(s.rssKB, u.rssKB)
+	s.selfKB = max(s.selfKB, u.selfKB)
+}
+
+func (s *usageStats) median() time.Duration {
+	w := slices.Clone(s.walls)
+	slices.Sort(w)
+	return w[len(w)/2]
+}
+
+// report reports s under prefix ("" or "before-"): the median wall time,
+// the slowest, and the peaks: peak-MiB of dossier and its Chrome processes
+// together (Pss), rss-sum-MiB the same as the sum of their RSS (shared
+// pages counted in each process), dossier-MiB dossier's own peak RSS.
+func (s *usageStats) report(b *testing.B, prefix string) {
+	b.ReportMetric(s.median().Seconds(), prefix+"median-s")
+	b.ReportMetric(slices.Max(s.walls).Seconds(), prefix+"max-s")
+	b.ReportMetric(float64(s.peakKB)/1024, prefix+"peak-MiB")
+	b.ReportMetric(float64(s.rssKB)/1024, prefix+"rss-sum-MiB")
+	b.ReportMetric(float64(s.selfKB)/1024, prefix+"dossier-MiB")
+}
+
+// BenchmarkDemo execs `dossier demo` (sample app, sign-in, probe, Chrome
+// captures, pack with PDF) as a user runs it, and reports its median wall
+// time and the peak memory of dossier and its Chrome processes together.
+// DOSSIER_BENCH_BEFORE names another dossier binary to run in the same
+// iterations, interleaved.
+func BenchmarkDemo(b *testing.B) {
+	chromeForBench(b)
+	bin := buildDossier(b)
+	before := os.Getenv("DOSSIER_BENCH_BEFORE")
+	demo := func(bin string) treeUsage {
+		out := filepath.Join(b.TempDir(), "demo")
+		u := runTree(b, exec.Command(bin, "demo", "--out", out))
+		if _, err := os.Stat(filepath.Join(out, "pack.pdf")); err != nil {
+			b.Fatalf("%s demo wrote no pack.pdf: %v", bin, err)
+		}
+		return u
+	}
+	demo(bin) // warm the page cache and Chrome's files
+	if before != "" {
+		demo(before)
+	}
+	var now, old usageStats
+	for b.Loop() {
+		now.add(demo(bin))
+		if before != "" {
+			old.add(demo(before))
+		}
+	}
+	now.report(b, "")
+	if before != "" {
+		old.report(b, "before-")
+		b.ReportMetric(now.median().Seconds()/old.median().Seconds(), "median/before")
+	}
+}
+
+// benchSizes are the synthetic servers' sizes, in tools;
+// DOSSIER_BENCH_TOOLS=100,1000 picks others.
+func benchSizes(tb testing.TB) []int {
+	s := os.Getenv("DOSSIER_BENCH_TOOLS")
+	if s == "" {
+		return []int{100, 1000, 2000}
+	}
+	var out []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			tb.Fatalf("DOSSIER_BENCH_TOOLS=%q: %q is not a tool count", s, f)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// BenchmarkBuildAll execs `dossier build --format all` against a synthetic
+// go-sdk server (70 % read, 20 % write, 10 % destructive tools; a prompt is
+// drawn for every write tool) of 100, 1,000 and 2,000 tools, and reports
+// the median wall time, the peak memory of dossier and its Chrome processes
+// together, and for each size after the first, time and memory against the
+// size before it (linear growth from 1,000 to 2,000 tools is 2.0).
+// DOSSIER_BENCH_BEFORE names another dossier binary, run interleaved.
+func BenchmarkBuildAll(b *testing.B) {
+	chromeForBench(b)
+	bin := buildDossier(b)
+	before := os.Getenv("DOSSIER_BENCH_BEFORE")
+	var prev, prevOld *usageStats
+	prevN := 0
+	for _, n := range benchSizes(b) {
+		srv := httptest.NewServer(synthetic.Handler(n))
+		b.Cleanup(srv.Close)
+		y, err := yaml.Marshal(synthetic.Manifest(srv.URL+"/mcp", n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := filepath.Join(b.TempDir(), "dossier.yaml")
+		if err := os.WriteFile(m, y, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		build := func(bin string) treeUsage {
+			out := filepath.Join(b.TempDir(), "pack")
+			// build exits 1 when checks fail: the synthetic tools have findings.
+			u := runTree(b, exec.Command(bin, "build", "--manifest", m, "--out", out, "--format", "all"), 1)
+			for _, f := range []string{"pack.json", "pack.pdf"} {
+				if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+					b.Fatalf("%s build (%d tools) wrote no %s: %v", bin, n, f, err)
+				}
+			}
+			return u
+		}
+		now, old := &usageStats{}, &usageStats{}
+		b.Run(fmt.Sprintf("tools=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				now.add(build(bin))
+				if before != "" {
+					old.add(build(before))
+				}
+			}
+			now.report(b, "")
+			if before != "" {
+				old.report(b, "before-")
+				b.ReportMetric(now.median().Seconds()/old.median().Seconds(), "median/before")
+			}
+			if prev != nil && len(prev.walls) > 0 {
+				b.ReportMetric(now.median().Seconds()/prev.median().Seconds(), fmt.Sprintf("time/%d-tools", prevN))
+				b.ReportMetric(float64(now.peakKB)/float64(prev.peakKB), fmt.Sprintf("peak/%d-tools", prevN))
+				if before != "" && len(prevOld.walls) > 0 {
+					b.ReportMetric(old.median().Seconds()/prevOld.median().Seconds(), fmt.Sprintf("before-time/%d-tools", prevN))
+					b.ReportMetric(float64(old.peakKB)/float64(prevOld.peakKB), fmt.Sprintf("before-peak/%d-tools", prevN))
+				}
+			}
+		})
+		prev, prevOld, prevN = now, old, n
 	}
 }
