@@ -30,7 +30,7 @@ import (
 // Options tune a run. The zero value works.
 type Options struct {
 	ChromePath  string        // "" = discover (see FindBrowser)
-	Parallel    int           // tabs at once, default 2
+	Parallel    int           // tabs at once, default defaultParallel
 	PageTimeout time.Duration // per page, default 15s
 	Now         func() time.Time
 	Progress    func(string)
@@ -103,7 +103,7 @@ type Launcher func(ctx context.Context, path string) (Browser, error)
 
 // LaunchChrome starts Chromium with evidence/chrome: the default Launcher.
 func LaunchChrome(ctx context.Context, path string) (Browser, error) {
-	b, err := chrome.Start(ctx, path, chrome.Options{})
+	b, err := chrome.Start(ctx, path, chrome.Options{Tabs: defaultParallel})
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +137,9 @@ func FindBrowser(path string) (string, error) {
 const (
 	viewport       = "1280x800"
 	defaultTimeout = 15 * time.Second
+	// defaultParallel pages render at once: two cores' worth. LaunchChrome
+	// has that many tabs opened as the browser starts.
+	defaultParallel = 2
 )
 
 // Run renders every UI resource and every write tool's confirmation prompt
@@ -145,7 +148,7 @@ const (
 // is for a harness that cannot run at all (no loopback, cancelled context).
 func Run(ctx context.Context, in Input, opts Options) (*Output, error) {
 	if opts.Parallel <= 0 {
-		opts.Parallel = 2
+		opts.Parallel = defaultParallel
 	}
 	if opts.PageTimeout <= 0 {
 		opts.PageTimeout = defaultTimeout

@@ -105,6 +105,9 @@ type Browser struct {
 
 	mu   sync.Mutex
 	idle []*tab // open tabs between pages, reused: opening a tab costs more than a page
+	// prepared is closed when the tabs Start opens in the background
+	// (Options.Tabs) are open or have failed to open.
+	prepared chan struct{}
 }
 
 // tab is one open tab, used by one page at a time. The root tab is one of
@@ -170,7 +173,24 @@ func Start(ctx context.Context, path string, o Options) (*Browser, error) {
 		return nil, fmt.Errorf("starting chrome %q: %w", path, err)
 	}
 	b.idle = []*tab{{ctx: root}}
+	b.prepared = make(chan struct{})
+	go b.prepare(o.Tabs - 1)
 	return b, nil
+}
+
+// prepare opens n more tabs and puts them with the idle ones. A tab that
+// fails to open is left to be opened when a page needs it.
+func (b *Browser) prepare(n int) {
+	defer close(b.prepared)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if t, err := b.open(b.root); err == nil {
+				b.release(t, true)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func flagString(name string, value any) string {
@@ -384,21 +404,45 @@ func screenshot(ctx context.Context, t *chromedp.Target) ([]byte, error) {
 
 func ptr[T any](v T) *T { return &v }
 
-// tab takes an idle tab, one showing shell if there is one, or opens one
-// at the viewport size.
+// tab takes an idle tab, one showing shell if there is one; else it waits
+// for the tabs Start is opening, and takes one of them or opens one at the
+// viewport size.
 func (b *Browser) tab(ctx context.Context, shell string) (*tab, error) {
-	b.mu.Lock()
-	if n := len(b.idle); n > 0 {
-		i := slices.IndexFunc(b.idle, func(t *tab) bool { return t.shell == shell })
-		if i < 0 {
-			i = n - 1
-		}
-		t := b.idle[i]
-		b.idle = slices.Delete(b.idle, i, i+1)
-		b.mu.Unlock()
+	if t := b.takeIdle(shell); t != nil {
 		return t, nil
 	}
-	b.mu.Unlock()
+	select {
+	case <-b.prepared:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("opening tab: %w", ctx.Err())
+	}
+	if t := b.takeIdle(shell); t != nil {
+		return t, nil
+	}
+	return b.open(ctx)
+}
+
+// takeIdle takes an idle tab, one showing shell if there is one, or
+// returns nil.
+func (b *Browser) takeIdle(shell string) *tab {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := len(b.idle)
+	if n == 0 {
+		return nil
+	}
+	i := slices.IndexFunc(b.idle, func(t *tab) bool { return t.shell == shell })
+	if i < 0 {
+		i = n - 1
+	}
+	t := b.idle[i]
+	b.idle = slices.Delete(b.idle, i, i+1)
+	return t
+}
+
+// open opens a tab at the viewport size; ctx ending while it opens closes
+// it.
+func (b *Browser) open(ctx context.Context) (*tab, error) {
 	tctx, cancel := chromedp.NewContext(b.root)
 	// The first Do binds the tab to tctx, so it must not carry the page's
 	// deadline; the deadline closes the tab instead.
@@ -451,6 +495,17 @@ func (b *Browser) Close() error {
 	b.mu.Unlock()
 	b.rootCancel()
 	b.allocCancel()
+	if b.prepared != nil { // nil when Start failed before it
+		<-b.prepared // a tab still opening failed when the browser ended
+	}
+	b.mu.Lock()
+	for _, t := range b.idle { // one that opened just before
+		if t.cancel != nil {
+			t.cancel()
+		}
+	}
+	b.idle = nil
+	b.mu.Unlock()
 	killLeftovers(b.dir) // anything started while the contexts ended
 	b.proxy.close()
 	removeSingletonDir(b.dir)

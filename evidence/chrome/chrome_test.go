@@ -153,3 +153,31 @@ func TestDraw(t *testing.T) {
 		t.Errorf("requests %v, want the shell once: each drawing replaces the document in place, and the policy blocks the image", hits)
 	}
 }
+
+// TestPreparedTabs: the tabs beyond the first are opened as the browser
+// starts, and a browser closed while they open ends cleanly.
+func TestPreparedTabs(t *testing.T) {
+	b := start(t, Options{Tabs: 3})
+	<-b.prepared
+	b.mu.Lock()
+	idle := len(b.idle)
+	b.mu.Unlock()
+	if idle != 3 {
+		t.Errorf("%d idle tabs after start, want 3", idle)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	b = start(t, Options{Tabs: 4})
+	dir := b.ProfileDir()
+	if err := b.Close(); err != nil { // at once: the tabs are still opening
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("profile dir %s remains", dir)
+	}
+	if pids := Processes(dir); len(pids) > 0 {
+		t.Errorf("processes remain: %v", pids)
+	}
+}

@@ -23,6 +23,11 @@ type Options struct {
 	// Resolver resolves the names pages ask for; nil is the system's.
 	// Tests pass their own.
 	Resolver netguard.Resolver
+	// Tabs is how many pages will run at once. Start opens the tabs
+	// beyond the first in the background, so that they are ready when
+	// the second page starts instead of being opened then (opening a tab
+	// starts a renderer: it costs more than a page). 0 or 1: none.
+	Tabs int
 }
 
 // Allow lets the browser reach more origins (URLs; their host and port),
