@@ -9,23 +9,31 @@ import (
 )
 
 // earlyBrowser is a browser started before the probe, so that its start
-// overlaps the probe. It is handed to the evidence stage at most once (the
-// stage then closes it); if it never is (the probe failed, the context was
+// overlaps the probe. It is handed to the evidence stage at most once; the
+// stage's Close returns at once and the browser is closed in the
+// background while the run attaches files and judges, and release waits
+// for that close to end, so the browser has gone before the pack is
+// written. If the stage never takes it (the probe failed, the context was
 // cancelled, nothing needed drawing), release closes it.
 type earlyBrowser struct {
-	done chan struct{} // closed when the start has ended
-	b    evidence.Browser
-	err  error
+	done     chan struct{} // closed when the start has ended
+	b        evidence.Browser
+	err      error
+	progress func(string)
 
-	mu    sync.Mutex
-	taken bool
+	mu      sync.Mutex
+	taken   bool
+	closing chan struct{} // closed when the browser has been closed; nil before its close began
 }
 
 // startBrowser starts the browser at the path evidence would find, in the
 // background. A missing browser starts nothing: the evidence stage finds
-// none either and reports it.
-func startBrowser(ctx context.Context, chromePath string, launch evidence.Launcher) *earlyBrowser {
-	e := &earlyBrowser{done: make(chan struct{})}
+// none either and reports it. progress hears of an error closing it.
+func startBrowser(ctx context.Context, chromePath string, launch evidence.Launcher, progress func(string)) *earlyBrowser {
+	if progress == nil {
+		progress = func(string) {}
+	}
+	e := &earlyBrowser{done: make(chan struct{}), progress: progress}
 	path, err := evidence.FindBrowser(chromePath)
 	if err != nil {
 		e.err = err
@@ -56,18 +64,60 @@ func (e *earlyBrowser) take(ctx context.Context, _ string) (evidence.Browser, er
 		return nil, errors.New("the browser started before the probe was already handed over")
 	}
 	e.taken = true
-	return e.b, e.err
+	if e.err != nil {
+		return nil, e.err
+	}
+	return handed{Browser: e.b, e: e}, nil
 }
 
-// release waits for the start to end and closes the browser unless the
-// evidence stage took it.
-func (e *earlyBrowser) release() {
-	<-e.done
+// shut closes the browser once, in the background; the channel it returns
+// is closed when the close has ended.
+func (e *earlyBrowser) shut() <-chan struct{} {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.taken || e.b == nil {
-		return
+	if e.closing == nil {
+		e.closing = make(chan struct{})
+		go func() {
+			defer close(e.closing)
+			if err := e.b.Close(); err != nil {
+				e.progress(err.Error())
+			}
+		}()
 	}
-	e.taken = true
-	e.b.Close()
+	return e.closing
+}
+
+// release waits for the start to end and for the browser to be closed,
+// closing it if the evidence stage did not.
+func (e *earlyBrowser) release() {
+	<-e.done
+	if e.b != nil {
+		<-e.shut()
+	}
+}
+
+// handed is the browser as the evidence stage has it: Close starts the
+// close and returns. The guard and sandbox reports of the browser stay
+// visible to the stage.
+type handed struct {
+	evidence.Browser
+	e *earlyBrowser
+}
+
+func (h handed) Close() error {
+	h.e.shut()
+	return nil
+}
+
+func (h handed) Allow(origins ...string) {
+	if g, ok := h.Browser.(interface{ Allow(...string) }); ok {
+		g.Allow(origins...)
+	}
+}
+
+func (h handed) Sandboxed() (bool, string) {
+	if s, ok := h.Browser.(interface{ Sandboxed() (bool, string) }); ok {
+		return s.Sandboxed()
+	}
+	return false, ""
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dossier-dev/dossier/evidence"
 	"github.com/dossier-dev/dossier/pack/bundle"
@@ -242,7 +243,7 @@ func TestEarlyBrowserClosedOnEveryPath(t *testing.T) {
 			e := startBrowser(t.Context(), exe, func(context.Context, string) (evidence.Browser, error) {
 				<-release // the start is still under way when the run moves on
 				return fake, nil
-			})
+			}, nil)
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
@@ -283,5 +284,58 @@ func TestBuildClosesTheEarlyBrowser(t *testing.T) {
 		if r.Status != check.Error || !strings.Contains(r.Detail, "page crashed") {
 			t.Errorf("%s: %s %q", r.Subject, r.Status, r.Detail)
 		}
+	}
+}
+
+// slowClose is a browser whose close takes until unblock is closed, with a
+// guard and a sandbox report.
+type slowClose struct {
+	fakeBrowser
+	unblock chan struct{}
+	allowed []string
+}
+
+func (s *slowClose) Close() error {
+	<-s.unblock
+	return s.fakeBrowser.Close()
+}
+func (s *slowClose) Allow(origins ...string)   { s.allowed = append(s.allowed, origins...) }
+func (s *slowClose) Sandboxed() (bool, string) { return true, "sandboxed" }
+
+// TestEarlyBrowserClosesInBackground: the evidence stage's Close returns
+// while the browser is still closing; release waits until it has closed.
+// The handed browser still shows the stage its guard and sandbox.
+func TestEarlyBrowserClosesInBackground(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := &slowClose{unblock: make(chan struct{})}
+	e := startBrowser(t.Context(), exe, func(context.Context, string) (evidence.Browser, error) { return slow, nil }, nil)
+	b, err := e.take(t.Context(), exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.(interface{ Allow(...string) }).Allow("http://127.0.0.1:1")
+	if on, why := b.(interface{ Sandboxed() (bool, string) }).Sandboxed(); !on || why != "sandboxed" || len(slow.allowed) != 1 {
+		t.Errorf("the handed browser hides the guard or the sandbox: %v %q, allowed %v", on, why, slow.allowed)
+	}
+	if err := b.Close(); err != nil { // returns although the close is blocked
+		t.Fatal(err)
+	}
+	released := make(chan struct{})
+	go func() {
+		defer close(released)
+		e.release()
+	}()
+	select {
+	case <-released:
+		t.Fatal("release returned before the browser had closed")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(slow.unblock)
+	<-released
+	if got := slow.closed(); got != 1 {
+		t.Errorf("browser closed %d times, want 1", got)
 	}
 }

@@ -77,7 +77,7 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 	if !opts.NoPrompts && needsBrowser(opts.Manifest) {
 		// The prompts will be drawn: start the browser while the server
 		// is probed, not after.
-		early := startBrowser(ctx, opts.ChromePath, launch)
+		early := startBrowser(ctx, opts.ChromePath, launch, progress)
 		defer early.release()
 		launch = early.take
 	}
