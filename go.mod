@@ -11,6 +11,7 @@ require (
 	github.com/johnfercher/maroto/v2 v2.3.3
 	github.com/modelcontextprotocol/go-sdk v1.8.0
 	github.com/phpdave11/gofpdf v1.4.3
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/spf13/cobra v1.10.2
 	github.com/xuri/excelize/v2 v2.10.1
 	go.yaml.in/yaml/v3 v3.0.6

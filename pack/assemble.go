@@ -18,6 +18,7 @@ import (
 // Input is everything the earlier stages produced for one pack.
 type Input struct {
 	Manifest      *manifest.Manifest
+	Source        *manifest.Source // where the manifest's fields sit in its file (nil: not known)
 	Observation   live.Observation
 	Results       []check.Result   // from collect and evidence
 	Evidence      []check.Evidence // with Data; paths relative to the pack
@@ -89,6 +90,7 @@ func Assemble(in Input) (*bundle.Bundle, error) {
 		Contract:      appContract,
 		Changes:       changes,
 	}
+	b.ManifestSource = in.Source
 	for _, q := range in.Questionnaire.Questions {
 		b.Answers = append(b.Answers, answer(q, results))
 	}

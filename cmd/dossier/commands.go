@@ -212,7 +212,7 @@ func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions) (*bundl
 	if err != nil {
 		return nil, "", err
 	}
-	m, err := manifest.Load(f.manifest)
+	m, src, err := manifest.LoadSource(f.manifest)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", &usageError{err}
 	}
@@ -242,6 +242,7 @@ func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions) (*bundl
 	}
 	opts := e.pipelineOptions(now)
 	opts.Manifest, opts.Tokens, opts.ForeignRefusal, opts.AllowWrite, opts.Questionnaire, opts.Deadline, opts.Bounds = m, creds.Tokens, creds.ForeignRefusal, f.allowWrite, q, f.deadline, bounds
+	opts.Source = src
 	po.apply(&opts)
 	b, err := pipeline.Run(ctx, opts)
 	return b, failOn, err

@@ -39,6 +39,11 @@ type Bundle struct {
 	Contract *Contract `json:"contract,omitempty"`
 	// Changes compares this pack with the last submitted one (build --since).
 	Changes *Changes `json:"changes,omitempty"`
+	// ManifestSource is the manifest's path and where each of its fields
+	// sits, so the SARIF export can point a finding at file:line:column.
+	// Absent from packs made before it and when the manifest was not read
+	// from a file.
+	ManifestSource *manifest.Source `json:"manifestSource,omitempty"`
 }
 
 // Generator names the tool that made the pack.

@@ -65,10 +65,10 @@ unless the result says otherwise. A **red flag** is shown first in every report.
 				flag = "**yes**"
 			}
 			fmt.Fprintf(&b, "\n### <a id=\"%s\"></a>`%s`\n\n", d.ID, d.ID)
-			fmt.Fprintf(&b, "**%s**. Severity: %s. Red flag: %s.\n\n", docEscape(d.Title), d.Severity, flag)
-			fmt.Fprintf(&b, "- **What it checks:** %s\n", docEscape(d.Checks))
-			fmt.Fprintf(&b, "- **Fails when:** %s\n", docEscape(d.FailsWhen))
-			fmt.Fprintf(&b, "- **Remedy:** %s\n", docEscape(d.Remedy))
+			fmt.Fprintf(&b, "**%s**. Severity: %s. Red flag: %s.\n\n", EscapeMarkdown(d.Title), d.Severity, flag)
+			fmt.Fprintf(&b, "- **What it checks:** %s\n", EscapeMarkdown(d.Checks))
+			fmt.Fprintf(&b, "- **Fails when:** %s\n", EscapeMarkdown(d.FailsWhen))
+			fmt.Fprintf(&b, "- **Remedy:** %s\n", EscapeMarkdown(d.Remedy))
 		}
 	}
 	return b.Bytes()
@@ -107,6 +107,9 @@ func docGroups(defs []Definition) []docGroup {
 	return kept
 }
 
-// docEscape keeps the catalogue's plain text plain in Markdown: characters
-// that would start emphasis, markup or a table cell are escaped.
-var docEscape = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `<`, `&lt;`, `>`, `&gt;`, `[`, `\[`, `]`, `\]`, `|`, `\|`).Replace
+// EscapeMarkdown keeps dossier's own plain text (the catalogue's) plain in
+// Markdown: characters that would start emphasis, markup, a link or a
+// table cell are escaped. Text from a server needs more (export's mdText).
+func EscapeMarkdown(s string) string { return mdEscaper.Replace(s) }
+
+var mdEscaper = strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `<`, `&lt;`, `>`, `&gt;`, `[`, `\[`, `]`, `\]`, `|`, `\|`)

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
@@ -83,98 +82,6 @@ func fixture() *bundle.Bundle {
 			{ID: "PRV-5", Section: "Privacy and data", Question: hostile, Answer: bundle.NA, Basis: check.Declared, Explanation: "-starts with a dash", Checks: []string{"data.log-redaction"}},
 		},
 		Summary: bundle.Summary{ByStatus: map[check.Status]int{check.Pass: 2, check.Fail: 4, check.Warn: 2, check.Manual: 1, check.NA: 1, check.Error: 1}, Verdict: "Not ready."},
-	}
-}
-
-func TestSARIF(t *testing.T) {
-	b := fixture()
-	data, err := SARIF(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, _ := SARIF(b)
-	if !bytes.Equal(data, again) {
-		t.Fatal("two renders of pack.sarif differ")
-	}
-
-	t.Run("valid against the SARIF 2.1.0 schema", func(t *testing.T) {
-		raw, err := os.ReadFile(filepath.Join("testdata", "sarif-schema-2.1.0.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var s jsonschema.Schema
-		if err := json.Unmarshal(raw, &s); err != nil {
-			t.Fatal(err)
-		}
-		rs, err := s.Resolve(nil)
-		if err != nil {
-			t.Fatalf("resolving the SARIF schema: %v", err)
-		}
-		var v any
-		if err := json.Unmarshal(data, &v); err != nil {
-			t.Fatal(err)
-		}
-		if err := rs.Validate(v); err != nil {
-			t.Fatalf("pack.sarif is not valid SARIF 2.1.0: %v", err)
-		}
-		// The schema must have teeth: a wrong level is refused.
-		var bad any
-		_ = json.Unmarshal(bytes.Replace(data, []byte(`"level": "error"`), []byte(`"level": "severe"`), 1), &bad)
-		if rs.Validate(bad) == nil {
-			t.Error("the schema accepted level \"severe\"")
-		}
-	})
-
-	var log sarifLog
-	if err := json.Unmarshal(data, &log); err != nil {
-		t.Fatal(err)
-	}
-	if len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "dossier" || log.Version != "2.1.0" {
-		t.Fatalf("want one run by dossier, version 2.1.0: %+v", log)
-	}
-	run := log.Runs[0]
-	var ruleIDs []string
-	for _, r := range run.Tool.Driver.Rules {
-		ruleIDs = append(ruleIDs, r.ID)
-	}
-	wantRules := []string{"listing.terms", "tool.declared", "tool.annotations-explicit", "tool.write-labeled", "tool.destructive-labeled",
-		"data.log-redaction", "auth.required", "auth.audience", "widget.csp-declared", "x.unknown-check"}
-	if !slices.Equal(ruleIDs, wantRules) {
-		t.Errorf("rules = %v\nwant %v (catalogue order, then unknown IDs)", ruleIDs, wantRules)
-	}
-	type got struct{ id, subject, kind, level string }
-	var results []got
-	for _, r := range run.Results {
-		if run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID {
-			t.Errorf("result %s points at rule %d (%s)", r.RuleID, r.RuleIndex, run.Tool.Driver.Rules[r.RuleIndex].ID)
-		}
-		results = append(results, got{r.RuleID, r.Locations[0].LogicalLocations[0].FullyQualifiedName, r.Kind, r.Level})
-	}
-	want := []got{
-		{"auth.audience", "app", "open", "none"},
-		{"data.log-redaction", "app", "review", "none"},
-		{"listing.terms", "app", "fail", "warning"},
-		{"tool.annotations-explicit", "tool:send_email", "fail", "error"},
-		{"tool.declared", "tool:debug_eval", "fail", "error"},
-		{"tool.destructive-labeled", "tool:cancel_order", "fail", "error"},
-		{"widget.csp-declared", "widget:ui://w/card.html", "fail", "warning"},
-		{"x.unknown-check", "url:https://example.com/privacy", "fail", "error"},
-	}
-	if !slices.Equal(results, want) {
-		t.Errorf("results:\n got %v\nwant %v", results, want)
-	}
-	for _, r := range run.Results {
-		if r.RuleID == "tool.declared" {
-			if !strings.Contains(r.Message.Text, hostile) {
-				t.Error("the server's text did not survive the JSON round trip")
-			}
-			if ev, _ := r.Properties["evidence"].([]any); len(ev) != 2 || r.Properties["basis"] != "probed" || r.Properties["severity"] != "high" {
-				t.Errorf("properties = %v", r.Properties)
-			}
-			if r.Locations[0].LogicalLocations[0].Kind != "function" || r.Locations[0].LogicalLocations[0].Name != "debug_eval" {
-				t.Errorf("logical location = %+v", r.Locations[0].LogicalLocations[0])
-			}
-		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
 // SARIFSchema is the URI pack.sarif names in its $schema.
@@ -40,8 +41,15 @@ type (
 		ID                   string         `json:"id"`
 		Name                 string         `json:"name,omitempty"`
 		ShortDescription     *sarifMessage  `json:"shortDescription,omitempty"`
+		FullDescription      *sarifMessage  `json:"fullDescription,omitempty"`
+		Help                 *sarifHelp     `json:"help,omitempty"`
+		HelpURI              string         `json:"helpUri,omitempty"`
 		DefaultConfiguration *sarifConfig   `json:"defaultConfiguration,omitempty"`
 		Properties           map[string]any `json:"properties,omitempty"`
+	}
+	sarifHelp struct {
+		Text     string `json:"text"`
+		Markdown string `json:"markdown,omitempty"`
 	}
 	sarifConfig struct {
 		Level string `json:"level"`
@@ -69,7 +77,23 @@ type (
 		Text string `json:"text"`
 	}
 	sarifLocation struct {
+		PhysicalLocation sarifPhysicalLocation  `json:"physicalLocation"`
 		LogicalLocations []sarifLogicalLocation `json:"logicalLocations"`
+	}
+	sarifPhysicalLocation struct {
+		ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+		Region           sarifRegion           `json:"region"`
+	}
+	sarifArtifactLocation struct {
+		URI         string        `json:"uri"`
+		URIBaseID   string        `json:"uriBaseId,omitempty"`
+		Description *sarifMessage `json:"description,omitempty"`
+	}
+	sarifRegion struct {
+		StartLine   int `json:"startLine"`
+		StartColumn int `json:"startColumn"`
+		EndLine     int `json:"endLine"`
+		EndColumn   int `json:"endColumn"`
 	}
 	sarifLogicalLocation struct {
 		Name               string `json:"name"`
@@ -94,12 +118,15 @@ func securitySeverity(s check.Severity) string {
 }
 
 // SARIF renders the check results as one SARIF 2.1.0 run. The rules are the
-// catalogue entries the pack has results for, in catalogue order. Results
-// are written for what needs attention: fail (level error) and warn
-// (level warning) as kind "fail"; manual as kind "review" and error (the
-// probe could not run) as kind "open", both level "none" because SARIF
-// allows another level only with kind "fail". Passes and n/a are counted
-// in the run's properties, not listed.
+// catalogue entries the pack has results for, in catalogue order, each with
+// its description, help and a link into docs/checks.md. Results are
+// written for what needs attention: fail (level error) and warn (level
+// warning) as kind "fail"; manual as kind "review" and error (the probe
+// could not run) as kind "open", both level "none" because SARIF allows
+// another level only with kind "fail". Passes and n/a are counted in the
+// run's properties, not listed. Every result has a physical location: the
+// manifest line it rests on (locate), so code scanning can show it in the
+// file the vendor edits.
 func SARIF(b *bundle.Bundle) ([]byte, error) {
 	if b == nil {
 		return nil, fmt.Errorf("rendering sarif: no bundle")
@@ -133,9 +160,18 @@ func SARIF(b *bundle.Bundle) ([]byte, error) {
 		sub, name := subjectParts(r.Subject)
 		msg := r.Detail
 		if strings.TrimSpace(msg) == "" {
-			msg = string(r.Status) + ": " + r.ID + " for " + r.Subject
+			msg = string(r.Status) + ": " + r.ID
 		}
+		if r.Subject != "app" {
+			// Code scanning shows the message as the alert's title, without
+			// the logical location: name the subject in it.
+			msg = r.Subject + ": " + msg
+		}
+		at := locate(b, r)
 		props := map[string]any{"status": r.Status, "basis": r.Basis}
+		if at.Field != "" {
+			props["manifestField"] = at.Field
+		}
 		if r.Severity != "" {
 			props["severity"] = r.Severity
 		}
@@ -148,9 +184,10 @@ func SARIF(b *bundle.Bundle) ([]byte, error) {
 			Kind:      kind,
 			Level:     level,
 			Message:   sarifMessage{Text: msg},
-			Locations: []sarifLocation{{LogicalLocations: []sarifLogicalLocation{{
-				Name: name, FullyQualifiedName: r.Subject, Kind: logicalKind(sub),
-			}}}},
+			Locations: []sarifLocation{{
+				PhysicalLocation: physicalLocation(at),
+				LogicalLocations: []sarifLogicalLocation{{Name: name, FullyQualifiedName: r.Subject, Kind: logicalKind(sub)}},
+			}},
 			// Check ID and subject identify a result across packs, so CI can
 			// tell a new finding from one it has seen.
 			PartialFingerprints: map[string]string{"dossierResult/v1": r.ID + "|" + r.Subject},
@@ -162,6 +199,27 @@ func SARIF(b *bundle.Bundle) ([]byte, error) {
 		return nil, fmt.Errorf("encoding pack.sarif: %w", err)
 	}
 	return data, nil
+}
+
+// physicalLocation turns a manifest place into a SARIF location relative
+// to the source root (in CI, the repository). A pack that does not record
+// its manifest's path points at its own pack.json, first line, and says so.
+func physicalLocation(at place) sarifPhysicalLocation {
+	if at.File == "" {
+		return sarifPhysicalLocation{
+			ArtifactLocation: sarifArtifactLocation{URI: "pack.json", Description: &sarifMessage{
+				Text: "This pack does not record where its manifest was read from; build it again with this version of dossier to point at the manifest line."}},
+			Region: sarifRegion{StartLine: 1, StartColumn: 1, EndLine: 1, EndColumn: 2},
+		}
+	}
+	pos := at.Pos
+	if pos.Line < 1 {
+		pos = manifest.Span{Line: 1, Column: 1, EndColumn: 2}
+	}
+	return sarifPhysicalLocation{
+		ArtifactLocation: sarifArtifactLocation{URI: at.File, URIBaseID: "%SRCROOT%"},
+		Region:           sarifRegion{StartLine: pos.Line, StartColumn: pos.Column, EndLine: pos.Line, EndColumn: max(pos.EndColumn, pos.Column+1)},
+	}
 }
 
 // unjudgedNotes tells a SARIF reader, which lists only the results that
@@ -219,6 +277,9 @@ func sarifRules(rs []check.Result) ([]sarifRule, map[string]int) {
 			ID:                   d.ID,
 			Name:                 ruleName(d.ID),
 			ShortDescription:     &sarifMessage{Text: d.Title},
+			FullDescription:      &sarifMessage{Text: d.Checks},
+			Help:                 ruleHelp(d),
+			HelpURI:              check.DocLink(d.ID),
 			DefaultConfiguration: &sarifConfig{Level: level},
 			Properties: map[string]any{
 				"severity":          d.Severity,
@@ -234,12 +295,30 @@ func sarifRules(rs []check.Result) ([]sarifRule, map[string]int) {
 	}
 	slices.Sort(rest)
 	for _, id := range rest {
-		add(sarifRule{ID: id})
+		// A check this version does not know (the pack was made by a newer
+		// one): code scanning still wants a description and help.
+		unknown := "A check this version of dossier does not know; the version that made the pack describes it in its docs/checks.md."
+		add(sarifRule{ID: id, Name: ruleName(id), ShortDescription: &sarifMessage{Text: "Check " + id},
+			FullDescription: &sarifMessage{Text: unknown}, Help: &sarifHelp{Text: unknown}})
 	}
 	if rules == nil {
 		rules = []sarifRule{}
 	}
 	return rules, index
+}
+
+// ruleHelp is a rule's help: what it checks, when it fails and the remedy,
+// as text and as Markdown with a link to the catalogue entry.
+func ruleHelp(d check.Definition) *sarifHelp {
+	flag := ""
+	if d.RedFlag {
+		flag = ", red flag"
+	}
+	text := fmt.Sprintf("%s (%s%s).\nWhat it checks: %s\nFails when: %s\nRemedy: %s\nCatalogue: %s",
+		d.Title, d.Severity, flag, d.Checks, d.FailsWhen, d.Remedy, check.DocLink(d.ID))
+	md := fmt.Sprintf("**%s** (%s%s)\n\n**What it checks:** %s\n\n**Fails when:** %s\n\n**Remedy:** %s\n\n[%s in the check catalogue](%s)",
+		check.EscapeMarkdown(d.Title), d.Severity, flag, check.EscapeMarkdown(d.Checks), check.EscapeMarkdown(d.FailsWhen), check.EscapeMarkdown(d.Remedy), d.ID, check.DocLink(d.ID))
+	return &sarifHelp{Text: text, Markdown: md}
 }
 
 // ruleName turns "tool.write-labeled" into "ToolWriteLabeled", the

@@ -37,10 +37,11 @@ func DemoWith(ctx context.Context, sample app.Options, opts Options) (*bundle.Bu
 	}
 	progress(fmt.Sprintf("sample app %q listening at %s", name, srv.URL))
 
-	m, err := SampleManifest(srv.Origin)
+	m, src, err := sampleManifest(srv.Origin)
 	if err != nil {
 		return nil, err
 	}
+	opts.Source = src
 	for _, ts := range m.Probe.Tokens {
 		tok, err := demoToken(ctx, srv, ts, opts, progress)
 		if err != nil {
@@ -89,12 +90,23 @@ func demoToken(ctx context.Context, srv *app.Server, ts manifest.TokenSource, op
 // SampleManifest returns the sample app's manifest with its canonical origin
 // replaced by the origin the app actually listens on.
 func SampleManifest(origin string) (*manifest.Manifest, error) {
+	m, _, err := sampleManifest(origin)
+	return m, err
+}
+
+// sampleManifest also says where the manifest's fields sit in
+// samples/orderly/manifest.yaml (the origin is replaced within its line).
+func sampleManifest(origin string) (*manifest.Manifest, *manifest.Source, error) {
 	data := bytes.ReplaceAll(app.Manifest(), []byte(app.CanonicalOrigin), []byte(origin))
 	m, err := manifest.Parse("samples/orderly/manifest.yaml", data)
 	if err != nil {
-		return nil, fmt.Errorf("reading the sample manifest: %w", err)
+		return nil, nil, fmt.Errorf("reading the sample manifest: %w", err)
 	}
-	return m, nil
+	src, err := manifest.Locate("samples/orderly/manifest.yaml", data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("locating the sample manifest's fields: %w", err)
+	}
+	return m, src, nil
 }
 
 func flawName(f string) string {

@@ -48,6 +48,10 @@ type Options struct {
 	// Assemble compares the contract and the answers with it.
 	Since     *bundle.Bundle
 	SinceJSON []byte // its pack.json's bytes
+
+	// Source is where the manifest's fields sit in its file, for the
+	// SARIF export's locations (nil: not known).
+	Source *manifest.Source
 }
 
 // Run probes the server the manifest describes and assembles the Bundle.
@@ -127,6 +131,7 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 	progress("judging and answering the questionnaire")
 	return pack.Assemble(pack.Input{
 		Manifest:      opts.Manifest,
+		Source:        opts.Source,
 		Observation:   rep.Observation,
 		Results:       results,
 		Evidence:      ev,

@@ -115,7 +115,7 @@ func TestPackOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	m, err := SampleManifest(srv.Origin)
+	m, src, err := sampleManifest(srv.Origin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestPackOutputs(t *testing.T) {
 		tokens = append(tokens, collect.Token{Value: v, Scopes: ts.Scopes, Source: ts.Env, Audience: ts.Audience})
 		secrets = append(secrets, v)
 	}
-	b, err := Run(t.Context(), Options{Manifest: m, Tokens: tokens, Now: fixed, Version: "test"})
+	b, err := Run(t.Context(), Options{Manifest: m, Source: src, Tokens: tokens, Now: fixed, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
