@@ -36,6 +36,7 @@ func files() []struct{ format, file string } {
 		{"sarif", "pack.sarif"},
 		{"junit", "junit.xml"},
 		{"openai", "openai-submission.json"},
+		{"md", "summary.md"},
 	}
 }
 
@@ -123,6 +124,8 @@ func Render(b *bundle.Bundle, format string) ([]byte, error) {
 		return export.JUnit(b)
 	case "openai":
 		return export.OpenAISubmission(b)
+	case "md":
+		return export.Markdown(b)
 	}
 	return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats(), ", "))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/export"
 	"github.com/dossier-dev/dossier/pack/manifest"
 	"github.com/dossier-dev/dossier/pack/sign"
 	"github.com/dossier-dev/dossier/samples/app"
@@ -121,8 +123,8 @@ func newCheckCmd(e *env) *cobra.Command {
 		Short: "Probe the server a manifest describes and print the check results (no pack)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "table" && format != "json" {
-				return &usageError{fmt.Errorf("--format %q: want table or json", format)}
+			if !slices.Contains(checkFormats(), format) {
+				return &usageError{fmt.Errorf("--format %q: want table, json or md", format)}
 			}
 			b, failOn, err := e.probe(cmd, &f, &packOptions{noPrompts: true})
 			if err != nil {
@@ -132,6 +134,15 @@ func newCheckCmd(e *env) *cobra.Command {
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(checkOutput{Summary: b.Summary, RedFlags: b.RedFlags, Results: b.Results, Answers: b.Answers}); err != nil {
+					return fmt.Errorf("writing results: %w", err)
+				}
+			} else if format == "md" {
+				// The Markdown summary, for $GITHUB_STEP_SUMMARY or a comment.
+				md, err := export.Markdown(b)
+				if err != nil {
+					return err
+				}
+				if _, err := e.stdout.Write(md); err != nil {
 					return fmt.Errorf("writing results: %w", err)
 				}
 			} else {
@@ -147,11 +158,14 @@ func newCheckCmd(e *env) *cobra.Command {
 		},
 	}
 	f.register(cmd, "high")
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or md (the Markdown summary, as summary.md)")
 	cmd.Flags().BoolVar(&all, "all", false, "list every result in the table, passes too (default: only fail, warn, error and expired attestations or waivers, with their details)")
 	cmd.Flags().BoolVar(&allowIncomplete, "allow-incomplete", false, "exit 0 even when checks could not be judged (status error); without it check exits 1")
 	return cmd
 }
+
+// checkFormats are check's output formats.
+func checkFormats() []string { return []string{"table", "json", "md"} }
 
 // checkOutput is what check --format json prints.
 type checkOutput struct {
