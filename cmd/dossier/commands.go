@@ -177,9 +177,10 @@ type checkOutput struct {
 
 func newSchemaCmd(e *env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "schema [manifest|pack|questionnaire]",
-		Short: "Print the JSON Schema of the manifest (dossier/v1), of pack.json or of a questionnaire",
-		Args:  cobra.MaximumNArgs(1),
+		Use:       "schema [manifest|pack|questionnaire]",
+		ValidArgs: []string{"manifest", "pack", "questionnaire"},
+		Short:     "Print the JSON Schema of the manifest (dossier/v1), of pack.json or of a questionnaire",
+		Args:      cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			which := "manifest"
 			if len(args) == 1 {

@@ -70,6 +70,7 @@ pack.json (the machine-readable source of truth), pack.pdf and answers.csv.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newDemoCmd(e), newBuildCmd(e), newCheckCmd(e), newRenderCmd(e), newSchemaCmd(e), newVersionCmd(e))
 	root.AddCommand(newKeygenCmd(e), newVerifyCmd(e), newDiffCmd(e), newInitCmd(e), newAnswerCmd(e))
+	registerCompletions(root)
 	return root
 }
 
