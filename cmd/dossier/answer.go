@@ -52,6 +52,11 @@ an earlier answers directory: nothing else there is ever replaced.`,
 					fmts = append(fmts, f)
 				}
 			}
+			for _, f := range fmts {
+				if !slices.ContainsFunc(pack.AnswerFormats(), func(a struct{ Format, File string }) bool { return a.Format == f }) {
+					return &usageError{fmt.Errorf("--format %q: want csv, xlsx, pdf or all", f)}
+				}
+			}
 			if slices.Contains(formats, "all") {
 				fmts = nil
 			}

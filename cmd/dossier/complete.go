@@ -45,8 +45,15 @@ func registerCompletions(root *cobra.Command) {
 // formatValues are check's output formats, or the documents a pack command
 // writes (a comma-separated list).
 func formatValues(c *cobra.Command) ([]string, bool) {
-	if c.Name() == "check" {
+	switch c.Name() {
+	case "check":
 		return checkFormats(), false
+	case "answer":
+		var fs []string
+		for _, f := range pack.AnswerFormats() {
+			fs = append(fs, f.Format)
+		}
+		return append(fs, "all"), true
 	}
 	return append(pack.Formats(), "all"), true
 }

@@ -65,6 +65,7 @@ func TestExitCodes(t *testing.T) {
 				badQ + `:5:14: questions[0].checks[0]: "tool.input-validaton" is not a check in the catalogue (did you mean "tool.input-validation"?)`,
 			},
 		},
+		{name: "answer format", args: []string{"answer", dir, "-q", badQ, "--format", "csv,sarif"}, code: exitUsage, stderr: []string{`--format "sarif": want csv, xlsx, pdf or all`}},
 		{name: "missing questionnaire file", args: []string{"check", "-m", sampleManifest, "--questionnaire", filepath.Join(dir, "none.yaml")}, code: exitUsage, stderr: []string{"none.yaml"}},
 		{name: "missing manifest file", args: []string{"build", "-m", filepath.Join(dir, "none.yaml"), "-o", filepath.Join(dir, "out")}, code: exitUsage, stderr: []string{"none.yaml"}},
 	}
