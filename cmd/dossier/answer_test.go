@@ -138,6 +138,9 @@ func TestAnswerFromReceivedPack(t *testing.T) {
 				t.Errorf("answers.pdf does not say %q:\n%s", want, text)
 			}
 		}
+		if strings.Contains(flat, "Security review pack") {
+			t.Error("answers.pdf calls itself the security review pack")
+		}
 	}
 
 	// The zip the vendor sent gives the same answers, into the same

@@ -112,7 +112,7 @@ func RenderWith(b *bundle.Bundle, opts Options) ([]byte, error) {
 		cover(d, b, opts)
 	}
 	pageOf := make([]string, len(secs))
-	if err := d.registerHeader(pageHeader(d, b)...); err != nil {
+	if err := d.registerHeader(pageHeader(d, b, docTitle(opts))...); err != nil {
 		return nil, fmt.Errorf("rendering pdf: registering page header: %w", err)
 	}
 	contentsPage(d, secs, pageOf)

@@ -330,8 +330,8 @@ func severityLine(by map[check.Severity]int) string {
 }
 
 // pageHeader is shown at the top of every page after the cover.
-func pageHeader(d *doc, b *bundle.Bundle) []core.Row {
-	right := "Security review pack"
+func pageHeader(d *doc, b *bundle.Bundle, title string) []core.Row {
+	right := title
 	if !b.Created.IsZero() {
 		right += "  ·  probed " + b.Created.UTC().Format(time.DateOnly)
 	}
