@@ -306,9 +306,40 @@ var about = map[string]About{
 		Remedy:    "Describe what is logged and for how long in operations.auditLogs.",
 	},
 
+	"submission.package": {
+		Checks:    "The plugin package given with --plugin (Codex .codex-plugin/plugin.json and .mcp.json, or Agent Plugins plugin.json and mcp.json) parses; it connects exactly one MCP server, of type http, at the manifest's server URL; it holds no credentials, app references or lifecycle hooks; every asset it references is in it.",
+		FailsWhen: "Any of these (credentials are critical). Icons that are not square or smaller than 48 px warn: only third parties report that limit.",
+		Remedy:    "Keep one http MCP server at the manifest's URL in the package's MCP file, remove clientSecret, headers and tokens, drop .app.json and hooks, and add the missing assets.",
+	},
+	"submission.listing": {
+		Checks:    "The package's listing (its interface: name, descriptions, developer, category, website, privacy, terms, support, starter prompts) is complete, agrees with the manifest, and its URLs answer over HTTPS and name the publisher.",
+		FailsWhen: "A field is missing or disagrees with the manifest, or a URL does not answer. Lengths over what third parties report, and pages that do not name the publisher, warn.",
+		Remedy:    "Fill in the interface block, make it say what the manifest says, and publish every page it links to.",
+	},
+	"submission.endpoint": {
+		Checks:    "The MCP URL is HTTPS on a public host name: not loopback, a private address or a temporary tunnel domain.",
+		FailsWhen: "A plain-HTTP, private or tunnel endpoint fails; a loopback endpoint warns: the pack was made against a local or staging server, and the submitted URL must be checked again.",
+		Remedy:    "Host the MCP server on a stable public HTTPS domain you own, and build the submission pack against it.",
+	},
+	"submission.domain-verification": {
+		Checks:    "GET /.well-known/openai-apps-challenge on the MCP host (or submission.challengeDomain) answers 200 with exactly the token of submission.challengeToken, as plain text.",
+		FailsWhen: "The path is missing, answers JSON or HTML, or serves another token.",
+		Remedy:    "Serve the token the submission form shows, alone, as text/plain at that path, and set submission.challengeToken to it.",
+	},
+	"submission.reviewer-account": {
+		Checks:    "The reviewer test account (submission.reviewer names the environment variables holding its credentials) signs in through the sign-in pages without a person: no second factor, emailed or texted code, or magic link.",
+		FailsWhen: "A step a reviewer could not pass alone. This version does not drive the reviewer sign-in yet: a declared account is not judged.",
+		Remedy:    "Give reviewers a dedicated demo account with sample data that signs in with a user name and password only.",
+	},
+	"submission.test-cases": {
+		Checks:    "The manifest's submission lists at least five positive and three negative test cases, and every tool a positive case expects exists on the live server.",
+		FailsWhen: "Fewer cases, or a case naming a tool the server no longer lists.",
+		Remedy:    "Add test cases under submission.testCases and submission.negativeTestCases, naming the tools as the server lists them.",
+	},
+
 	"resubmit.contract": {
 		Checks:    "Compared with the previous pack, the reviewed contract is unchanged: tools, input and output schemas, hints, scopes, widget policy and domain, server origin.",
-		FailsWhen: "A change needs a new review; each is listed. A changed server origin needs a new app, and the result says so.",
+		FailsWhen: "A change needs a new review; each is listed. A changed server origin (scheme, host or port) needs a new plugin, not a re-submission, and the result says so.",
 		Remedy:    "Submit the app for review again (or revert the change) before the new version ships.",
 	},
 }

@@ -86,6 +86,13 @@ var catalogue = []entry{
 	{"ops.incident-response", "Incident contacts are named", Medium, false},
 	{"ops.audit-logs", "Audit logs are kept", Low, false},
 
+	{"submission.package", "The plugin package can be submitted", High, false},
+	{"submission.listing", "The package's listing is complete and agrees with the manifest", Medium, false},
+	{"submission.endpoint", "The MCP endpoint is public, HTTPS and no tunnel", High, false},
+	{"submission.domain-verification", "The domain verification token is served", High, false},
+	{"submission.reviewer-account", "Reviewers can sign in unattended", High, false},
+	{"submission.test-cases", "Enough review test cases, naming live tools", Medium, false},
+
 	{"resubmit.contract", "No contract change needs re-submission", Medium, false},
 }
 

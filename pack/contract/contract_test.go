@@ -100,6 +100,10 @@ func TestDiff(t *testing.T) {
 			if (fails > 0) != tt.resub || (!tt.resub && (len(rs) != 1 || rs[0].Status != check.Pass)) {
 				t.Errorf("results %+v", rs)
 			}
+			// An origin change cannot be re-submitted: the result says a new plugin is needed.
+			if newPlugin := strings.Contains(rs[0].Detail, "needs a new plugin, not a re-submission"); newPlugin != (tt.name == "origin") {
+				t.Errorf("%s: detail %q", tt.name, rs[0].Detail)
+			}
 		})
 	}
 }

@@ -309,11 +309,15 @@ func Results(changes *bundle.Changes, results []check.Result) []check.Result {
 	against := fmt.Sprintf("the pack of %s (%s %s)", changes.Since.Created.Format("2006-01-02"), changes.Since.App, changes.Since.Version)
 	var subjects []string
 	bySubject := map[string][]string{}
+	newPlugin := map[string]bool{} // the server origin changed: no re-submission can carry that
 	others := 0
 	for _, c := range changes.Changes {
 		if !c.Resubmit {
 			others++
 			continue
+		}
+		if c.Kind == bundle.ChangeServer && originOf(c.Old) != originOf(c.New) {
+			newPlugin[c.Subject] = true
 		}
 		if _, ok := bySubject[c.Subject]; !ok {
 			subjects = append(subjects, c.Subject)
@@ -329,9 +333,13 @@ func Results(changes *bundle.Changes, results []check.Result) []check.Result {
 	}
 	var out []check.Result
 	for _, s := range subjects {
+		needs := "This needs re-submission."
+		if newPlugin[s] {
+			needs = "The MCP server origin (scheme, host, port) changed: that needs a new plugin, not a re-submission (or ask OpenAI support to move the URL)."
+		}
 		out = append(out, withEvidence(check.Result{
 			ID: "resubmit.contract", Subject: s, Status: check.Fail,
-			Detail: "Since " + against + ": " + strings.Join(bySubject[s], "; ") + ". This needs re-submission.",
+			Detail: "Since " + against + ": " + strings.Join(bySubject[s], "; ") + ". " + needs,
 		}, results))
 	}
 	return out

@@ -198,6 +198,8 @@ func typeDoc(typ string) string {
 		return "What the directory's submission form asks for beyond the listing; dossier writes it into openai-submission.json."
 	case "TestCase":
 		return "One scenario a reviewer runs in ChatGPT."
+	case "Reviewer":
+		return "The environment variables holding the reviewers' test account; never the credentials themselves."
 	case "Waiver":
 		return "A named person accepting a known failure until a date. The result stays a failure and says who accepted it and why; it stops counting against --fail-on, the verdict and the answers until the waiver expires."
 	}
@@ -239,6 +241,16 @@ func fieldDoc(typ, key string) string {
 		return "Scenarios that should trigger the app (the form wants five)."
 	case "Submission.negativeTestCases":
 		return "Scenarios that must not trigger the app (the form wants three)."
+	case "Submission.challengeToken":
+		return "The domain verification token the submission form shows, served at /.well-known/openai-apps-challenge (public, not a secret)."
+	case "Submission.challengeDomain":
+		return "An HTTPS origin on a parent domain of the MCP host that serves the token instead; paths are ignored."
+	case "Submission.reviewer":
+		return "The reviewers' test account, which must sign in without a second factor, an emailed code or a magic link."
+	case "Reviewer.usernameEnv":
+		return "The environment variable holding the test account's user name."
+	case "Reviewer.passwordEnv":
+		return "The environment variable holding the test account's password."
 	case "TestCase.description":
 		return "What the scenario checks."
 	case "TestCase.prompt":

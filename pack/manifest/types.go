@@ -181,6 +181,19 @@ type Submission struct {
 	Category          string     `yaml:"category,omitempty" json:"category,omitempty"`
 	TestCases         []TestCase `yaml:"testCases,omitempty" json:"testCases,omitempty"`
 	NegativeTestCases []TestCase `yaml:"negativeTestCases,omitempty" json:"negativeTestCases,omitempty"`
+	// ChallengeToken is the domain verification token the form shows; it
+	// is public (served to anyone at the challenge path), so it is written
+	// here, unlike credentials.
+	ChallengeToken  string    `yaml:"challengeToken,omitempty" json:"challengeToken,omitempty"`
+	ChallengeDomain string    `yaml:"challengeDomain,omitempty" json:"challengeDomain,omitempty"` // an HTTPS origin on a parent domain of the MCP host
+	Reviewer        *Reviewer `yaml:"reviewer,omitempty" json:"reviewer,omitempty"`
+}
+
+// Reviewer names the environment variables holding the reviewers' test
+// account; the credentials themselves are never written here.
+type Reviewer struct {
+	UsernameEnv string `yaml:"usernameEnv" json:"usernameEnv" required:"true"`
+	PasswordEnv string `yaml:"passwordEnv" json:"passwordEnv" required:"true"`
 }
 
 // TestCase is one scenario a reviewer runs in ChatGPT.
