@@ -26,6 +26,7 @@ import (
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/live"
 	"github.com/dossier-dev/dossier/pack/manifest"
+	"github.com/dossier-dev/dossier/pack/plugin"
 )
 
 // Token is a bearer token the probe may use.
@@ -103,6 +104,9 @@ type Options struct {
 	// (say, the AS answered invalid_target); auth.audience reports it when
 	// Tokens holds no foreign token.
 	ForeignRefusal string
+	// Plugin is the vendor's plugin package (--plugin), nil without one:
+	// the submission.* checks judge it beside the manifest.
+	Plugin *plugin.Package
 
 	// inFlight bounds the requests in flight at once; 0 is maxInFlight.
 	// The benchmark sets 1 to time the probe one request at a time.
@@ -212,8 +216,9 @@ func newProber(opts Options, u *url.URL) *prober {
 	}
 	m := opts.Manifest
 	b := opts.Bounds.withDefaults()
-	rec := newRecorder(base, b.Request, cmp.Or(opts.inFlight, maxInFlight), red, m.Server.URL, m.Server.Auth.Issuer, m.Server.Auth.OIDCDiscovery,
-		m.Server.Auth.Revocation, m.App.PrivacyPolicy, m.App.Terms, m.App.Support)
+	named := append([]string{m.Server.URL, m.Server.Auth.Issuer, m.Server.Auth.OIDCDiscovery,
+		m.Server.Auth.Revocation, m.App.PrivacyPolicy, m.App.Terms, m.App.Support}, submissionURLs(opts)...)
+	rec := newRecorder(base, b.Request, cmp.Or(opts.inFlight, maxInFlight), red, named...)
 	rec.body = readBound{b.Body, "--max-body"}
 	p := &prober{opts: opts, bounds: b, m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}, toolsKnown: make(chan struct{})}
 	p.obs.Server.URL = opts.Manifest.Server.URL
@@ -267,6 +272,7 @@ const (
 	slotAuthActive
 	slotToolCalls
 	slotListing
+	slotSubmission
 )
 
 // run probes in four strands that share nothing until they are joined: the
@@ -297,6 +303,7 @@ func (p *prober) run(ctx context.Context) {
 		func(ctx context.Context) { p.probeOrigin(inSlot(ctx, slotOrigin)) },
 		func(ctx context.Context) { p.probeSecondSession(inSlot(ctx, slotSecondSession)) },
 		func(ctx context.Context) { p.probeListing(inSlot(ctx, slotListing)) },
+		func(ctx context.Context) { p.probeSubmission(inSlot(ctx, slotSubmission)) },
 	)
 	// What needs facts from more than one strand.
 	if p.authDeclared() || p.oauth.challengeOK {

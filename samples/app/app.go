@@ -167,5 +167,6 @@ func (s *Server) routes() http.Handler {
 	}
 	s.as.routes(mux)
 	s.pages(mux)
+	s.domainChallenge(mux)
 	return mux
 }

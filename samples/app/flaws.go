@@ -71,6 +71,11 @@ func checkFlaw(name string) error {
 	for _, f := range Flaws() {
 		names = append(names, f.Name)
 	}
+	for _, f := range SubmissionFlaws() {
+		if f.Plants == "server" {
+			names = append(names, f.Name)
+		}
+	}
 	if slices.Contains(names, name) {
 		return nil
 	}
