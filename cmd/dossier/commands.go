@@ -16,6 +16,7 @@ import (
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/export"
 	"github.com/dossier-dev/dossier/pack/manifest"
+	"github.com/dossier-dev/dossier/pack/plugin"
 	"github.com/dossier-dev/dossier/pack/sign"
 	"github.com/dossier-dev/dossier/samples/app"
 )
@@ -245,6 +246,12 @@ func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions) (*bundl
 	if err != nil {
 		return nil, "", err
 	}
+	var pkg *plugin.Package
+	if f.plugin != "" {
+		if pkg, err = plugin.Read(f.plugin); err != nil {
+			return nil, "", fmt.Errorf("--plugin: %w", err)
+		}
+	}
 	now, err := e.packTime()
 	if err != nil {
 		return nil, "", err
@@ -258,6 +265,7 @@ func (e *env) probe(cmd *cobra.Command, f *commonFlags, po *packOptions) (*bundl
 	opts := e.pipelineOptions(now)
 	opts.Manifest, opts.Tokens, opts.ForeignRefusal, opts.AllowWrite, opts.Questionnaire, opts.Deadline, opts.Bounds = m, creds.Tokens, creds.ForeignRefusal, f.allowWrite, q, f.deadline, bounds
 	opts.Source = src
+	opts.Plugin = pkg
 	po.apply(&opts)
 	b, err := pipeline.Run(ctx, opts)
 	return b, failOn, err

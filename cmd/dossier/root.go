@@ -166,6 +166,7 @@ type commonFlags struct {
 	questionnaire string
 	deadline      time.Duration
 	login         string
+	plugin        string
 	bounds        boundsFlags
 }
 
@@ -176,6 +177,7 @@ func (f *commonFlags) register(cmd *cobra.Command, failOnDefault string) {
 	cmd.Flags().StringVar(&f.questionnaire, "questionnaire", "", "a questionnaire file replacing the built-in one")
 	cmd.Flags().DurationVar(&f.deadline, "deadline", 2*time.Minute, "the whole probe's deadline")
 	cmd.Flags().StringVar(&f.login, "login", pipeline.LoginAuto, "how to get tokens: "+strings.Join(pipeline.LoginModes(), ", ")+" (see the README)")
+	cmd.Flags().StringVar(&f.plugin, "plugin", "", "the plugin package you submit (ZIP or directory, Codex or Agent Plugins layout): judge it beside the manifest (submission.*)")
 	f.bounds.register(cmd)
 }
 

@@ -19,6 +19,9 @@ type DraftOptions struct {
 	// TokenEnv names the environment variable that held the token init used;
 	// the draft lists it under probe.tokens. "" for none.
 	TokenEnv string
+	// Listing is what a plugin package says of the listing (init
+	// --plugin); nil leaves the app section to the server and TODOs.
+	Listing *Listing
 }
 
 // todo is the placeholder for a fact only the vendor knows. It is a valid
@@ -40,13 +43,20 @@ func Draft(obs live.Observation, opts DraftOptions) ([]byte, error) {
 		"the vendor should fill in. Check each inferred value: it is what the server says\n"+
 		"of itself, not what is true.", SchemaID, obs.Server.URL)
 	add(root, "schema", str(SchemaID))
-	add(root, "app", draftApp(obs))
+	if opts.Listing != nil {
+		add(root, "app", draftListingApp(obs, opts.Listing))
+	} else {
+		add(root, "app", draftApp(obs))
+	}
 	mode := authMode(obs)
 	add(root, "server", draftServer(obs, mode))
 	if p := draftProbe(obs, opts); p != nil {
 		add(root, "probe", p)
 	}
 	add(root, "tools", draftTools(obs, mode))
+	if opts.Listing != nil {
+		add(root, "submission", draftSubmission(opts.Listing))
+	}
 	root.Content[len(root.Content)-2].FootComment = "TODO: what the app keeps and for how long, how a user's data is deleted on request,\n" +
 		"and how logs are redacted (data.retention, data.log-redaction):\n" +
 		"data:\n" +

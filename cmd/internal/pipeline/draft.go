@@ -10,6 +10,7 @@ import (
 
 	"github.com/dossier-dev/dossier/collect"
 	"github.com/dossier-dev/dossier/pack/manifest"
+	"github.com/dossier-dev/dossier/pack/plugin"
 )
 
 // DraftOptions configure Draft.
@@ -25,6 +26,10 @@ type DraftOptions struct {
 	Deadline   time.Duration
 	Bounds     collect.Bounds // read limits; zero fields take collect's defaults
 	Progress   func(string)
+	// Plugin is the vendor's plugin package (init --plugin): the draft's
+	// app and submission sections come from it, and its one MCP server is
+	// the URL when URL is empty.
+	Plugin *plugin.Package
 }
 
 // Draft lists what the server at opts.URL offers and writes a draft
@@ -35,6 +40,17 @@ func Draft(ctx context.Context, opts DraftOptions) ([]byte, error) {
 	progress := opts.Progress
 	if progress == nil {
 		progress = func(string) {}
+	}
+	var listing *manifest.Listing
+	if opts.Plugin != nil {
+		listing = pluginListing(opts.Plugin)
+		if opts.URL == "" {
+			u, err := pluginURL(opts.Plugin)
+			if err != nil {
+				return nil, err
+			}
+			opts.URL = u
+		}
 	}
 	tok, err := draftToken(ctx, opts, progress)
 	if err != nil {
@@ -60,7 +76,7 @@ func Draft(ctx context.Context, opts DraftOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return manifest.Draft(obs, manifest.DraftOptions{TokenEnv: opts.TokenEnv})
+	return manifest.Draft(obs, manifest.DraftOptions{TokenEnv: opts.TokenEnv, Listing: listing})
 }
 
 const signInHint = "pass --token-env NAME with a bearer token in that variable, or sign in with --login dcr, form or interactive"

@@ -16,6 +16,7 @@ import (
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/manifest"
+	"github.com/dossier-dev/dossier/pack/plugin"
 	"github.com/dossier-dev/dossier/templates"
 )
 
@@ -26,6 +27,7 @@ type Options struct {
 	// ForeignRefusal says why no token for another resource was obtained
 	// (see Credentials); auth.audience reports it.
 	ForeignRefusal string
+	Plugin         *plugin.Package // the plugin package to judge beside the manifest (--plugin), or nil
 	AllowWrite     []string // write tools the user allowed the probe to call
 	ChromePath     string   // "" = discover Debian's chromium
 	Questionnaire  []byte   // nil = the built-in one
@@ -92,6 +94,7 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		Tokens:         pre.Tokens,
 		Bounds:         opts.Bounds,
 		ForeignRefusal: opts.ForeignRefusal,
+		Plugin:         opts.Plugin,
 		AllowWrite:     opts.AllowWrite,
 		Now:            func() time.Time { return opts.Now },
 		Deadline:       opts.Deadline,
