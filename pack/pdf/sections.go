@@ -138,6 +138,7 @@ func sections(b *bundle.Bundle) []section {
 	if b.Changes != nil {
 		secs = append(secs, section{"Changes since the last submission", changes})
 	}
+	secs = withSubmission(secs, b)
 	return append(secs, []section{
 		{"Questionnaire answers", answers},
 		{"Scope map", scopeMap},
@@ -738,6 +739,7 @@ func groups() []group {
 		{"widget", "Widgets"},
 		{"evidence", "Evidence"},
 		{"ops", "Operations"},
+		{"submission", "Submission readiness"},
 		{"resubmit", "Re-submission"},
 	}
 }
