@@ -284,6 +284,7 @@ func (e *env) finish(cmd *cobra.Command, b *bundle.Bundle, out string, formats [
 		printChanges(e, b.Changes)
 	}
 	printWritten(e, w, formats)
+	warnSubmission(e, b, formats)
 	if b.Signature != nil {
 		fmt.Fprintf(e.stdout, "  %s/%s (signed by key ID %s)\n", w.Dir, sign.SigFile, b.Signature.KeyID)
 	}

@@ -2,11 +2,14 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dossier-dev/dossier/pack"
+	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/export"
 )
 
 func newRenderCmd(e *env) *cobra.Command {
@@ -51,6 +54,7 @@ pack.json always gives byte-identical files.`,
 				return err
 			}
 			printWritten(e, w, fmts)
+			warnSubmission(e, b, fmts)
 			return nil
 		},
 	}
@@ -74,6 +78,22 @@ func parseFormats(lists []string) ([]string, error) {
 }
 
 // printWritten lists the documents written, one per line.
+// warnSubmission says on stderr what openai-submission.json still needs
+// before it is uploaded (the file's dossier_notes hold the same lines).
+func warnSubmission(e *env, b *bundle.Bundle, formats []string) {
+	if !slices.Contains(formats, "openai") {
+		return
+	}
+	notes := export.SubmissionNotes(b)
+	if len(notes) == 0 {
+		return
+	}
+	fmt.Fprintln(e.stderr, "openai-submission.json is a draft; before uploading it:")
+	for _, n := range notes {
+		fmt.Fprintln(e.stderr, "  - "+escaped(n))
+	}
+}
+
 func printWritten(e *env, w *pack.Written, formats []string) {
 	fmt.Fprintf(e.stdout, "\nWrote %d files to %s (evidence under evidence/); the documents:\n", len(w.Files), w.Dir)
 	for _, f := range formats {

@@ -3,7 +3,6 @@ package export
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"os"
 	"os/exec"
@@ -266,76 +265,6 @@ func TestXLSX(t *testing.T) {
 	}
 }
 
-func TestOpenAISubmission(t *testing.T) {
-	b := fixture()
-	data, err := OpenAISubmission(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Schema        string `json:"$schema"`
-		SchemaVersion int    `json:"schema_version"`
-		AppInfo       map[string]string
-		Tools         map[string]struct {
-			Annotations    map[string]*bool  `json:"annotations"`
-			Justifications map[string]string `json:"justifications"`
-		} `json:"tools"`
-		TestCases *[]any            `json:"test_cases"`
-		Listing   map[string]string `json:"dossier_listing"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	if doc.Schema != SubmissionSchema || doc.SchemaVersion != 1 {
-		t.Errorf("$schema %q, schema_version %d", doc.Schema, doc.SchemaVersion)
-	}
-	if doc.TestCases != nil {
-		t.Error("test_cases written although the manifest lists none")
-	}
-	if doc.Listing["privacy_policy_url"] != b.App.PrivacyPolicy || doc.Listing["vendor"] != b.App.Vendor || doc.Listing["support_contact"] != b.App.Support {
-		t.Errorf("listing %v", doc.Listing)
-	}
-	var names []string
-	for n := range doc.Tools {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	if want := []string{"cancel_order", "debug_eval", "get_order", "send_email"}; !slices.Equal(names, want) {
-		t.Fatalf("tools %v, want the live ones %v", names, want)
-	}
-	for _, n := range names {
-		tool := doc.Tools[n]
-		for _, k := range []string{"readOnlyHint", "openWorldHint", "destructiveHint"} {
-			if _, ok := tool.Annotations[k]; !ok {
-				t.Errorf("%s: %s is not written", n, k)
-			}
-		}
-		for _, k := range []string{"read_only_justification", "open_world_justification", "destructive_justification"} {
-			if strings.TrimSpace(tool.Justifications[k]) == "" {
-				t.Errorf("%s: %s is empty", n, k)
-			}
-		}
-	}
-	cancel := doc.Tools["cancel_order"]
-	if got := cancel.Justifications["read_only_justification"]; !strings.HasPrefix(got, "readOnlyHint false: declared destructive") || !strings.Contains(got, "H0007, H0008 advertises readOnlyHint false") {
-		t.Errorf("read_only_justification = %q", got)
-	}
-	if got := cancel.Justifications["destructive_justification"]; !strings.Contains(got, "Review before submitting: tool.destructive-labeled fail") {
-		t.Errorf("a failed label is not flagged: %q", got)
-	}
-	send := doc.Tools["send_email"]
-	if send.Annotations["openWorldHint"] != nil {
-		t.Error("an absent hint must be written as null")
-	}
-	if got := send.Justifications["open_world_justification"]; !strings.HasPrefix(got, "openWorldHint missing: declared to send data outside") {
-		t.Errorf("open_world_justification = %q", got)
-	}
-	if got := doc.Tools["debug_eval"].Justifications["read_only_justification"]; !strings.Contains(got, "not declared in the manifest") {
-		t.Errorf("undeclared tool: %q", got)
-	}
-}
-
 // TestLibreOffice opens answers.xlsx and answers.csv in LibreOffice Calc,
 // the tool a buyer without Excel uses: each is converted to the other
 // format and read back.
@@ -408,39 +337,4 @@ func TestLibreOffice(t *testing.T) {
 			t.Fatalf("Calc read answers.csv as %d rows: %q", len(rows), rows)
 		}
 	})
-}
-
-// TestOpenAISubmissionTestCases: the manifest's submission section becomes
-// the form's subtitle, category and test cases, with the members the form
-// wants present even when null.
-func TestOpenAISubmissionTestCases(t *testing.T) {
-	b := fixture()
-	m := *b.Manifest
-	m.Submission = &manifest.Submission{
-		Subtitle: "Orders at hand", Category: "SHOPPING",
-		TestCases:         []manifest.TestCase{{Description: "List orders", Prompt: "Show my orders", Tool: "list_orders", Expected: "A list"}},
-		NegativeTestCases: []manifest.TestCase{{Description: "Weather", Prompt: "Will it rain?", Expected: "Not invoked"}},
-	}
-	b.Manifest = &m
-	data, err := OpenAISubmission(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		AppInfo   map[string]string            `json:"app_info"`
-		TestCases []map[string]json.RawMessage `json:"test_cases"`
-		Negative  []map[string]json.RawMessage `json:"negative_test_cases"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
-	if doc.AppInfo["subtitle"] != "Orders at hand" || doc.AppInfo["category"] != "SHOPPING" {
-		t.Errorf("app_info %v", doc.AppInfo)
-	}
-	if len(doc.TestCases) != 1 || string(doc.TestCases[0]["tools_triggered"]) != `"list_orders"` || string(doc.TestCases[0]["user_prompt"]) != `"Show my orders"` {
-		t.Errorf("test_cases %s", data)
-	}
-	if len(doc.Negative) != 1 || string(doc.Negative[0]["tools_triggered"]) != "null" || string(doc.Negative[0]["file_attachment_urls"]) != "null" {
-		t.Errorf("negative_test_cases %s", data)
-	}
 }

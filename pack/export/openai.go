@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
@@ -25,6 +26,18 @@ type (
 		// Listing carries what the form asks for elsewhere (URLs, vendor);
 		// the import format allows extra top-level members.
 		Listing submissionListing `json:"dossier_listing"`
+		// Notes says what to complete or fix before the file is uploaded
+		// (the same lines build prints on stderr).
+		Notes []string `json:"dossier_notes,omitempty"`
+		// Draft holds test cases the vendor gave but too few of: the form
+		// refuses a file with fewer than five positive or three negative
+		// cases, so they wait here, outside test_cases, and the rest of
+		// the file still imports.
+		Draft *submissionDraft `json:"dossier_draft_test_cases,omitempty"`
+	}
+	submissionDraft struct {
+		TestCases     []submissionTestCase `json:"test_cases,omitempty"`
+		NegativeCases []submissionTestCase `json:"negative_test_cases,omitempty"`
 	}
 	submissionAppInfo struct {
 		DisplayName string `json:"display_name"`
@@ -57,7 +70,7 @@ type (
 	}
 	// A nil hint (absent on the live server) is written as null: the form
 	// then refuses the file, which is right, since the submission would be
-	// refused for the same reason.
+	// refused for the same reason; the notes say which hint is missing.
 	submissionHints struct {
 		ReadOnly    *bool `json:"readOnlyHint"`
 		OpenWorld   *bool `json:"openWorldHint"`
@@ -70,14 +83,29 @@ type (
 	}
 )
 
+// The form's counts and limits (the published import schema: at least five
+// positive and three negative test cases, a subtitle of at most 30
+// characters; the categories its authoring guide lists).
+const (
+	minTestCases     = 5
+	minNegativeCases = 3
+	maxSubtitle      = 30
+)
+
+func submissionCategories() []string {
+	return []string{"BUSINESS", "COLLABORATION", "DESIGN", "DEVELOPER_TOOLS", "EDUCATION", "ENTERTAINMENT",
+		"FINANCE", "FOOD", "LIFESTYLE", "NEWS", "PRODUCTIVITY", "SHOPPING", "TRAVEL"}
+}
+
 // OpenAISubmission drafts the ChatGPT app submission import file: the app
 // info from the manifest and, for every live tool, the three hints as the
-// server advertises them with a one-sentence justification built from the
-// declaration, the live tools/list evidence and dossier's own judgement of
-// the labels. The subtitle, category and test cases come from the
-// manifest's submission section; without it they are left out and the
-// vendor fills them in the form (which wants five positive and three
-// negative cases).
+// server advertises them, each with a one-sentence justification in plain
+// words about what the tool does (from the manifest's declaration), for a
+// reviewer who has not seen the pack. The subtitle, category and test
+// cases come from the manifest's submission section. What must be
+// completed or fixed before upload (too few test cases, a missing hint, a
+// label dossier found wrong) is listed in dossier_notes, and by
+// SubmissionNotes for the terminal.
 func OpenAISubmission(b *bundle.Bundle) ([]byte, error) {
 	if b == nil {
 		return nil, fmt.Errorf("rendering the submission file: no bundle")
@@ -96,27 +124,28 @@ func OpenAISubmission(b *bundle.Bundle) ([]byte, error) {
 			MCPServerURL:  b.Observation.Server.URL,
 			PackCreated:   b.Created.UTC().Format("2006-01-02T15:04:05Z"),
 		},
+		Notes: SubmissionNotes(b),
 	}
 	if sub := manifestSubmission(b); sub != nil {
 		s.AppInfo.Subtitle, s.AppInfo.Category = sub.Subtitle, sub.Category
-		s.TestCases = testCases(sub.TestCases)
-		s.NegativeCases = testCases(sub.NegativeTestCases)
-	}
-	results := map[string]check.Result{}
-	for _, r := range b.Results {
-		results[r.ID+"|"+r.Subject] = r
+		pos, neg := testCases(sub.TestCases), testCases(sub.NegativeTestCases)
+		if len(pos) >= minTestCases && len(neg) >= minNegativeCases {
+			s.TestCases, s.NegativeCases = pos, neg
+		} else if len(pos)+len(neg) > 0 {
+			s.Draft = &submissionDraft{TestCases: pos, NegativeCases: neg}
+		}
 	}
 	for _, row := range b.Tools {
 		if row.Live == nil {
 			continue // gone from the server: nothing to submit
 		}
-		j := justifier{declared: row.Declared, results: results, subject: "tool:" + row.Name}
+		j := justifier{app: b.App.Name, declared: row.Declared, description: toolDescription(row)}
 		s.Tools[row.Name] = submissionTool{
 			Annotations: submissionHints{ReadOnly: row.Live.Hints.ReadOnly, OpenWorld: row.Live.Hints.OpenWorld, Destructive: row.Live.Hints.Destructive},
 			Justifications: submissionJustifications{
-				ReadOnly:    j.justify("readOnlyHint", row.Live.Hints.ReadOnly, j.readOnlyBasis(), "tool.write-labeled"),
-				OpenWorld:   j.justify("openWorldHint", row.Live.Hints.OpenWorld, j.openWorldBasis(), "tool.egress-labeled"),
-				Destructive: j.justify("destructiveHint", row.Live.Hints.Destructive, j.destructiveBasis(), "tool.destructive-labeled"),
+				ReadOnly:    j.readOnly(),
+				OpenWorld:   j.openWorld(),
+				Destructive: j.destructive(),
 			},
 		}
 	}
@@ -125,6 +154,93 @@ func OpenAISubmission(b *bundle.Bundle) ([]byte, error) {
 		return nil, fmt.Errorf("encoding openai-submission.json: %w", err)
 	}
 	return data, nil
+}
+
+// SubmissionNotes lists what must be completed or fixed before
+// openai-submission.json is uploaded: missing or too few test cases, a test
+// case naming a tool the server does not list, a subtitle or category the
+// form refuses, hints the server does not set, and hint labels dossier
+// found wrong. Empty when the file is ready.
+func SubmissionNotes(b *bundle.Bundle) []string {
+	var notes []string
+	live := map[string]bool{}
+	for _, row := range b.Tools {
+		if row.Live != nil {
+			live[row.Name] = true
+		}
+	}
+	sub := manifestSubmission(b)
+	if sub == nil {
+		sub = &manifest.Submission{}
+	}
+	pos, neg := len(sub.TestCases), len(sub.NegativeTestCases)
+	switch {
+	case pos == 0 && neg == 0:
+		notes = append(notes, fmt.Sprintf("No test cases: the form wants %d positive and %d negative ones; add them under submission.testCases and submission.negativeTestCases in the manifest.", minTestCases, minNegativeCases))
+	case pos < minTestCases || neg < minNegativeCases:
+		var missing []string
+		if pos < minTestCases {
+			missing = append(missing, fmt.Sprintf("%d more positive (%d of %d, submission.testCases)", minTestCases-pos, pos, minTestCases))
+		}
+		if neg < minNegativeCases {
+			missing = append(missing, fmt.Sprintf("%d more negative (%d of %d, submission.negativeTestCases)", minNegativeCases-neg, neg, minNegativeCases))
+		}
+		notes = append(notes, "Too few test cases: add "+strings.Join(missing, " and ")+
+			"; until then the ones given are under dossier_draft_test_cases, not test_cases, so the rest of the file still imports.")
+	}
+	for i, tc := range sub.TestCases {
+		if tc.Tool != "" && !live[tc.Tool] {
+			notes = append(notes, fmt.Sprintf("Positive test case %d expects the tool %q, which the server does not list.", i+1, tc.Tool))
+		}
+		if tc.Tool == "" {
+			notes = append(notes, fmt.Sprintf("Positive test case %d names no tool it should trigger (tool:).", i+1))
+		}
+	}
+	switch n := utf8.RuneCountInString(sub.Subtitle); {
+	case n == 0:
+		notes = append(notes, "No subtitle: set submission.subtitle (at most 30 characters).")
+	case n > maxSubtitle:
+		notes = append(notes, fmt.Sprintf("The subtitle has %d characters; the form takes at most %d.", n, maxSubtitle))
+	}
+	switch {
+	case sub.Category == "":
+		notes = append(notes, "No category: set submission.category to one of "+strings.Join(submissionCategories(), ", ")+".")
+	case !slices.Contains(submissionCategories(), sub.Category):
+		notes = append(notes, fmt.Sprintf("Category %q is not one the form offers (%s).", sub.Category, strings.Join(submissionCategories(), ", ")))
+	}
+	for _, row := range b.Tools {
+		if row.Live == nil {
+			continue
+		}
+		h := row.Live.Hints
+		var unset []string
+		for _, x := range []struct {
+			name string
+			v    *bool
+		}{{"readOnlyHint", h.ReadOnly}, {"openWorldHint", h.OpenWorld}, {"destructiveHint", h.Destructive}} {
+			if x.v == nil {
+				unset = append(unset, x.name)
+			}
+		}
+		if len(unset) > 0 {
+			notes = append(notes, fmt.Sprintf("%s: the server does not set %s; the form refuses a tool without all three hints.", row.Name, strings.Join(unset, ", ")))
+		}
+		if row.Declared == nil {
+			notes = append(notes, fmt.Sprintf("%s: the manifest does not declare this tool, so its justifications say only what the server advertises; declare it and say what it does.", row.Name))
+		}
+	}
+	for _, r := range b.Results {
+		switch r.ID {
+		case "tool.write-labeled", "tool.destructive-labeled", "tool.egress-labeled":
+		default:
+			continue
+		}
+		if r.Status == check.Fail || r.Status == check.Warn {
+			_, name := subjectParts(r.Subject)
+			notes = append(notes, fmt.Sprintf("%s: %s %s: %s Fix the server's hint (or the declaration) before submitting: the form takes the hints the server advertises.", name, r.ID, r.Status, strings.TrimSpace(r.Detail)))
+		}
+	}
+	return notes
 }
 
 func manifestSubmission(b *bundle.Bundle) *manifest.Submission {
@@ -147,75 +263,77 @@ func testCases(tcs []manifest.TestCase) []submissionTestCase {
 	return out
 }
 
-// justifier drafts the justifications of one tool.
+// toolDescription is what the tool does in the vendor's words: the
+// declared description, else the one the server lists, as one sentence of
+// printable text.
+func toolDescription(row bundle.ToolRow) string {
+	d := ""
+	if row.Declared != nil {
+		d = row.Declared.Description
+	}
+	if strings.TrimSpace(d) == "" && row.Live != nil {
+		d = row.Live.Description
+	}
+	d = strings.Join(strings.Fields(manifest.Printable(d, false)), " ")
+	d = strings.TrimRight(d, ".;: ")
+	return clip(d, 300)
+}
+
+// justifier drafts the justifications of one tool from what the vendor
+// declared it does. Each is one sentence about the tool's behaviour, in
+// words a reviewer who has not seen the pack understands; where the
+// server's hint disagrees, SubmissionNotes says so, not the justification.
 type justifier struct {
-	declared *manifest.Tool
-	results  map[string]check.Result
-	subject  string
+	app         string
+	declared    *manifest.Tool
+	description string // "" when none is known
 }
 
-// justify writes "HINT VALUE: BASIS; the live tools/list entry EVIDENCE
-// advertises HINT VALUE." and adds dossier's finding when the check that
-// judges this hint did not pass.
-func (j justifier) justify(hint string, v *bool, basis, checkID string) string {
-	where := "the live tools/list entry"
-	if ev := j.evidence(checkID); len(ev) > 0 {
-		where += " " + strings.Join(ev, ", ")
+// what is the tool's description in parentheses, or nothing when none is
+// known.
+func (j justifier) what() string {
+	if j.description == "" {
+		return ""
 	}
-	var s string
-	if v == nil {
-		s = fmt.Sprintf("%s missing: %s; %s does not state %s as a boolean, which blocks the submission until the server sets it.", hint, basis, where, hint)
-	} else {
-		s = fmt.Sprintf("%s %t: %s; %s advertises %s %t.", hint, *v, basis, where, hint, *v)
-	}
-	if r, ok := j.results[checkID+"|"+j.subject]; ok && (r.Status == check.Fail || r.Status == check.Warn) {
-		s += fmt.Sprintf(" Review before submitting: %s %s: %s", checkID, r.Status, r.Detail)
-	}
-	return s
+	return " (" + j.description + ")"
 }
 
-// evidence is what shows the live hints: the evidence of the results of
-// tool.annotations-explicit and of the check judging this hint.
-func (j justifier) evidence(checkID string) []string {
-	var ids []string
-	for _, id := range []string{"tool.annotations-explicit", checkID} {
-		ids = append(ids, evidenceIDs(j.results[id+"|"+j.subject].Evidence)...)
-	}
-	slices.Sort(ids)
-	return slices.Compact(ids)
-}
-
-func (j justifier) readOnlyBasis() string {
+func (j justifier) readOnly() string {
 	d := j.declared
-	if d == nil {
-		return "not declared in the manifest"
+	switch {
+	case d == nil:
+		return "The vendor has not yet described what this tool does; the value is the one the server advertises."
+	case d.Egress:
+		return fmt.Sprintf("Sends data from %s to a system outside it%s, so it is not read-only.", j.app, j.what())
+	case d.Kind == manifest.KindDestructive:
+		return fmt.Sprintf("Changes data in %s in a way that cannot be undone%s, so it is not read-only.", j.app, j.what())
+	case d.Kind == manifest.KindWrite:
+		return fmt.Sprintf("Creates or changes data in %s%s, so it is not read-only.", j.app, j.what())
 	}
-	basis := "declared " + d.Kind
-	if d.Egress {
-		basis += ", sending data outside the app"
-	}
-	if desc := strings.TrimSpace(d.Description); desc != "" {
-		basis += fmt.Sprintf(" (%q)", desc)
-	}
-	return basis
+	return fmt.Sprintf("Only looks up and returns data from %s%s; it creates, changes, deletes and sends nothing.", j.app, j.what())
 }
 
-func (j justifier) openWorldBasis() string {
+func (j justifier) openWorld() string {
 	switch {
 	case j.declared == nil:
-		return "not declared in the manifest"
+		return "The vendor has not yet said whether this tool reaches systems outside the app; the value is the one the server advertises."
 	case j.declared.Egress:
-		return "declared to send data outside the app's boundary"
+		return fmt.Sprintf("Sends data outside %s, to a third party or a public destination%s.", j.app, j.what())
 	}
-	return "declared to act only inside the app's own systems"
+	return fmt.Sprintf("Works only on the signed-in user's own data inside %s; it posts, publishes and sends nothing to third parties.", j.app)
 }
 
-func (j justifier) destructiveBasis() string {
+func (j justifier) destructive() string {
+	d := j.declared
 	switch {
-	case j.declared == nil:
-		return "not declared in the manifest"
-	case j.declared.Kind == manifest.KindDestructive:
-		return "declared destructive (deletes, cancels, revokes, overwrites or sends irreversibly)"
+	case d == nil:
+		return "The vendor has not yet said whether this tool can delete, overwrite or send something irreversibly; the value is the one the server advertises."
+	case d.Kind == manifest.KindDestructive:
+		return fmt.Sprintf("Performs an action in %s that cannot be taken back%s.", j.app, j.what())
+	case d.Egress:
+		return fmt.Sprintf("Sends data out but deletes, overwrites, cancels and revokes nothing in %s.", j.app)
+	case d.Kind == manifest.KindWrite:
+		return "Only adds or updates data; it deletes, overwrites, cancels and revokes nothing."
 	}
-	return "declared " + j.declared.Kind + ", not destructive"
+	return "Reads only, so it deletes, overwrites and revokes nothing."
 }
