@@ -190,14 +190,27 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 		if !slices.Contains(fmts, "json") {
 			fmts = append([]string{"json"}, fmts...)
 		}
+		var digest string // pack.json's SHA-256, once written
 		for _, f := range fmts {
 			name := File(f)
 			if name == "" {
 				return fmt.Errorf("unknown format %q (want %s)", f, strings.Join(Formats(), ", "))
 			}
-			data, err := Render(b, f)
+			var data []byte
+			var err error
+			if f == "pdf" && digest != "" {
+				// The cover prints pack.json's digest: from the bytes just
+				// written, not a second encoding of a pack of some MB.
+				data, err = pdf.RenderWith(b, pdf.Options{PackDigest: digest})
+			} else {
+				data, err = Render(b, f)
+			}
 			if err != nil {
 				return fmt.Errorf("rendering %s: %w", name, err)
+			}
+			if f == "json" {
+				sum := sha256.Sum256(data)
+				digest = hex.EncodeToString(sum[:])
 			}
 			if err := keep(name, data); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,5 +90,27 @@ func assertNoLeftovers(t *testing.T, parent, base string) {
 		if strings.HasPrefix(e.Name(), "."+base+".tmp-") {
 			t.Errorf("leftover %s", e.Name())
 		}
+	}
+}
+
+// TestWritePDFDigestIsPackJSON: the PDF written beside pack.json carries
+// the digest of those very bytes; it is the PDF Render makes on its own,
+// which encodes pack.json again to take its digest.
+func TestWritePDFDigestIsPackJSON(t *testing.T) {
+	b := assembled(t, 3)
+	dir := filepath.Join(t.TempDir(), "out")
+	if _, err := Write(t.Context(), b, dir, []string{"json", "pdf"}); err != nil {
+		t.Fatal(err)
+	}
+	written, err := os.ReadFile(filepath.Join(dir, "pack.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := Render(b, "pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(written, alone) {
+		t.Errorf("the written pack.pdf (%d bytes) differs from Render's (%d bytes)", len(written), len(alone))
 	}
 }
