@@ -34,6 +34,8 @@ type treeUsage struct {
 	selfKB int64
 	// procs is the number of processes seen in the tree.
 	procs int
+	// stderr is the end of what the process wrote to stderr.
+	stderr string
 }
 
 // sampleEvery is the /proc sampling interval: short against a Chrome
@@ -94,7 +96,9 @@ func runTree(tb testing.TB, cmd *exec.Cmd, okCodes ...int) treeUsage {
 	if err != nil && !slices.Contains(okCodes, code) {
 		tb.Fatalf("%s %s: %v\n%.2000s", filepath.Base(cmd.Path), strings.Join(cmd.Args[1:], " "), err, stderr.Bytes())
 	}
-	u := treeUsage{wall: wall, peakKB: peak, rssKB: rss, procs: len(seen)}
+	tail := stderr.Bytes()
+	tail = tail[max(0, len(tail)-2000):]
+	u := treeUsage{wall: wall, peakKB: peak, rssKB: rss, procs: len(seen), stderr: string(tail)}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		u.selfKB = ru.Maxrss // kB on Linux
 	}
