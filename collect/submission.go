@@ -225,7 +225,9 @@ func endpointVerdict(u *url.URL) (check.Status, string) {
 	return check.Pass, "is HTTPS on the public host name " + quote(host) + " (judged by name: the probe reached it, its DNS records were not audited)."
 }
 
-// checkReviewer: signing in as the reviewer is not driven yet.
+// checkReviewer: the reviewer's sign-in runs in a browser, which the
+// probe has not; the pipeline replaces this result with the one it judges
+// (cmd/internal/pipeline/reviewer.go).
 func (p *prober) checkReviewer() {
 	sub := p.m.Submission
 	if sub == nil || sub.Reviewer == nil {
@@ -233,7 +235,7 @@ func (p *prober) checkReviewer() {
 		return
 	}
 	p.result("submission.reviewer-account", "app", check.Error, check.Absent, fmt.Sprintf(
-		"Not judged: this version of dossier does not sign in as the reviewer yet. Sign in by hand with the account in $%s and $%s, in a fresh browser, and check that no second factor, emailed or texted code or magic link is asked for.",
+		"Not judged by the probe alone: the reviewer account in $%s and $%s signs in in a browser, which dossier check and build do.",
 		sub.Reviewer.UsernameEnv, sub.Reviewer.PasswordEnv))
 }
 

@@ -46,7 +46,7 @@ type env struct {
 // pipelineOptions are the settings every run shares; callers add the
 // manifest, tokens and what is theirs.
 func (e *env) pipelineOptions(now time.Time) pipeline.Options {
-	return pipeline.Options{Now: now, Version: buildVersion(), Progress: e.progress, ChromePath: e.chrome}
+	return pipeline.Options{Now: now, Version: buildVersion(), Progress: e.progress, ChromePath: e.chrome, Getenv: e.getenv}
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {

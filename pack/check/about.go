@@ -327,8 +327,8 @@ var about = map[string]About{
 		Remedy:    "Serve the token the submission form shows, alone, as text/plain at that path, and set submission.challengeToken to it.",
 	},
 	"submission.reviewer-account": {
-		Checks:    "The reviewer test account (submission.reviewer names the environment variables holding its credentials) signs in through the sign-in pages without a person: no second factor, emailed or texted code, or magic link.",
-		FailsWhen: "A step a reviewer could not pass alone. This version does not drive the reviewer sign-in yet: a declared account is not judged.",
+		Checks:    "The reviewer test account (submission.reviewer names the environment variables holding its credentials) signs in through the identity provider's own pages in a fresh headless browser, as --login form does: no second factor, emailed or texted code, or magic link.",
+		FailsWhen: "A page asks for a one-time code (emailed, texted or from an authenticator) or a magic link, or the credentials are refused; each page's screenshot is evidence.",
 		Remedy:    "Give reviewers a dedicated demo account with sample data that signs in with a user name and password only.",
 	},
 	"submission.test-cases": {

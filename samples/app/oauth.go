@@ -303,6 +303,9 @@ func (a *authServer) authorize(w http.ResponseWriter, r *http.Request) {
 			authorizePage(w, http.StatusUnauthorized, "", req)
 			return
 		}
+		if a.emailedCode(w, f) {
+			return
+		}
 	default:
 		authorizePage(w, http.StatusOK, "", req)
 		return

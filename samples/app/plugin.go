@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"io"
 	"io/fs"
 	"net/http"
@@ -43,6 +44,7 @@ const (
 	flawWrongChallenge = "wrong-challenge-token"
 	flawThreeCases     = "three-test-cases"
 	flawListing404     = "listing-404"
+	flawReviewerMFA    = "reviewer-mfa"
 )
 
 // SubmissionFlaw is a defect of what is submitted: planted in the plugin
@@ -63,6 +65,7 @@ func SubmissionFlaws() []SubmissionFlaw {
 		{Flaw{flawWrongChallenge, "submission.domain-verification", "/.well-known/openai-apps-challenge serves a stale token, not the one the manifest names."}, "server"},
 		{Flaw{flawThreeCases, "submission.test-cases", "The manifest lists three positive test cases instead of five."}, "manifest"},
 		{Flaw{flawListing404, "submission.listing", "The package's websiteURL names /about, which the app answers with 404."}, "package"},
+		{Flaw{flawReviewerMFA, "submission.reviewer-account", "After the right username and password, the sign-in page asks for a six-digit code it says it emailed; no code is ever accepted."}, "server"},
 	}
 }
 
@@ -276,3 +279,36 @@ func lineRewriter(body io.ReadCloser, old, new string) io.ReadCloser {
 type closerFunc func() error
 
 func (f closerFunc) Close() error { return f() }
+
+// emailedCode is the reviewer-mfa flaw's second step: after the password,
+// a page asks for a code "sent by email", which no reviewer has. It
+// reports whether it answered the request.
+func (a *authServer) emailedCode(w http.ResponseWriter, f url.Values) bool {
+	if a.flaw != flawReviewerMFA {
+		return false
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+	status := http.StatusOK
+	if f.Has("otp") {
+		status = http.StatusUnauthorized
+	}
+	w.WriteHeader(status)
+	mfaTemplate.Execute(w, struct {
+		Params url.Values
+		Wrong  bool
+	}{f, f.Has("otp")})
+	return true
+}
+
+var mfaTemplate = template.Must(template.New("mfa").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Check your email</title></head><body><main>
+<h1>Check your email</h1>
+<p>We emailed a 6-digit verification code to the address on your Orderly account. Enter it to finish signing in.</p>
+{{if .Wrong}}<p role="alert">That code is not right.</p>{{end}}
+<form method="post">
+{{range $k, $vs := .Params}}{{if ne $k "otp"}}{{range $vs}}<input type="hidden" name="{{$k}}" value="{{.}}">{{end}}{{end}}{{end}}
+<label for="otp">Verification code</label><input id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" required>
+<button type="submit">Verify</button>
+</form></main></body></html>`))

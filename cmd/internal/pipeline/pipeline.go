@@ -28,6 +28,9 @@ type Options struct {
 	// (see Credentials); auth.audience reports it.
 	ForeignRefusal string
 	Plugin         *plugin.Package // the plugin package to judge beside the manifest (--plugin), or nil
+	// Getenv reads the reviewer account's variables (submission.reviewer);
+	// nil reads none.
+	Getenv func(string) string
 	AllowWrite     []string // write tools the user allowed the probe to call
 	ChromePath     string   // "" = discover Debian's chromium
 	Questionnaire  []byte   // nil = the built-in one
@@ -105,6 +108,9 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 	}
 	results := rep.Results
 	ev := rep.Evidence
+	if r, shots, ok := reviewerAccount(ctx, opts); ok {
+		results, ev = withReviewer(results, r), append(ev, shots...)
+	}
 	if len(rep.Observation.Resources) > 0 {
 		pre.addBrowserNeed(opts.ChromePath, progress)
 	}
