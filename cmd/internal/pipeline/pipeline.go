@@ -30,16 +30,16 @@ type Options struct {
 	Plugin         *plugin.Package // the plugin package to judge beside the manifest (--plugin), or nil
 	// Getenv reads the reviewer account's variables (submission.reviewer);
 	// nil reads none.
-	Getenv func(string) string
-	AllowWrite     []string // write tools the user allowed the probe to call
-	ChromePath     string   // "" = discover Debian's chromium
-	Questionnaire  []byte   // nil = the built-in one
-	HTTPClient     *http.Client
-	Now            time.Time // the pack's date
-	Version        string
-	Deadline       time.Duration
-	Bounds         collect.Bounds // the probe's read limits (--max-body …); zero fields take collect's defaults
-	Progress       func(string)
+	Getenv        func(string) string
+	AllowWrite    []string // write tools the user allowed the probe to call
+	ChromePath    string   // "" = discover Debian's chromium
+	Questionnaire []byte   // nil = the built-in one
+	HTTPClient    *http.Client
+	Now           time.Time // the pack's date
+	Version       string
+	Deadline      time.Duration
+	Bounds        collect.Bounds // the probe's read limits (--max-body …); zero fields take collect's defaults
+	Progress      func(string)
 	// NoPrompts: the run writes no pack (dossier check), so the write
 	// tools' confirmation prompts are not drawn (evidence.confirmation is
 	// na, saying the capture is made when the pack is built), and no
