@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dossier-dev/dossier/evidence/chrome"
+	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/live"
 )
 
@@ -152,6 +153,11 @@ func BenchmarkCapture(b *testing.B) {
 		out, err := Run(b.Context(), in, Options{ChromePath: path, Launch: launch, Allow: allowOf(in)})
 		if err != nil {
 			b.Fatal(err)
+		}
+		for _, r := range out.Results {
+			if r.Status == check.Error {
+				b.Logf("%s %s: %s", r.ID, r.Subject, r.Detail) // why a capture is missing
+			}
 		}
 		return len(out.Captures)
 	}

@@ -86,8 +86,8 @@ type Browser interface {
 	Flags() []string
 	// Shoot loads url in a tab of its own at 1280×800 (tabs are reused
 	// from page to page), waits until the JavaScript expression ready is
-	// truthy, and returns a viewport PNG and the console messages. ctx is
-	// the page's deadline.
+	// truthy or, if it is a promise, has resolved, and returns a viewport
+	// PNG and the console messages. ctx is the page's deadline.
 	Shoot(ctx context.Context, url, ready string) (png []byte, console []string, err error)
 	// Draw shows doc in place of the document of the page at shell (a tab
 	// loads shell once and is reused from drawing to drawing; the document

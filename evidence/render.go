@@ -38,7 +38,7 @@ const (
 	settleCap  = 3000 * time.Millisecond // after the frame's load event
 	maxWait    = 6 * time.Second         // in all
 	reportWait = 500 * time.Millisecond  // for CSP reports the frame saw but the endpoint has not received yet
-	readyJS    = `window.__dossierDone === true`
+	readyJS    = `window.__dossierSettled` // a promise: the screenshot follows its resolution at once
 )
 
 // render runs every job in plan order, at most opts.Parallel at once, each

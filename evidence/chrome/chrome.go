@@ -207,7 +207,8 @@ func (b *Browser) Version() string { return b.version }
 func (b *Browser) Flags() []string { return append([]string(nil), b.flags...) }
 
 // Shoot loads url in an idle tab (or a new one) at the viewport size, waits
-// until the JavaScript expression ready is truthy, and returns a PNG of the
+// until the JavaScript expression ready is truthy (polled) or, if it is a
+// promise, has resolved, and returns a PNG of the
 // viewport and the console messages the page (and its in-process frames)
 // wrote. ctx bounds the whole page. A tab whose page failed is closed, not
 // reused: its renderer may be stuck in the page's code.
@@ -305,8 +306,11 @@ func (b *Browser) Shoot(ctx context.Context, url, ready string) (png []byte, con
 		return nil, nil, fmt.Errorf("loading %q: %w", url, errors.Join(err, ctx.Err()))
 	}
 	// Evaluated in the page's current context (Poll names a context id,
-	// which can be the previous page's just after a navigation).
-	wait := `new Promise(function (resolve) { (function poll() { if (` + ready + `) resolve(true); else setTimeout(poll, 10); })(); })`
+	// which can be the previous page's just after a navigation). A promise
+	// is awaited: the page says when it is ready, with no polling delay.
+	wait := `new Promise(function (resolve, reject) { (function poll() { var v = (` + ready + `);
+		if (v && typeof v.then === "function") v.then(function () { resolve(true); }, reject);
+		else if (v) resolve(true); else setTimeout(poll, 10); })(); })`
 	if _, err := chromedp.Run(pctx, chromedp.Evaluate[bool](wait, chromedp.EvalAwaitPromise)); err != nil {
 		return nil, nil, fmt.Errorf("waiting for %q to settle: %w", url, errors.Join(err, ctx.Err()))
 	}

@@ -181,3 +181,39 @@ func TestPreparedTabs(t *testing.T) {
 		t.Errorf("processes remain: %v", pids)
 	}
 }
+
+// TestShootAwaitsPromise: a ready expression that is a promise is awaited:
+// the screenshot shows what the page drew before resolving it, and a
+// rejected promise is an error.
+func TestShootAwaitsPromise(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(`<body style="margin:0;background:#f00"><script>
+window.drawn = new Promise(function (resolve, reject) {
+  setTimeout(function () {
+    if (location.search === "?fail") { reject(new Error("no luck")); return; }
+    document.body.style.background = "#0f0";
+    requestAnimationFrame(function () { resolve(); });
+  }, 150);
+});
+</script>`))
+	}))
+	defer srv.Close()
+	b := start(t, Options{})
+	defer b.Close()
+	b.Allow(srv.URL)
+	data, _, err := b.Shoot(t.Context(), srv.URL, "window.drawn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, g, _, _ := img.At(640, 400).RGBA(); r>>8 != 0 || g>>8 != 255 {
+		t.Errorf("pixel %d,%d: the screenshot was taken before the promise resolved", r>>8, g>>8)
+	}
+	if _, _, err := b.Shoot(t.Context(), srv.URL+"/?fail", "window.drawn"); err == nil || !strings.Contains(err.Error(), "no luck") {
+		t.Errorf("a rejected promise: err = %v", err)
+	}
+}
