@@ -37,9 +37,10 @@ deps:
 
 # test-deps: what the suite needs beyond that. Node runs the third-party
 # MCP servers and authorization server; LibreOffice opens the spreadsheet
-# exports as a reader would.
+# exports as a reader would; shellcheck lets actionlint (a Go tool, go.mod)
+# check the scripts of the CI recipes in samples/ci.
 test-deps: deps
-	$(call apt,npm:npm node:nodejs soffice:libreoffice-calc-nogui)
+	$(call apt,npm:npm node:nodejs soffice:libreoffice-calc-nogui shellcheck:shellcheck)
 
 # node-deps installs the third-party servers the tests and benchmarks run
 # (collect: server-everything, oidc-provider, the MCP Inspector and a Node 22
