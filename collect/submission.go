@@ -402,13 +402,21 @@ func (p *prober) checkPluginListing(ctx context.Context) {
 		long("defaultPrompt", pr, maxPromptLen)
 	}
 
-	// The URLs must answer and name the publisher.
+	// The URLs must answer and name the publisher. One the manifest names
+	// too is fetched and judged once, by its listing.* check: a dead
+	// privacy policy is one failure, not two.
 	type page struct{ key, url string }
 	var pages []page
+	judged := map[string]string{app.PrivacyPolicy: "listing.privacy-policy", app.Terms: "listing.terms", app.Support: "listing.support-contact"}
 	for _, pg := range []page{{"websiteURL", in.WebsiteURL}, {"supportURL", in.SupportURL}, {"privacyPolicyURL", in.PrivacyPolicyURL}, {"termsOfServiceURL", in.TermsOfServiceURL}} {
-		if pg.url != "" {
-			pages = append(pages, pg)
+		if pg.url == "" {
+			continue
 		}
+		if id := judgedBy(judged, pg.url); id != "" {
+			v.passes = append(v.passes, fmt.Sprintf("%s %s is the manifest's, judged by %s", pg.key, quote(pg.url), id))
+			continue
+		}
+		pages = append(pages, pg)
 	}
 	found := make([]pageFinding, len(pages))
 	var fns []func(context.Context)
@@ -556,4 +564,14 @@ func submissionURLs(opts Options) []string {
 		out = append(out, sub.ChallengeDomain)
 	}
 	return out
+}
+
+// judgedBy names the listing.* check that judges u, "" for none.
+func judgedBy(judged map[string]string, u string) string {
+	for m, id := range judged {
+		if m != "" && sameURL(m, u) {
+			return id
+		}
+	}
+	return ""
 }

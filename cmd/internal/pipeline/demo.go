@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/dossier-dev/dossier/collect"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/manifest"
+	"github.com/dossier-dev/dossier/pack/plugin"
 	"github.com/dossier-dev/dossier/samples/app"
 )
 
@@ -50,6 +53,21 @@ func DemoWith(ctx context.Context, sample app.Options, opts Options) (*bundle.Bu
 		opts.Tokens = append(opts.Tokens, tok)
 	}
 	opts.Manifest = m
+	if opts.Plugin == nil {
+		// The sample's plugin package, as its vendor would submit it.
+		dir, err := os.MkdirTemp("", "dossier-demo-plugin-")
+		if err != nil {
+			return nil, fmt.Errorf("writing the sample plugin package: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		if err := app.WritePlugin(filepath.Join(dir, "orderly.zip"), "codex", srv.Origin, ""); err != nil {
+			return nil, fmt.Errorf("writing the sample plugin package: %w", err)
+		}
+		if opts.Plugin, err = plugin.Read(filepath.Join(dir, "orderly.zip")); err != nil {
+			return nil, err
+		}
+		opts.Plugin.Path = "samples/app/plugin/codex" // not the temporary zip's name, gone after the run
+	}
 	return Run(ctx, opts)
 }
 
