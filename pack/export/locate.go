@@ -3,7 +3,6 @@ package export
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
@@ -48,6 +47,11 @@ var appFields = map[string][]string{
 	"evidence.confirmation":     {"tools"},
 	"tool.declared":             {"tools"},
 	"tool.annotations-explicit": {"tools"},
+	// The plugin package is a file of its own; the endpoint is the URL.
+	"submission.listing":             {"submission", "app"},
+	"submission.domain-verification": {"submission.challengeToken", "submission.challengeDomain", "submission"},
+	"submission.reviewer-account":    {"submission.reviewer", "submission"},
+	"submission.test-cases":          {"submission.testCases", "submission.negativeTestCases", "submission"},
 }
 
 // toolFields are the fields of a declared tool that tool checks rest on,
@@ -128,8 +132,5 @@ func candidates(b *bundle.Bundle, r check.Result) []string {
 		}
 	}
 	out = append(out, appFields[r.ID]...)
-	if strings.HasPrefix(r.ID, "submission.") {
-		out = append(out, "submission")
-	}
 	return append(out, "server.url")
 }

@@ -216,6 +216,7 @@ func TestSARIFLocations(t *testing.T) {
 		{"an undeclared field: its section", check.Result{ID: "data.retention", Subject: "app"}, "data"},
 		{"an attested check: the attestation", check.Result{ID: "ops.monitoring", Subject: "app", Basis: check.Attested}, "attestations[0]"},
 		{"nothing narrower: the server URL", check.Result{ID: "transport.origin", Subject: "app"}, "server.url"},
+		{"the endpoint: the server URL", check.Result{ID: "submission.endpoint", Subject: "app"}, "server.url"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := locate(b, tc.r); got.Field != tc.want || got.File != "dossier/manifest.yaml" || got.Pos.Line == 0 {

@@ -113,6 +113,10 @@ func TestRenderText(t *testing.T) {
 			t.Errorf("text lacks answer %s", a.ID)
 		}
 	}
+	// The results point at the check catalogue (a long URL may wrap).
+	if !strings.Contains(strings.ReplaceAll(flat, " ", ""), check.DocURL) {
+		t.Errorf("text lacks the catalogue's address %s", check.DocURL)
+	}
 	// Each answer's first printed line reads "ID question… value basis".
 	layout := extract(t, path, "-layout")
 	for _, a := range b.Answers {

@@ -773,7 +773,8 @@ func groupResults(rs []check.Result) ([]group, map[string][]check.Result) {
 
 // results lists every result, grouped by check ID prefix.
 func results(d *doc, b *bundle.Bundle) int {
-	lead := append(d.title("All results"), d.para("Every result of every check, one per subject, grouped as in the check catalogue.", body))
+	lead := append(d.title("All results"), d.para("Every result of every check, one per subject, grouped as in the check catalogue, "+
+		"which says what each check looks at, when it fails and the remedy: "+check.DocURL+" (each check ID is an anchor, as in #tool.write-labeled).", body))
 	if len(b.Results) == 0 {
 		d.place(append(lead, d.para("No results.", body)), nil)
 		return d.page
