@@ -366,7 +366,11 @@ func (d *doc) resultRecord(r check.Result) []core.Row {
 		detail = strings.TrimSuffix(detail, fmt.Sprintf(" Waived by %s on %s until %s: %s", w.Owner, w.Date, w.Expires, w.Reason))
 	}
 	if r.Basis == check.Declared {
-		detail = "Declared in the manifest, not observed. " + detail
+		where := "the manifest"
+		if strings.HasPrefix(r.ID, "submission.") {
+			where = "the plugin package or the manifest"
+		}
+		detail = "Declared in " + where + ", not observed. " + detail
 	}
 	id, subj := d.line(6, r.ID, bodyBold), d.line(7, r.Subject, body)
 	if d.cut(6, r.ID, bodyBold) {

@@ -33,7 +33,7 @@ func TestRenderSubmissionReadiness(t *testing.T) {
 				Detail: "The MCP URL \"http://127.0.0.1:8931/mcp\" is on loopback: this pack was made against a local or staging server."},
 			na("submission.reviewer-account"),
 		}, []string{"Not ready to submit: 1 check fail", ".mcp.json:7:25: mcpServers.orderly.oauth.clientSecret holds a value (not shown)",
-			"made against a local or staging server", "third parties report"}},
+			"made against a local or staging server", "third parties report", "Declared in the plugin package or the manifest, not observed."}},
 		{"only warnings", []check.Result{
 			{ID: "submission.endpoint", Subject: "app", Status: check.Warn, Severity: check.High, Basis: check.Declared, Detail: "On loopback."},
 			{ID: "submission.test-cases", Subject: "app", Status: check.Pass, Basis: check.Probed, Detail: "5 positive and 3 negative test cases."},
