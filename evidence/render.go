@@ -33,11 +33,11 @@ var (
 // never do. A chart library animates for a second or so after its data
 // arrives, so the cap after load leaves room for that.
 const (
-	quiet      = 50 * time.Millisecond   // after load: no request, short timer, animation frame or host message for this long
-	timerCap   = 1000 * time.Millisecond // longer timers are not waited for
-	settleCap  = 3000 * time.Millisecond // after the frame's load event
-	maxWait    = 6 * time.Second         // in all
-	reportWait = 500 * time.Millisecond  // for CSP reports the frame saw but the endpoint has not received yet
+	quiet      = 50 * time.Millisecond     // after load: no request, short timer, animation frame or host message for this long
+	timerCap   = 1000 * time.Millisecond   // longer timers are not waited for
+	settleCap  = 3000 * time.Millisecond   // after the frame's load event
+	maxWait    = 6 * time.Second           // in all
+	reportWait = 500 * time.Millisecond    // for CSP reports the frame saw but the endpoint has not received yet
 	readyJS    = `window.__dossierSettled` // a promise: the screenshot follows its resolution at once
 )
 

@@ -379,15 +379,7 @@ func (b *Browser) Draw(ctx context.Context, shell string, doc []byte, box string
 	if x0 < 0 || y0 < 0 || clip.X+clip.Width > Width || clip.Y+clip.Height > Height {
 		return nil, fmt.Errorf("drawing: #%s (%.0fx%.0f at %.0f,%.0f) does not fit the %dx%d viewport", box, clip.Width, clip.Height, x0, y0, Width, Height)
 	}
-	png, err = chromedp.Run(pctx, func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
-		r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{
-			Format: page.CaptureScreenshotFormatPng, Clip: &clip, FromSurface: ptr(true), OptimizeForSpeed: ptr(true),
-		})
-		if err != nil {
-			return nil, err
-		}
-		return r.Data, nil
-	})
+	png, err = chromedp.Run(pctx, clipped(&clip))
 	if err != nil {
 		return nil, fmt.Errorf("taking screenshot of a drawing: %w", errors.Join(err, ctx.Err()))
 	}
@@ -397,13 +389,21 @@ func (b *Browser) Draw(ctx context.Context, shell string, doc []byte, box string
 // screenshot is a PNG of the viewport, encoded for speed (a larger file,
 // the same pixels).
 func screenshot(ctx context.Context, t *chromedp.Target) ([]byte, error) {
-	r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{
-		Format: page.CaptureScreenshotFormatPng, FromSurface: ptr(true), OptimizeForSpeed: ptr(true),
-	})
-	if err != nil {
-		return nil, err
+	return clipped(nil)(ctx, t)
+}
+
+// clipped is a PNG of the clip of the viewport (all of it for nil),
+// encoded for speed.
+func clipped(clip *page.Viewport) chromedp.Action[[]byte] {
+	return func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+		r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{
+			Format: page.CaptureScreenshotFormatPng, Clip: clip, FromSurface: ptr(true), OptimizeForSpeed: ptr(true),
+		})
+		if err != nil {
+			return nil, err
+		}
+		return r.Data, nil
 	}
-	return r.Data, nil
 }
 
 func ptr[T any](v T) *T { return &v }
