@@ -92,14 +92,14 @@ func (t Token) foreign() bool { return t.Audience != "" }
 
 // Options configure one probe run.
 type Options struct {
-	Manifest       *manifest.Manifest
-	HTTPClient     *http.Client     // base client (tests pass one); nil = a sane default
-	Tokens         []Token          // bearer tokens, one per scope set; may be empty
-	AllowWrite     []string         // write tools the user explicitly allowed to be called
-	Now            func() time.Time // nil = time.Now
-	Deadline       time.Duration    // whole run, default 60s
-	Progress       func(msg string) // optional progress lines
-	Bounds         Bounds           // read limits; zero fields take defaults
+	Manifest   *manifest.Manifest
+	HTTPClient *http.Client     // base client (tests pass one); nil = a sane default
+	Tokens     []Token          // bearer tokens, one per scope set; may be empty
+	AllowWrite []string         // write tools the user explicitly allowed to be called
+	Now        func() time.Time // nil = time.Now
+	Deadline   time.Duration    // whole run, default 60s
+	Progress   func(msg string) // optional progress lines
+	Bounds     Bounds           // read limits; zero fields take defaults
 	// ForeignRefusal says why no token for another resource could be had
 	// (say, the AS answered invalid_target); auth.audience reports it when
 	// Tokens holds no foreign token.

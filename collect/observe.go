@@ -14,12 +14,12 @@ import (
 
 // ObserveOptions configure a listing-only look at a server.
 type ObserveOptions struct {
-	URL            string
-	Token          string // bearer token; "" for none
-	HTTPClient     *http.Client
-	Deadline       time.Duration // whole run, default 30s
-	Bounds         Bounds        // read limits; zero fields take defaults
-	Progress       func(msg string)
+	URL        string
+	Token      string // bearer token; "" for none
+	HTTPClient *http.Client
+	Deadline   time.Duration // whole run, default 30s
+	Bounds     Bounds        // read limits; zero fields take defaults
+	Progress   func(msg string)
 }
 
 // Observe connects to the MCP server at URL and lists what it offers —

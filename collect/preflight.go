@@ -19,10 +19,10 @@ import (
 
 // PreflightOptions configure Preflight.
 type PreflightOptions struct {
-	URL            string
-	Tokens         []Token // the declared tokens; those with a Problem already are left alone
-	HTTPClient     *http.Client
-	Bounds         Bounds // read and time limits; zero fields take defaults
+	URL        string
+	Tokens     []Token // the declared tokens; those with a Problem already are left alone
+	HTTPClient *http.Client
+	Bounds     Bounds // read and time limits; zero fields take defaults
 }
 
 // Diagnosis is what a first look at the server found, before any probe:
