@@ -33,6 +33,9 @@ type Input struct {
 	Since     *bundle.Bundle
 	SinceJSON []byte
 
+	// Package is the plugin package's listing (--plugin), or nil.
+	Package *bundle.Package
+
 	// Needs says what the run lacked that left checks unjudged (an unset
 	// token variable, a refused token, no browser), with the remedy; it
 	// goes into the summary as it is.
@@ -89,6 +92,7 @@ func Assemble(in Input) (*bundle.Bundle, error) {
 		Captures:      in.Captures,
 		Contract:      appContract,
 		Changes:       changes,
+		Package:       in.Package,
 	}
 	b.ManifestSource = in.Source
 	for _, q := range in.Questionnaire.Questions {

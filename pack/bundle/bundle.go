@@ -39,6 +39,9 @@ type Bundle struct {
 	Contract *Contract `json:"contract,omitempty"`
 	// Changes compares this pack with the last submitted one (build --since).
 	Changes *Changes `json:"changes,omitempty"`
+	// Package is the plugin package's listing, when one was judged
+	// (--plugin).
+	Package *Package `json:"package,omitempty"`
 	// ManifestSource is the manifest's path and where each of its fields
 	// sits, so the SARIF export can point a finding at file:line:column.
 	// Absent from packs made before it and when the manifest was not read

@@ -87,6 +87,9 @@ func Markdown(b *bundle.Bundle) ([]byte, error) {
 	if len(expired) > 0 {
 		section(&w, fmt.Sprintf("Expired attestations and waivers (%d)", len(expired)), expired, resultItem)
 	}
+	if bundle.SubmissionApplies(b.Results) {
+		submissionSection(&w, b)
+	}
 	if b.Changes != nil {
 		changesSection(&w, b.Changes)
 	}
@@ -166,6 +169,25 @@ func resultItem(r check.Result) string {
 		fmt.Fprintf(&sb, " *Waived by %s until %s: %s*", mdText(wv.Owner), mdText(wv.Expires), mdText(clip(wv.Reason, 200)))
 	}
 	return sb.String()
+}
+
+// submissionSection says whether the directory's review would take the
+// plugin, then each submission check's status in one line; the details of
+// those that do not pass are in the lists above.
+func submissionSection(w *bytes.Buffer, b *bundle.Bundle) {
+	rs := b.SubmissionResults()
+	fmt.Fprintf(w, "\n### Submission readiness\n\n**%s**", mdText(bundle.SubmissionVerdict(rs)))
+	if p := b.Package; p != nil {
+		fmt.Fprintf(w, " Judged with the plugin package %s (%s layout).", mdCode(p.File), mdText(p.Layout))
+	}
+	w.WriteString("\n\n")
+	for _, r := range rs {
+		fmt.Fprintf(w, "- [%s](%s): %s", r.ID, check.DocLink(r.ID), r.Status)
+		if r.Subject != "app" {
+			fmt.Fprintf(w, " %s", mdCode(r.Subject))
+		}
+		w.WriteString("\n")
+	}
 }
 
 // changesSection lists what changed since the pack this one was compared

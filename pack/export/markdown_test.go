@@ -208,3 +208,41 @@ func TestMarkdownBounded(t *testing.T) {
 		t.Errorf("the cut is not counted:\n%s", md[len(md)-400:])
 	}
 }
+
+// TestMarkdownSubmission: with a submission check judged, summary.md says
+// whether the review would take the plugin and lists each submission
+// check's status; the package's name is the vendor's text, so it stays
+// inert. With every submission check n/a there is no such section.
+func TestMarkdownSubmission(t *testing.T) {
+	b := fixture()
+	b.Results = append(b.Results,
+		check.Result{ID: "submission.package", Subject: "app", Status: check.Pass},
+		check.Result{ID: "submission.domain-verification", Subject: "app", Status: check.Fail, Severity: check.High, Detail: "another token"},
+		check.Result{ID: "submission.reviewer-account", Subject: "app", Status: check.NA},
+	)
+	b.Package = &bundle.Package{File: "[x](https://evil.example).zip", Layout: "codex"}
+	md, err := Markdown(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(md)
+	for _, want := range []string{
+		"### Submission readiness\n\n**Not ready to submit\\: 1 check fail\\, each a reason the review rejects a plugin\\.** Judged with the plugin package `[x](https://evil.example).zip` (codex layout).\n\n",
+		"- [submission.package](" + check.DocLink("submission.package") + "): pass\n",
+		"- [submission.domain-verification](" + check.DocLink("submission.domain-verification") + "): fail\n",
+		"- [submission.reviewer-account](" + check.DocLink("submission.reviewer-account") + "): na\n",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary.md lacks %q\n%s", want, s)
+		}
+	}
+	if found := hostileNodes(t, md); len(found) > 0 {
+		t.Errorf("the package name acts on the comment: %v", found)
+	}
+
+	b = fixture()
+	b.Results = append(b.Results, check.Result{ID: "submission.package", Subject: "app", Status: check.NA})
+	if md, _ := Markdown(b); strings.Contains(string(md), "Submission readiness") {
+		t.Error("a submission section although no submission check applies")
+	}
+}

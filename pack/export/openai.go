@@ -1,6 +1,7 @@
 package export
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -56,6 +57,9 @@ type (
 		ExpectedOutputURL  *string  `json:"expected_output_url"`
 	}
 	submissionListing struct {
+		// Source says where the app info and these facts come from: the
+		// plugin package when one was judged, else the manifest.
+		Source        string `json:"source"`
 		Vendor        string `json:"vendor"`
 		Version       string `json:"version"`
 		PrivacyPolicy string `json:"privacy_policy_url,omitempty"`
@@ -110,24 +114,25 @@ func OpenAISubmission(b *bundle.Bundle) ([]byte, error) {
 	if b == nil {
 		return nil, fmt.Errorf("rendering the submission file: no bundle")
 	}
+	l := listingOf(b)
 	s := submission{
 		Schema:        SubmissionSchema,
 		SchemaVersion: 1,
-		AppInfo:       submissionAppInfo{DisplayName: b.App.Name, Description: b.App.Description},
+		AppInfo:       submissionAppInfo{DisplayName: l.name, Subtitle: l.subtitle, Description: l.description, Category: l.category},
 		Tools:         map[string]submissionTool{},
 		Listing: submissionListing{
-			Vendor:        b.App.Vendor,
-			Version:       b.App.Version,
-			PrivacyPolicy: b.App.PrivacyPolicy,
-			Terms:         b.App.Terms,
-			Support:       b.App.Support,
+			Source:        l.source,
+			Vendor:        l.vendor,
+			Version:       l.version,
+			PrivacyPolicy: l.privacy,
+			Terms:         l.terms,
+			Support:       l.support,
 			MCPServerURL:  b.Observation.Server.URL,
 			PackCreated:   b.Created.UTC().Format("2006-01-02T15:04:05Z"),
 		},
 		Notes: SubmissionNotes(b),
 	}
 	if sub := manifestSubmission(b); sub != nil {
-		s.AppInfo.Subtitle, s.AppInfo.Category = sub.Subtitle, sub.Category
 		pos, neg := testCases(sub.TestCases), testCases(sub.NegativeTestCases)
 		if len(pos) >= minTestCases && len(neg) >= minNegativeCases {
 			s.TestCases, s.NegativeCases = pos, neg
@@ -196,17 +201,18 @@ func SubmissionNotes(b *bundle.Bundle) []string {
 			notes = append(notes, fmt.Sprintf("Positive test case %d names no tool it should trigger (tool:).", i+1))
 		}
 	}
-	switch n := utf8.RuneCountInString(sub.Subtitle); {
+	l := listingOf(b)
+	switch n := utf8.RuneCountInString(l.subtitle); {
 	case n == 0:
-		notes = append(notes, "No subtitle: set submission.subtitle (at most 30 characters).")
+		notes = append(notes, "No subtitle: set "+l.subtitleField+" (at most 30 characters).")
 	case n > maxSubtitle:
 		notes = append(notes, fmt.Sprintf("The subtitle has %d characters; the form takes at most %d.", n, maxSubtitle))
 	}
 	switch {
-	case sub.Category == "":
-		notes = append(notes, "No category: set submission.category to one of "+strings.Join(submissionCategories(), ", ")+".")
-	case !slices.Contains(submissionCategories(), sub.Category):
-		notes = append(notes, fmt.Sprintf("Category %q is not one the form offers (%s).", sub.Category, strings.Join(submissionCategories(), ", ")))
+	case l.category == "":
+		notes = append(notes, "No category: set "+l.categoryField+" to one of "+strings.Join(submissionCategories(), ", ")+".")
+	case !slices.Contains(submissionCategories(), l.category):
+		notes = append(notes, fmt.Sprintf("Category %q is not one the form offers (%s); change %s.", l.category, strings.Join(submissionCategories(), ", "), l.categoryField))
 	}
 	for _, row := range b.Tools {
 		if row.Live == nil {
@@ -241,6 +247,43 @@ func SubmissionNotes(b *bundle.Bundle) []string {
 		}
 	}
 	return notes
+}
+
+// listing is the app's listing as it will be submitted, and where each
+// fact would be fixed.
+type listing struct {
+	source                                                 string
+	name, vendor, version, subtitle, description, category string
+	privacy, terms, support                                string
+	subtitleField, categoryField                           string
+}
+
+// listingOf takes the listing from the plugin package when one was judged
+// (the package is what is uploaded; submission.listing reports where it
+// and the manifest disagree), the manifest filling what the package leaves
+// out.
+func listingOf(b *bundle.Bundle) listing {
+	l := listing{source: "manifest", name: b.App.Name, vendor: b.App.Vendor, version: b.App.Version, description: b.App.Description,
+		privacy: b.App.PrivacyPolicy, terms: b.App.Terms, support: b.App.Support,
+		subtitleField: "submission.subtitle in the manifest", categoryField: "submission.category in the manifest"}
+	if sub := manifestSubmission(b); sub != nil {
+		l.subtitle, l.category = sub.Subtitle, sub.Category
+	}
+	p := b.Package
+	if p == nil {
+		return l
+	}
+	l.source = "plugin package " + p.File
+	if p.Subtitle != "" {
+		l.subtitleField = "interface.shortDescription in the plugin package"
+	}
+	if p.Category != "" {
+		l.categoryField = "interface.category in the plugin package"
+	}
+	l.name, l.vendor, l.version = cmp.Or(p.Name, l.name), cmp.Or(p.Vendor, l.vendor), cmp.Or(p.Version, l.version)
+	l.subtitle, l.description, l.category = cmp.Or(p.Subtitle, l.subtitle), cmp.Or(p.Description, l.description), cmp.Or(p.Category, l.category)
+	l.privacy, l.terms, l.support = cmp.Or(p.PrivacyPolicy, l.privacy), cmp.Or(p.Terms, l.terms), cmp.Or(p.Support, l.support)
+	return l
 }
 
 func manifestSubmission(b *bundle.Bundle) *manifest.Submission {

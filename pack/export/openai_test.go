@@ -222,6 +222,38 @@ func TestOpenAISubmissionShape(t *testing.T) {
 			}
 		})
 	}
+	// The plugin package is what is uploaded: its listing fills app_info,
+	// the manifest only what the package leaves out, and a fix is asked
+	// for where it is made, in the package.
+	t.Run("from the plugin package", func(t *testing.T) {
+		b := complete()
+		b.Package = &bundle.Package{File: "orderly.zip", Layout: "codex", Name: "Orderly Plugin", Subtitle: "Orders in chat",
+			Category: "RETAIL", PrivacyPolicy: "https://orderly.example/privacy-v2"}
+		data, err := OpenAISubmission(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v struct {
+			AppInfo map[string]string `json:"app_info"`
+			Listing map[string]string `json:"dossier_listing"`
+			Notes   []string          `json:"dossier_notes"`
+		}
+		if err := json.Unmarshal(data, &v); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"display_name": "Orderly Plugin", "subtitle": "Orders in chat", "category": "RETAIL", "description": b.App.Description}
+		for k, w := range want {
+			if v.AppInfo[k] != w {
+				t.Errorf("app_info.%s = %q, want %q", k, v.AppInfo[k], w)
+			}
+		}
+		if v.Listing["source"] != "plugin package orderly.zip" || v.Listing["privacy_policy_url"] != "https://orderly.example/privacy-v2" || v.Listing["vendor"] != b.App.Vendor {
+			t.Errorf("dossier_listing: %v", v.Listing)
+		}
+		if notes := strings.Join(v.Notes, "\n"); !strings.Contains(notes, "change interface.category in the plugin package") {
+			t.Errorf("the category note does not point at the package:\n%s", notes)
+		}
+	})
 	t.Run("the schema has teeth", func(t *testing.T) {
 		data, _ := OpenAISubmission(complete())
 		var v map[string]any

@@ -151,6 +151,7 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		Version:       opts.Version,
 		Since:         opts.Since,
 		SinceJSON:     opts.SinceJSON,
+		Package:       packageListing(opts.Plugin),
 		Needs:         pre.Needs,
 	})
 }

@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"fmt"
+	"path/filepath"
 
+	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/manifest"
 	"github.com/dossier-dev/dossier/pack/plugin"
 )
@@ -22,6 +24,25 @@ func pluginListing(pkg *plugin.Package) *manifest.Listing {
 		Support:       in.SupportURL,
 		Subtitle:      in.ShortDescription,
 		Category:      in.Category,
+	}
+}
+
+// packageListing is the package's listing as the pack records it, or nil
+// without a package. The package's path stays out: it is the vendor's
+// file system, not the app.
+func packageListing(pkg *plugin.Package) *bundle.Package {
+	if pkg == nil {
+		return nil
+	}
+	l := pluginListing(pkg)
+	file := filepath.Base(pkg.Path)
+	if pkg.Kind == "directory" {
+		file += "/"
+	}
+	return &bundle.Package{
+		File: file, Layout: pkg.Layout,
+		Name: l.Name, Vendor: l.Vendor, Version: l.Version, Subtitle: l.Subtitle, Description: l.Description,
+		Category: l.Category, PrivacyPolicy: l.PrivacyPolicy, Terms: l.Terms, Support: l.Support,
 	}
 }
 
