@@ -138,9 +138,17 @@ func removeStale(tmp string) {
 		if sys, ok := st.Sys().(*syscall.Stat_t); !ok || int(sys.Uid) != os.Geteuid() {
 			continue
 		}
-		killLeftovers(dir)
-		removeSingletonDir(dir)
-		_ = os.RemoveAll(dir)
+		// A process the kill missed (one still being forked when the owner
+		// died) can write into the directory while it is removed; then
+		// RemoveAll fails, and the next round kills it too.
+		for round := 0; round < 5; round++ {
+			killLeftovers(dir)
+			removeSingletonDir(dir)
+			if os.RemoveAll(dir) == nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 }
 
