@@ -110,15 +110,18 @@ func plan(in Input) []*job {
 				Status: check.Error, Basis: check.Declared,
 				Detail: fmt.Sprintf("The manifest declares %q as a write tool and it is not in the part of tools/list that was read, but tools/list was not read whole (%s), so whether it is live is not known and no prompt was rendered; raise the bound to judge it.", name, in.ToolsIncomplete),
 			}
+		// The two cases below are failures already counted by another check
+		// (one root cause, one failure): there is no prompt to capture, and
+		// this result points at the check that fails.
 		case lt == nil:
 			j.decided = &check.Result{
-				Status: check.Fail, Basis: check.Declared, Severity: check.Medium,
-				Detail: fmt.Sprintf("The manifest declares %q as a write tool, but it is not in the live tools/list, so there are no live annotations to show a confirmation for.", name),
+				Status: check.NA, Basis: check.Declared,
+				Detail: fmt.Sprintf("No prompt to capture: the manifest declares %q as a write tool, but it is not in the live tools/list (tool.declared fails for it), so there are no live annotations to show a confirmation for.", name),
 			}
 		case !liveWrite:
 			j.decided = &check.Result{
-				Status: check.Fail, Basis: check.Probed, Severity: check.Medium,
-				Detail: fmt.Sprintf("%q is declared as a write tool but is live with readOnlyHint: true, so the host will not ask for confirmation (see tool.write-labeled); no prompt was rendered, the trace shows the live entry.", name),
+				Status: check.NA, Basis: check.Probed,
+				Detail: fmt.Sprintf("No prompt to capture: %q is declared as a write tool but is live with readOnlyHint: true, so the host will not ask for confirmation (tool.write-labeled fails for it); the trace shows the live entry.", name),
 			}
 		}
 		if lt != nil && lt.UI != "" {
