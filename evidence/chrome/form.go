@@ -29,32 +29,11 @@ const maxSubmits = 5
 // Login opens authURL and returns the first URL the browser is sent to that
 // starts with redirectPrefix. ctx bounds the whole sign-in.
 func (f FormLogin) Login(ctx context.Context, authURL, redirectPrefix, user, password string) (string, error) {
-	// The sign-in may visit the authorization page's origin and the
-	// redirect URI's (often loopback); the guard keeps everything else.
-	b, err := Start(ctx, f.Path, Options{Allow: []string{authURL, redirectPrefix}})
+	tab, reached, done, err := openSignIn(ctx, f.Path, authURL, redirectPrefix)
 	if err != nil {
 		return "", err
 	}
-	defer b.Close()
-	tab, cancel := chromedp.NewContext(b.root)
-	defer cancel()
-	stop := context.AfterFunc(ctx, cancel)
-	defer stop()
-	if err := chromedp.Do(tab); err != nil {
-		return "", fmt.Errorf("opening a tab for the sign-in: %w", errors.Join(err, ctx.Err()))
-	}
-	// The redirect URI may have no listener: watch the requests, not the page.
-	reached := make(chan string, 1)
-	if err := chromedp.Listen(tab, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok && e.Request != nil && strings.HasPrefix(e.Request.URL, redirectPrefix) {
-			select {
-			case reached <- e.Request.URL:
-			default:
-			}
-		}
-	}); err != nil {
-		return "", fmt.Errorf("watching the sign-in's requests: %w", err)
-	}
+	defer done()
 	navErr := chromedp.Do(tab, chromedp.Navigate(authURL)) // fails when the redirect URI has no listener
 	script := fillScript(user, password)
 	submits := 0
@@ -81,6 +60,39 @@ func (f FormLogin) Login(ctx context.Context, authURL, redirectPrefix, user, pas
 			return "", fmt.Errorf("signing in on the login page: %d forms submitted without reaching the redirect URI (are the credentials right?)", maxSubmits)
 		}
 	}
+}
+
+// openSignIn starts a browser for one sign-in and opens its tab, watching
+// for the first request to a URL that starts with redirectPrefix (the
+// redirect URI may have no listener, so the requests are watched, not the
+// page). The sign-in may visit the authorization page's origin and the
+// redirect URI's (often loopback); the guard keeps everything else. done
+// closes the tab and the browser.
+func openSignIn(ctx context.Context, path, authURL, redirectPrefix string) (tab context.Context, reached <-chan string, done func(), err error) {
+	b, err := Start(ctx, path, Options{Allow: []string{authURL, redirectPrefix}})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tab, cancel := chromedp.NewContext(b.root)
+	stop := context.AfterFunc(ctx, cancel)
+	done = func() { stop(); cancel(); b.Close() }
+	if err := chromedp.Do(tab); err != nil {
+		done()
+		return nil, nil, nil, fmt.Errorf("opening a tab for the sign-in: %w", errors.Join(err, ctx.Err()))
+	}
+	got := make(chan string, 1)
+	if err := chromedp.Listen(tab, func(ev any) {
+		if e, ok := ev.(*network.EventRequestWillBeSent); ok && e.Request != nil && strings.HasPrefix(e.Request.URL, redirectPrefix) {
+			select {
+			case got <- e.Request.URL:
+			default:
+			}
+		}
+	}); err != nil {
+		done()
+		return nil, nil, nil, fmt.Errorf("watching the sign-in's requests: %w", err)
+	}
+	return tab, got, done, nil
 }
 
 func plural(n int, s string) string {

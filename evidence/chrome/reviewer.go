@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -38,29 +37,11 @@ var ErrNeedsPerson = errors.New("the sign-in asks for a step a reviewer could no
 // Login opens authURL and returns the first URL the browser is sent to that
 // starts with redirectPrefix.
 func (r *ReviewerLogin) Login(ctx context.Context, authURL, redirectPrefix, user, password string) (string, error) {
-	b, err := Start(ctx, r.Path, Options{Allow: []string{authURL, redirectPrefix}})
+	tab, reached, done, err := openSignIn(ctx, r.Path, authURL, redirectPrefix)
 	if err != nil {
 		return "", err
 	}
-	defer b.Close()
-	tab, cancel := chromedp.NewContext(b.root)
-	defer cancel()
-	stop := context.AfterFunc(ctx, cancel)
-	defer stop()
-	if err := chromedp.Do(tab); err != nil {
-		return "", fmt.Errorf("opening a tab for the reviewer sign-in: %w", errors.Join(err, ctx.Err()))
-	}
-	reached := make(chan string, 1)
-	if err := chromedp.Listen(tab, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok && e.Request != nil && strings.HasPrefix(e.Request.URL, redirectPrefix) {
-			select {
-			case reached <- e.Request.URL:
-			default:
-			}
-		}
-	}); err != nil {
-		return "", fmt.Errorf("watching the sign-in's requests: %w", err)
-	}
+	defer done()
 	navErr := chromedp.Do(tab, chromedp.Navigate(authURL))
 	fill := fillScript(user, password)
 	tick := time.NewTicker(150 * time.Millisecond)
