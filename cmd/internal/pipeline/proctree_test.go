@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -30,7 +29,9 @@ type treeUsage struct {
 	// show them: Chrome's processes share most of their pages (the browser
 	// binary, the zygote's heap), so this counts those several times.
 	rssKB int64
-	// selfKB is the started process's own peak (rusage maxrss).
+	// selfKB is the started process's own peak (its VmHWM, last sampled
+	// within sampleEvery of its exit; rusage's maxrss would be the larger
+	// of it and its reaped children's, Chrome's browser among them).
 	selfKB int64
 	// procs is the number of processes seen in the tree.
 	procs int
@@ -59,6 +60,7 @@ func runTree(tb testing.TB, cmd *exec.Cmd, okCodes ...int) treeUsage {
 		mu    sync.Mutex
 		peak  int64
 		rss   int64
+		self  int64
 		seen  = map[int]bool{}
 		done  = make(chan struct{})
 		ended = make(chan struct{})
@@ -69,6 +71,8 @@ func runTree(tb testing.TB, cmd *exec.Cmd, okCodes ...int) treeUsage {
 		defer tick.Stop()
 		for {
 			pids := descendants(cmd.Process.Pid)
+			st, _ := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status")
+			hwm := fieldKB(st, "VmHWM:")
 			var pss, rs int64
 			for _, pid := range pids {
 				b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
@@ -76,7 +80,7 @@ func runTree(tb testing.TB, cmd *exec.Cmd, okCodes ...int) treeUsage {
 				rs += fieldKB(b, "Rss:")
 			}
 			mu.Lock()
-			peak, rss = max(peak, pss), max(rss, rs)
+			peak, rss, self = max(peak, pss), max(rss, rs), max(self, hwm)
 			for _, pid := range pids {
 				seen[pid] = true
 			}
@@ -98,11 +102,7 @@ func runTree(tb testing.TB, cmd *exec.Cmd, okCodes ...int) treeUsage {
 	}
 	tail := stderr.Bytes()
 	tail = tail[max(0, len(tail)-2000):]
-	u := treeUsage{wall: wall, peakKB: peak, rssKB: rss, procs: len(seen), stderr: string(tail)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		u.selfKB = ru.Maxrss // kB on Linux
-	}
-	return u
+	return treeUsage{wall: wall, peakKB: peak, rssKB: rss, selfKB: self, procs: len(seen), stderr: string(tail)}
 }
 
 // descendants is root and every process below it, found through the
