@@ -96,12 +96,11 @@ func runTree(tb testing.TB, cmd *exec.Cmd, okCodes ...int) treeUsage {
 	wall := time.Since(t0)
 	close(done)
 	<-ended
-	code := cmd.ProcessState.ExitCode()
-	if err != nil && !slices.Contains(okCodes, code) {
-		tb.Fatalf("%s %s: %v\n%.2000s", filepath.Base(cmd.Path), strings.Join(cmd.Args[1:], " "), err, stderr.Bytes())
-	}
 	tail := stderr.Bytes()
-	tail = tail[max(0, len(tail)-2000):]
+	tail = tail[max(0, len(tail)-2000):] // the error is last
+	if err != nil && !slices.Contains(okCodes, cmd.ProcessState.ExitCode()) {
+		tb.Fatalf("%s %s: %v\n…%s", filepath.Base(cmd.Path), strings.Join(cmd.Args[1:], " "), err, tail)
+	}
 	return treeUsage{wall: wall, peakKB: peak, rssKB: rss, selfKB: self, procs: len(seen), stderr: string(tail)}
 }
 
