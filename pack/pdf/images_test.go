@@ -25,7 +25,7 @@ func TestPrepareImage(t *testing.T) {
 	paletted := encode(t, image.NewPaletted(image.Rect(0, 0, 5, 3), color.Palette{color.Black, color.White}))
 	gray16 := encode(t, image.NewGray16(image.Rect(0, 0, 5, 3)))
 	badCRC := bytes.Clone(rgb)
-	badCRC[len(badCRC)-20] ^= 0xff // inside the last IDAT or its CRC
+	badCRC[len(badCRC)-20] ^= 0xff                    // inside the last IDAT or its CRC
 	shortTRNS := withChunk(rgb, "tRNS", []byte{0, 1}) // RGB needs 6 bytes; gofpdf would index past 2
 	huge := withIHDRSize(rgb, 100000, 100000)
 
