@@ -10,6 +10,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/check"
 )
 
 // within runs f and fails the test if it has not returned in ten seconds:
@@ -173,7 +176,7 @@ func TestReadersAreBounded(t *testing.T) {
 				t.Fatal(err)
 			}
 			return p
-		}, "10001 results, more than a pack holds"},
+		}, fmt.Sprintf("%d results, more than a pack holds", maxResults+1)},
 		{"SHA256SUMS of too many lines", func(t *testing.T, dir string) string {
 			p := filepath.Join(dir, "pack")
 			copyTree(t, good, p)
@@ -213,5 +216,19 @@ func copyTree(t *testing.T, from, to string) {
 	t.Helper()
 	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNeverWritesWhatItWillNotRead: a bundle with more results than Read
+// takes back is refused when pack.json is encoded, naming the bound that
+// shrinks it, instead of a pack that render and verify would refuse.
+func TestNeverWritesWhatItWillNotRead(t *testing.T) {
+	b := &bundle.Bundle{SchemaVersion: bundle.SchemaVersion, Results: make([]check.Result, maxResults+1)}
+	if _, err := JSON(b); err == nil || !strings.Contains(err.Error(), "lower --max-tools") {
+		t.Errorf("JSON of %d results: %v", len(b.Results), err)
+	}
+	b.Results = b.Results[:maxResults]
+	if _, err := JSON(b); err != nil {
+		t.Errorf("JSON of %d results: %v", len(b.Results), err)
 	}
 }

@@ -68,12 +68,14 @@ func Read(ctx context.Context, path string) (b *bundle.Bundle, missing []check.E
 	return b, missing, nil
 }
 
-// Bounds on what pack.json may hold besides its size: a real pack has a
-// few hundred results and evidence items and at most a few hundred tools.
+// Bounds on what pack.json may hold besides its size. They hold what build
+// writes at the probe's default bound of 2,000 tools (about 30,000 results)
+// with room for a raised --max-tools; JSON refuses to write a pack past
+// them, so dossier never writes a pack it will not read back.
 const (
 	maxJSONDepth = 64
-	maxResults   = 10_000
-	maxTools     = 5_000
+	maxResults   = 100_000
+	maxTools     = 10_000
 )
 
 // decode is the strict JSON decoding of pack.json, bounded: its nesting
@@ -104,6 +106,14 @@ func decode(data []byte) (*bundle.Bundle, error) {
 	if err := dec.Decode(&b); err != nil {
 		return nil, fmt.Errorf("decoding: %w", err)
 	}
+	if err := checkCounts(&b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// checkCounts refuses a bundle with more of anything than a pack holds.
+func checkCounts(b *bundle.Bundle) error {
 	for _, c := range []struct {
 		what   string
 		n, max int
@@ -118,10 +128,10 @@ func decode(data []byte) (*bundle.Bundle, error) {
 		{"UI resources", len(b.Observation.Resources), maxTools},
 	} {
 		if c.n > c.max {
-			return nil, fmt.Errorf("pack.json lists %d %s, more than a pack holds (%d)", c.n, c.what, c.max)
+			return fmt.Errorf("pack.json lists %d %s, more than a pack holds (%d)", c.n, c.what, c.max)
 		}
 	}
-	return &b, nil
+	return nil
 }
 
 // jsonDeeper reports whether JSON data nests arrays and objects more than

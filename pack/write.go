@@ -130,11 +130,18 @@ func Render(b *bundle.Bundle, format string) ([]byte, error) {
 	return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats(), ", "))
 }
 
-// JSON is pack.json: the bundle, indented, with a final newline.
+// JSON is pack.json: the bundle, indented, with a final newline. A bundle
+// larger than Read takes back is refused, naming the bound that shrinks it.
 func JSON(b *bundle.Bundle) ([]byte, error) {
+	if err := checkCounts(b); err != nil {
+		return nil, fmt.Errorf("encoding pack.json: %w; lower --max-tools", err)
+	}
 	data, err := json.MarshalIndent(b, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encoding pack.json: %w", err)
+	}
+	if len(data) >= maxPackJSON {
+		return nil, fmt.Errorf("encoding pack.json: it would have %d bytes, more than dossier reads back (%d); lower --max-tools", len(data)+1, maxPackJSON)
 	}
 	return append(data, '\n'), nil
 }

@@ -35,7 +35,7 @@ const (
 	maxPackFile  = 128 << 20 // one file of a pack, or one zip entry (declared and actual)
 	maxPackTotal = 512 << 20 // all files of a pack, or all entries of a zip together
 	maxPackFiles = 10_000    // files of a pack, entries of a zip, lines of SHA256SUMS
-	maxPackJSON  = 16 << 20  // pack.json
+	maxPackJSON  = 64 << 20  // pack.json (about 20 MiB at 2,000 tools)
 	maxSmallFile = 1 << 20   // SHA256SUMS and its signature
 )
 
