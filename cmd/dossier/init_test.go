@@ -26,17 +26,8 @@ import (
 // tool with fields, naming each field. Once the vendor fills the purposes
 // in, neither tool.declared nor data.minimization fails.
 func TestInitThenCheck(t *testing.T) {
-	srv, err := app.Start(t.Context(), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	scopes := []string{"orders:read", "orders:write", "email:send"}
-	tok, err := srv.MintToken(scopes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("ORDERLY_INIT_TOKEN", tok)
+	srv, tok := initServer(t)
+	scopes := initScopes()
 	var stdout, stderr bytes.Buffer
 	if code := run(t.Context(), []string{"init", "--url", srv.URL, "--token-env", "ORDERLY_INIT_TOKEN"}, &stdout, &stderr); code != exitOK {
 		t.Fatalf("init exited %d: %s", code, stderr.String())
@@ -132,16 +123,7 @@ func TestInitThenCheck(t *testing.T) {
 // other result mentions it. Once each TODO is replaced by words, those
 // checks no longer fail for it.
 func TestInitTodoFailsItsCheck(t *testing.T) {
-	srv, err := app.Start(t.Context(), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	tok, err := srv.MintToken([]string{"orders:read", "orders:write", "email:send"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("ORDERLY_INIT_TOKEN", tok)
+	srv, _ := initServer(t)
 	var draftOut, stderr bytes.Buffer
 	if code := run(t.Context(), []string{"init", "--url", srv.URL, "--token-env", "ORDERLY_INIT_TOKEN"}, &draftOut, &stderr); code != exitOK {
 		t.Fatalf("init exited %d: %s", code, stderr.String())
@@ -239,4 +221,25 @@ func TestInitTodoFailsItsCheck(t *testing.T) {
 			}
 		}
 	}
+}
+
+// initScopes are every scope of the sample app.
+func initScopes() []string { return []string{"orders:read", "orders:write", "email:send"} }
+
+// initServer starts the sample app for an init test, with a token of
+// every scope (returned, and in ORDERLY_INIT_TOKEN), as a vendor running
+// init would have.
+func initServer(t *testing.T) (*app.Server, string) {
+	t.Helper()
+	srv, err := app.Start(t.Context(), app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	tok, err := srv.MintToken(initScopes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ORDERLY_INIT_TOKEN", tok)
+	return srv, tok
 }

@@ -20,16 +20,7 @@ import (
 // the test cases, as the draft's comment asks); check --plugin then passes
 // every submission check it can pass on loopback, in both layouts.
 func TestInitPluginThenCheck(t *testing.T) {
-	srv, err := app.Start(t.Context(), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	tok, err := srv.MintToken([]string{"orders:read", "orders:write", "email:send"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("ORDERLY_INIT_TOKEN", tok)
+	srv, _ := initServer(t)
 	sample := app.SubmissionManifest(srv.Origin, "")
 	vendorPart := sample[bytes.Index(sample, []byte("  # The domain verification token")):]
 
