@@ -163,7 +163,14 @@ func Start(ctx context.Context, path string, o Options) (*Browser, error) {
 	b.flags = append(b.flags, "--user-data-dir=<temporary>", "--remote-debugging-pipe")
 
 	allocCtx, allocCancel := chromedp.NewExecAllocator(ctx, opts...)
-	root, rootCancel := chromedp.NewContext(allocCtx)
+	// chromedp logs protocol trouble (a message it could not write as the
+	// browser closed, an event it could not decode) to the standard logger,
+	// which is the user's terminal. Every call such trouble affects fails or
+	// times out with its own error, which the capture reports; the log line
+	// ("ERROR: writing message: write |1: broken pipe" after a clean run)
+	// said nothing the user could act on, so it is dropped.
+	quiet := func(string, ...any) {}
+	root, rootCancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(quiet), chromedp.WithErrorf(quiet))
 	b.allocCancel, b.rootCancel, b.root = allocCancel, rootCancel, root
 
 	// The first call binds the browser's lifetime to root: no deadline here.
