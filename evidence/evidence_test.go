@@ -501,6 +501,15 @@ func checkCapture(t *testing.T, c live.Capture, ev map[check.EvidenceID]check.Ev
 	if b := img.Bounds(); c.Simulated && (b.Dx() != 800 || b.Dy() < 200 || b.Dy() >= 800) {
 		t.Errorf("prompt screenshot is %v, want the prompt's 800px wide box, not the 1280x800 page", b)
 	}
+	// The record says so: a prompt's PNG is its card alone, a widget's the
+	// viewport (no size of its own).
+	wantImage := ""
+	if c.Simulated {
+		wantImage = fmt.Sprintf("%dx%d", img.Bounds().Dx(), img.Bounds().Dy())
+	}
+	if c.Image != wantImage {
+		t.Errorf("capture record's image size %q, want %q", c.Image, wantImage)
+	}
 	if c.PNGSHA256 != sum(shot.Data) || c.HTMLSHA256 == "" || !c.Time.Equal(fixed) ||
 		!strings.Contains(c.Chrome, "Chrome/") || c.Viewport != "1280x800" || len(c.Flags) == 0 || c.URL == "" {
 		t.Errorf("capture record incomplete: %+v", c)

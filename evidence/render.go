@@ -9,7 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/dossier-dev/dossier/pack/live"
+	"image/png"
 	"net/url"
 	"regexp"
 	"slices"
@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dossier-dev/dossier/pack/live"
 )
 
 var (
@@ -129,6 +131,7 @@ func renderJob(ctx context.Context, h *harness, b Browser, j *job, opts Options)
 			j.err = err
 			return
 		}
+		j.capture.Image = imageSize(png)
 	}
 	j.png = png
 	j.capture.PNGSHA256 = sum(png)
@@ -584,4 +587,13 @@ func sandboxOf(b Browser) string {
 	}
 	_, why := sb.Sandboxed()
 	return why
+}
+
+// imageSize is a PNG's size as "WxH", or "" if it cannot be read.
+func imageSize(b []byte) string {
+	c, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%dx%d", c.Width, c.Height)
 }

@@ -173,8 +173,11 @@ type Capture struct {
 	Flags   []string         `json:"flags"`
 	// Sandbox says whether Chrome ran with its own sandbox, and if not why
 	// (as root it cannot, so it runs with --no-sandbox).
-	Sandbox    string      `json:"sandbox,omitempty"`
-	Viewport   string      `json:"viewport"`
+	Sandbox  string `json:"sandbox,omitempty"`
+	Viewport string `json:"viewport"`
+	// Image is the PNG's size when it shows only part of the viewport,
+	// "WxH" in pixels: a drawn prompt is captured as its card alone.
+	Image      string      `json:"image,omitempty"`
 	CSP        string      `json:"csp,omitempty"` // the exact policy applied to the widget document
 	Dropped    []string    `json:"droppedCspEntries,omitempty"`
 	Violations []Violation `json:"violations,omitempty"`

@@ -142,7 +142,7 @@ func (d *doc) capture(b *bundle.Bundle, c live.Capture) {
 		{"Page URL", c.URL},
 		{"Time", when(c.Time)},
 		{"Browser", c.Chrome},
-		{"Viewport", c.Viewport},
+		{"Viewport", viewportLine(c)},
 		{"CSP applied", orDash(c.CSP)},
 	}
 	if len(c.Dropped) > 0 {
@@ -222,4 +222,13 @@ func (d *doc) imageRows(c live.Capture, ev check.Evidence) []core.Row {
 	}
 	height := min(contentWidth*float64(img.h)/float64(img.w), maxImageHeight)
 	return append(rows, row.New(height).Add(col.New(gridSize).Add(&pngComponent{img: img})).WithStyle(frame))
+}
+
+// viewportLine is the viewport a capture was rendered at, and the size of
+// the PNG when it shows only part of it (a prompt's card).
+func viewportLine(c live.Capture) string {
+	if c.Image == "" || c.Image == c.Viewport {
+		return c.Viewport
+	}
+	return c.Viewport + "; the image is the prompt card alone, " + c.Image
 }
