@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/dossier-dev/dossier/pack"
@@ -26,18 +25,7 @@ const (
 	exitFindings = 3 // findings at or above --fail-on
 )
 
-// gcPercent is the garbage collector's target unless GOGC says otherwise.
-// dossier's peak memory is the PDF render (maroto's component tree and
-// gofpdf's page buffers, all held until the file is written); at Go's
-// default of 100 the heap grows to twice what is live before a collection.
-// 50 trims the peak by about a fifth at 1,000 tools for about a fifth more
-// CPU in that stage (BenchmarkBuildAll).
-const gcPercent = 50
-
 func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
