@@ -19,12 +19,69 @@ var secretKeys = []string{
 	"client_assertion", "subject_token", "actor_token",
 }
 
+// The structural rules, compiled when first needed (a run that never
+// redacts a body does not pay for them).
 var (
-	jsonSecret  = regexp.MustCompile(`(?i)("(?:` + strings.Join(secretKeys, "|") + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-	formSecret  = regexp.MustCompile(`(?i)((?:^|[?&;\s])(?:` + strings.Join(secretKeys, "|") + `)=)[^&\s#"]*`)
-	bearerValue = regexp.MustCompile(`(?i)bearer\s+([A-Za-z0-9\-._~+/]+=*)`)
-	jwtLike     = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
+	jsonSecret = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)("(?:` + strings.Join(secretKeys, "|") + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	})
+	formSecret = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)((?:^|[?&;\s])(?:` + strings.Join(secretKeys, "|") + `)=)[^&\s#"]*`)
+	})
+	bearerValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)bearer\s+([A-Za-z0-9\-._~+/]+=*)`) })
+	jwtLike     = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*`)
+	})
 )
+
+// A case-insensitive pattern cannot use a literal prefix to skip ahead, so
+// running one over every recorded body is most of what a transcript costs.
+// The rules below run only where their words occur. (?i) folds the
+// Kelvin sign to k and the long s to s: text holding either is always
+// scanned, so that a skip never changes what is redacted.
+
+// foldsToASCII reports whether s holds a rune that (?i) folds to an ASCII
+// letter (U+212A KELVIN SIGN, U+017F LATIN SMALL LETTER LONG S).
+func foldsToASCII(s string) bool {
+	return strings.Contains(s, "\u212a") || strings.Contains(s, "\u017f")
+}
+
+// lowerASCII lowers the ASCII letters of s, leaving every other byte.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// maySecretKey reports whether s may hold a value jsonSecret or formSecret
+// matches: a secret key quoted ("code") or followed by '=' (code=).
+func maySecretKey(s string) bool {
+	if foldsToASCII(s) {
+		return true
+	}
+	low := lowerASCII(s)
+	for _, k := range secretKeys {
+		if i := strings.Index(low, k); i >= 0 && (strings.Contains(low, `"`+k+`"`) || strings.Contains(low[i:], k+"=")) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayBearer reports whether s may hold what bearerValue matches ("bearer"
+// in any case; none of its letters has a non-ASCII fold).
+func mayBearer(s string) bool {
+	return strings.Contains(lowerASCII(s), "bearer")
+}
 
 // redactor removes credentials from everything the probe keeps. It knows
 // the token values handed to it and every secret it has seen pass by in
@@ -125,7 +182,9 @@ func (r *redactor) known(s string) string {
 	for _, v := range vals {
 		s = strings.ReplaceAll(s, v, redacted)
 	}
-	s = jwtLike.ReplaceAllString(s, redacted)
+	if strings.Contains(s, "eyJ") {
+		s = jwtLike().ReplaceAllString(s, redacted)
+	}
 	return s
 }
 
@@ -133,9 +192,12 @@ func (r *redactor) known(s string) string {
 // `Bearer resource_metadata="…"` and prose such as "no bearer token" alone.
 // Known token values are blanked before (known), whatever their shape.
 func redactBearer(s string) string {
+	if !mayBearer(s) {
+		return s
+	}
 	var out strings.Builder
 	last := 0
-	for _, m := range bearerValue.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range bearerValue().FindAllStringSubmatchIndex(s, -1) {
 		val := s[m[2]:m[1]]
 		next := byte(0)
 		if m[1] < len(s) {
@@ -165,8 +227,11 @@ func credentialLike(v string) bool {
 // body redacts a JSON or form body: values under secret keys, then the
 // known values everywhere.
 func (r *redactor) body(b []byte) string {
-	s := jsonSecret.ReplaceAllString(string(b), `${1}"`+redacted+`"`)
-	s = formSecret.ReplaceAllString(s, "${1}"+redacted)
+	s := string(b)
+	if maySecretKey(s) {
+		s = jsonSecret().ReplaceAllString(s, `${1}"`+redacted+`"`)
+		s = formSecret().ReplaceAllString(s, "${1}"+redacted)
+	}
 	return r.text(s)
 }
 

@@ -54,6 +54,45 @@ func TestRedactor(t *testing.T) {
 	}
 }
 
+// The redactor runs its case-insensitive rules only over text that holds
+// their words; the skip must never leave a match unredacted, whatever the
+// case or a rune that (?i) folds to an ASCII letter.
+func TestRedactorSkipsOnlyWhatCannotMatch(t *testing.T) {
+	tests := []struct {
+		name, in string
+		gone     string // what must not survive body ("" when nothing is secret)
+	}{
+		{"plain json", `{"jsonrpc":"2.0","result":{"tools":[{"name":"echo"}]}}`, ""},
+		{"upper-case key", `{"ACCESS_TOKEN":"tok-upper-1"}`, "tok-upper-1"},
+		{"mixed-case form", "Client_Secret=cs-mixed-22&x=1", "cs-mixed-22"},
+		{"kelvin sign in key", "{\"access_to\u212aen\":\"tok-kelvin-3\"}", "tok-kelvin-3"},
+		{"long s in key", "{\"client_\u017fecret\":\"cs-longs-44\"}", "cs-longs-44"},
+		{"long s in form key", "pa\u017f\u017fword=pw-longs-55", "pw-longs-55"},
+		{"key without value", `{"description":"send the code to the user"}`, ""},
+		{"bearer upper case", "BEARER Zm9vYmFyYmF6cXV4cXV1eA==", "Zm9vYmFyYmF6cXV4"},
+		{"bearer mixed case", "sent bEaReR Zm9vYmFyYmF6cXV4cXV1eA== then", "Zm9vYmFyYmF6cXV4"},
+		{"jwt", "x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl y", "c2lnbmF0dXJl"},
+	}
+	r := newRedactor()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if (jsonSecret().MatchString(tt.in) || formSecret().MatchString(tt.in)) && !maySecretKey(tt.in) {
+				t.Errorf("maySecretKey(%q) = false, but a secret-key rule matches", tt.in)
+			}
+			if bearerValue().MatchString(tt.in) && !mayBearer(tt.in) {
+				t.Errorf("mayBearer(%q) = false, but the bearer rule matches", tt.in)
+			}
+			got := r.body([]byte(tt.in))
+			if tt.gone != "" && strings.Contains(got, tt.gone) {
+				t.Errorf("body(%q) = %q: %q survived", tt.in, got, tt.gone)
+			}
+			if tt.gone == "" && got != tt.in {
+				t.Errorf("body(%q) = %q, want it unchanged", tt.in, got)
+			}
+		})
+	}
+}
+
 func TestSensitiveFields(t *testing.T) {
 	tests := []struct {
 		name   string
