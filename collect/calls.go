@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dossier-dev/dossier/collect/mcpsdk"
 	"github.com/dossier-dev/dossier/pack/check"
@@ -121,16 +122,28 @@ func (p *prober) dropResult(id, subject string) {
 	p.results = out
 }
 
-var (
-	hygJWT     = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`)
-	hygBearer  = regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{16,}`)
-	hygPEM     = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`)
-	hygAWS     = regexp.MustCompile(`\bAKIA[0-9A-Z]{16}\b`)
-	hygAPIKey  = regexp.MustCompile(`\b(sk|rk|pk)_(live|test)_[A-Za-z0-9]{16,}\b|\bsk-[A-Za-z0-9_-]{20,}\b|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abpr]-[A-Za-z0-9-]{10,}`)
-	hygKeyName = regexp.MustCompile(`(?i)\\?"(access_token|refresh_token|id_token|client_secret|password|api_key|apikey|secret)\\?"\s*:\s*\\?"[^"\\]{4,}`)
-	hygSSN     = regexp.MustCompile(`\b\d{3}-\d{2}-\d{4}\b`)
-	hygCard    = regexp.MustCompile(`\b(?:\d[ -]?){12,18}\d\b`)
-)
+// hygieneRule is one thing a tool result should not carry.
+type hygieneRule struct {
+	re   *regexp.Regexp
+	what string
+}
+
+// hygieneRules are compiled when a first tool result is judged: a run
+// that calls no tool does not pay for them.
+var hygieneRules = sync.OnceValue(func() []hygieneRule {
+	return []hygieneRule{
+		{regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`), "a JWT"},
+		{regexp.MustCompile(`(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{16,}`), "a bearer credential"},
+		{regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`), "a private key"},
+		{regexp.MustCompile(`\bAKIA[0-9A-Z]{16}\b`), "an AWS access key"},
+		{regexp.MustCompile(`\b(sk|rk|pk)_(live|test)_[A-Za-z0-9]{16,}\b|\bsk-[A-Za-z0-9_-]{20,}\b|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abpr]-[A-Za-z0-9-]{10,}`), "an API key"},
+		{regexp.MustCompile(`(?i)\\?"(access_token|refresh_token|id_token|client_secret|password|api_key|apikey|secret)\\?"\s*:\s*\\?"[^"\\]{4,}`), "a secret-named field with a value"},
+		{regexp.MustCompile(`\b\d{3}-\d{2}-\d{4}\b`), "an SSN-shaped number"},
+	}
+})
+
+// hygCard matches a card-number-shaped run of digits (checked with Luhn).
+var hygCard = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(?:\d[ -]?){12,18}\d\b`) })
 
 // hygiene lists what a tool result should not carry.
 func (p *prober) hygiene(raw []byte) []string {
@@ -144,19 +157,12 @@ func (p *prober) hygiene(raw []byte) []string {
 		}
 	}
 	p.red.mu.Unlock()
-	checks := []struct {
-		re   *regexp.Regexp
-		what string
-	}{
-		{hygJWT, "a JWT"}, {hygBearer, "a bearer credential"}, {hygPEM, "a private key"}, {hygAWS, "an AWS access key"},
-		{hygAPIKey, "an API key"}, {hygKeyName, "a secret-named field with a value"}, {hygSSN, "an SSN-shaped number"},
-	}
-	for _, c := range checks {
+	for _, c := range hygieneRules() {
 		if c.re.MatchString(s) {
 			out = append(out, c.what)
 		}
 	}
-	for _, at := range hygCard.FindAllStringIndex(s, 20) {
+	for _, at := range hygCard().FindAllStringIndex(s, 20) {
 		if inDecimal(s, at[0], at[1]) {
 			continue
 		}

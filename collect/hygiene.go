@@ -6,19 +6,23 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/live"
 )
 
+// Compiled when a first text is judged, not at every start of the binary.
 var (
 	// scriptMarkup is markup that runs code where it is rendered: a script
 	// element, an event-handler attribute, a javascript: URL.
-	scriptMarkup = regexp.MustCompile(`(?i)<\s*/?\s*script\b|<[a-z][^<>]*\son[a-z]+\s*=|javascript\s*:`)
+	scriptMarkup = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)<\s*/?\s*script\b|<[a-z][^<>]*\son[a-z]+\s*=|javascript\s*:`)
+	})
 	// htmlTag matches an opening or closing tag of an element, or a
 	// comment: "<b>", "</p>", "<img src=x>", "<!--"; not "a < b" or "<=".
-	htmlTag = regexp.MustCompile(`<(/?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>|!--)`)
+	htmlTag = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`<(/?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>|!--)`) })
 )
 
 // textFinding is what one text of a tool carries that a host, a terminal
@@ -36,9 +40,9 @@ func textFindings(s string, validUTF8, multiline bool) []textFinding {
 	if strings.ContainsRune(s, 0x1b) || strings.ContainsRune(s, 0x9b) || strings.ContainsRune(s, 0x9d) {
 		out = append(out, textFinding{true, "a terminal escape sequence"})
 	}
-	if scriptMarkup.MatchString(s) {
+	if scriptMarkup().MatchString(s) {
 		out = append(out, textFinding{true, "script markup"})
-	} else if htmlTag.MatchString(s) {
+	} else if htmlTag().MatchString(s) {
 		out = append(out, textFinding{false, "HTML markup"})
 	}
 	ctl, bidi := false, false

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/live"
@@ -21,31 +22,38 @@ type sensitiveRule struct {
 	phrase   *regexp.Regexp
 }
 
-var sensitiveRules = []sensitiveRule{
-	{"payment card", [][]string{{"card", "number"}, {"card", "num"}, {"card", "no"}, {"pan"}, {"cvv"}, {"cvv2"}, {"cvc"}, {"cvc2"}, {"ccn"}, {"creditcard"}, {"credit", "card"}, {"debit", "card"}, {"cardnumber"}, {"security", "code", "card"}},
-		regexp.MustCompile(`(?i)\b(credit|debit|payment)[ -]?card\b|\bcard[ -]?(number|no\.?)\b|\bcvv2?\b|\bcvc2?\b|\bprimary account number\b`)},
-	{"government ID", [][]string{{"ssn"}, {"social", "security"}, {"passport"}, {"national", "id"}, {"nationalid"}, {"driver", "license"}, {"driver", "licence"}, {"drivers", "license"}, {"drivers", "licence"}, {"driving", "licence"}, {"tax", "id"}, {"taxpayer", "id"}, {"itin"}, {"nino"}},
-		regexp.MustCompile(`(?i)\bsocial security( number)?\b|\bssn\b|\bpassport( number| no\.?)?\b|\bnational (id|identity|insurance) (number|card)?|\bdriver'?s? licen[cs]e\b|\bdriving licen[cs]e\b|\btax(payer)? id(entification)?( number)?\b`)},
-	{"health data", [][]string{{"diagnosis"}, {"diagnoses"}, {"medical"}, {"health"}, {"prescription"}, {"medication"}, {"medications"}, {"symptom"}, {"symptoms"}, {"icd10"}, {"patient", "condition"}, {"allergies"}},
-		regexp.MustCompile(`(?i)\bdiagnos(is|es)\b|\bmedical (record|history|condition)s?\b|\bhealth (data|record|condition|information)s?\b|\bprescriptions?\b|\bmedications?\b`)},
-	{"password", [][]string{{"password"}, {"passwd"}, {"passphrase"}, {"pwd"}, {"pin"}, {"pincode"}},
-		regexp.MustCompile(`(?i)\bpass(word|phrase)s?\b|\bpin (code|number)\b`)},
-	{"credential or secret", [][]string{{"api", "key"}, {"apikey"}, {"secret"}, {"client", "secret"}, {"private", "key"}, {"privatekey"}, {"access", "key"}, {"access", "token"}, {"refresh", "token"}, {"auth", "token"}, {"bearer"}, {"token"}, {"credential"}, {"credentials"}},
-		regexp.MustCompile(`(?i)\bapi[ -]?key\b|\bsecret key\b|\bclient secret\b|\bprivate key\b|\baccess (key|token)\b|\brefresh token\b|\bbearer token\b`)},
-	{"one-time code", [][]string{{"otp"}, {"totp"}, {"hotp"}, {"mfa"}, {"2fa"}, {"two", "factor"}, {"verification", "code"}, {"one", "time", "code"}, {"one", "time", "password"}, {"onetime"}, {"sms", "code"}, {"auth", "code"}},
-		regexp.MustCompile(`(?i)\bone[ -]time (pass)?code\b|\bone[ -]time password\b|\botp\b|\b2fa\b|\bmfa\b|\btwo[ -]factor\b|\bverification code\b`)},
-}
+// sensitiveRules are compiled when a first schema is scanned.
+var sensitiveRules = sync.OnceValue(func() []sensitiveRule {
+	return []sensitiveRule{
+		{"payment card", [][]string{{"card", "number"}, {"card", "num"}, {"card", "no"}, {"pan"}, {"cvv"}, {"cvv2"}, {"cvc"}, {"cvc2"}, {"ccn"}, {"creditcard"}, {"credit", "card"}, {"debit", "card"}, {"cardnumber"}, {"security", "code", "card"}},
+			regexp.MustCompile(`(?i)\b(credit|debit|payment)[ -]?card\b|\bcard[ -]?(number|no\.?)\b|\bcvv2?\b|\bcvc2?\b|\bprimary account number\b`)},
+		{"government ID", [][]string{{"ssn"}, {"social", "security"}, {"passport"}, {"national", "id"}, {"nationalid"}, {"driver", "license"}, {"driver", "licence"}, {"drivers", "license"}, {"drivers", "licence"}, {"driving", "licence"}, {"tax", "id"}, {"taxpayer", "id"}, {"itin"}, {"nino"}},
+			regexp.MustCompile(`(?i)\bsocial security( number)?\b|\bssn\b|\bpassport( number| no\.?)?\b|\bnational (id|identity|insurance) (number|card)?|\bdriver'?s? licen[cs]e\b|\bdriving licen[cs]e\b|\btax(payer)? id(entification)?( number)?\b`)},
+		{"health data", [][]string{{"diagnosis"}, {"diagnoses"}, {"medical"}, {"health"}, {"prescription"}, {"medication"}, {"medications"}, {"symptom"}, {"symptoms"}, {"icd10"}, {"patient", "condition"}, {"allergies"}},
+			regexp.MustCompile(`(?i)\bdiagnos(is|es)\b|\bmedical (record|history|condition)s?\b|\bhealth (data|record|condition|information)s?\b|\bprescriptions?\b|\bmedications?\b`)},
+		{"password", [][]string{{"password"}, {"passwd"}, {"passphrase"}, {"pwd"}, {"pin"}, {"pincode"}},
+			regexp.MustCompile(`(?i)\bpass(word|phrase)s?\b|\bpin (code|number)\b`)},
+		{"credential or secret", [][]string{{"api", "key"}, {"apikey"}, {"secret"}, {"client", "secret"}, {"private", "key"}, {"privatekey"}, {"access", "key"}, {"access", "token"}, {"refresh", "token"}, {"auth", "token"}, {"bearer"}, {"token"}, {"credential"}, {"credentials"}},
+			regexp.MustCompile(`(?i)\bapi[ -]?key\b|\bsecret key\b|\bclient secret\b|\bprivate key\b|\baccess (key|token)\b|\brefresh token\b|\bbearer token\b`)},
+		{"one-time code", [][]string{{"otp"}, {"totp"}, {"hotp"}, {"mfa"}, {"2fa"}, {"two", "factor"}, {"verification", "code"}, {"one", "time", "code"}, {"one", "time", "password"}, {"onetime"}, {"sms", "code"}, {"auth", "code"}},
+			regexp.MustCompile(`(?i)\bone[ -]time (pass)?code\b|\bone[ -]time password\b|\botp\b|\b2fa\b|\bmfa\b|\btwo[ -]factor\b|\bverification code\b`)},
+	}
+})
 
 // Words that make a token-ish name harmless: pagination cursors and the like.
 var tokenHarmless = []string{"page", "next", "cursor", "continuation", "pagination", "sync", "csrf", "idempotency", "max", "count", "limit"}
 
 // Patterns for card numbers and SSNs written into a schema's "pattern".
-var sensitivePatterns = []struct {
+var sensitivePatterns = sync.OnceValue(func() []sensitivePattern {
+	return []sensitivePattern{
+		{"payment card", regexp.MustCompile(`\{1[2-9],1[6-9]\}|\{1[3-6]\}|\{13,19\}|\\d\{4\}[ -]?\??\\d\{4\}[ -]?\??\\d\{4\}`)},
+		{"government ID", regexp.MustCompile(`\\d\{3\}-\??\\d\{2\}-\??\\d\{4\}`)},
+	}
+})
+
+type sensitivePattern struct {
 	category string
 	re       *regexp.Regexp
-}{
-	{"payment card", regexp.MustCompile(`\{1[2-9],1[6-9]\}|\{1[3-6]\}|\{13,19\}|\\d\{4\}[ -]?\??\\d\{4\}[ -]?\??\\d\{4\}`)},
-	{"government ID", regexp.MustCompile(`\\d\{3\}-\??\\d\{2\}-\??\\d\{4\}`)},
 }
 
 type sensitiveHit struct {
@@ -94,7 +102,7 @@ func scanSchema(n *schemaNode, path string, depth int, hits *[]sensitiveHit) {
 			fp = path + "." + name
 		}
 		ws := words(name)
-		for _, r := range sensitiveRules {
+		for _, r := range sensitiveRules() {
 			why := ""
 			switch {
 			case nameMatches(ws, r):
@@ -116,7 +124,7 @@ func scanSchema(n *schemaNode, path string, depth int, hits *[]sensitiveHit) {
 		if strings.EqualFold(prop.Format, "credit-card") || strings.EqualFold(prop.Format, "creditcard") {
 			*hits = append(*hits, sensitiveHit{fp, "payment card", "format " + quote(prop.Format)})
 		}
-		for _, sp := range sensitivePatterns {
+		for _, sp := range sensitivePatterns() {
 			if prop.Pattern != "" && sp.re.MatchString(prop.Pattern) {
 				*hits = append(*hits, sensitiveHit{fp, sp.category, "pattern " + quote(prop.Pattern)})
 				break

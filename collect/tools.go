@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -275,11 +274,24 @@ func (p *prober) checkHeuristics(t live.Tool, steps []string) {
 	p.result("tool.annotation-heuristics", sub, check.Pass, check.Probed, "The name and description agree with the hints.", steps...)
 }
 
-var toolNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+// validToolName reports whether name is 1–128 characters of [A-Za-z0-9_.-].
+func validToolName(name string) bool {
+	if len(name) == 0 || len(name) > 128 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '.', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 func (p *prober) checkNaming(t live.Tool, steps []string) {
 	var bad []string
-	if !toolNameRE.MatchString(t.Name) {
+	if !validToolName(t.Name) {
 		bad = append(bad, fmt.Sprintf("the name %s is not 1–128 characters of [A-Za-z0-9_.-]", quote(t.Name)))
 	}
 	if slices.Contains(p.dupTools, t.Name) {
