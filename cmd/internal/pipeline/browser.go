@@ -13,13 +13,15 @@ import (
 // stage's Close returns at once and the browser is closed in the
 // background while the run attaches files and judges, and release waits
 // for that close to end, so the browser has gone before the pack is
-// written. If the stage never takes it (the probe failed, the context was
-// cancelled, nothing needed drawing), release closes it.
+// written. If the stage never takes it (the preflight or the probe failed,
+// the context was cancelled, nothing needed drawing), release ends its
+// start and closes it.
 type earlyBrowser struct {
 	done     chan struct{} // closed when the start has ended
 	b        evidence.Browser
 	err      error
 	progress func(string)
+	abort    context.CancelFunc // ends a start nobody took
 
 	mu      sync.Mutex
 	taken   bool
@@ -43,9 +45,15 @@ func startBrowser(ctx context.Context, chromePath string, launch evidence.Launch
 	if launch == nil {
 		launch = evidence.LaunchChrome
 	}
+	// The browser lives as long as the context it was started under:
+	// release ends it early only when the evidence stage never took the
+	// browser (a preflight or probe that failed), so that the error is
+	// not held up by a start nobody needs.
+	bctx, abort := context.WithCancel(ctx)
+	e.abort = abort
 	go func() {
 		defer close(e.done)
-		e.b, e.err = launch(ctx, path)
+		e.b, e.err = launch(bctx, path)
 	}()
 	return e
 }
@@ -88,11 +96,21 @@ func (e *earlyBrowser) shut() <-chan struct{} {
 }
 
 // release waits for the start to end and for the browser to be closed,
-// closing it if the evidence stage did not.
+// closing it if the evidence stage did not; a browser the stage never
+// took has its start ended at once.
 func (e *earlyBrowser) release() {
+	e.mu.Lock()
+	taken := e.taken
+	e.mu.Unlock()
+	if !taken && e.abort != nil {
+		e.abort()
+	}
 	<-e.done
 	if e.b != nil {
 		<-e.shut()
+	}
+	if e.abort != nil {
+		e.abort()
 	}
 }
 

@@ -287,6 +287,40 @@ func TestBuildClosesTheEarlyBrowser(t *testing.T) {
 	}
 }
 
+// TestFailedPreflightEndsTheBrowserStart: the browser starts before the
+// preflight; when the preflight fails (nothing listens at the server), the
+// run returns its error without waiting for a start nobody will use: the
+// start's context is ended, as the real launcher's is, and that ends it.
+func TestFailedPreflightEndsTheBrowserStart(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := writeToolServer(t)
+	u := srv.URL + "/mcp"
+	srv.Close() // nothing listens there now
+	started := make(chan struct{})
+	launch := func(ctx context.Context, _ string) (evidence.Browser, error) {
+		close(started)
+		<-ctx.Done() // a start that lasts until it is ended
+		return nil, ctx.Err()
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	_, err = Run(ctx, Options{Manifest: writeToolManifest(u), Now: fixed, Version: "test", ChromePath: exe, Launch: launch})
+	if err == nil || !strings.Contains(err.Error(), "nothing") && !strings.Contains(err.Error(), "refused") {
+		t.Errorf("Run: %v, want the preflight's error about nothing listening", err)
+	}
+	if ctx.Err() != nil {
+		t.Error("Run returned only when the test's deadline ended the browser start")
+	}
+	select {
+	case <-started:
+	default:
+		t.Error("the browser did not start before the preflight")
+	}
+}
+
 // slowClose is a browser whose close takes until unblock is closed, with a
 // guard and a sandbox report.
 type slowClose struct {

@@ -45,6 +45,11 @@ func DemoWith(ctx context.Context, sample app.Options, opts Options) (*bundle.Bu
 		return nil, err
 	}
 	opts.Source = src
+	if !opts.NoPrompts && needsBrowser(m) {
+		// The browser starts while the demo signs in, not after.
+		opts.early = startBrowser(ctx, opts.ChromePath, opts.Launch, progress)
+		defer opts.early.release()
+	}
 	for _, ts := range m.Probe.Tokens {
 		tok, err := demoToken(ctx, srv, ts, opts, progress)
 		if err != nil {

@@ -57,6 +57,11 @@ type Options struct {
 	// Source is where the manifest's fields sit in its file, for the
 	// SARIF export's locations (nil: not known).
 	Source *manifest.Source
+
+	// early is a browser the caller started already (the demo, before
+	// its sign-ins); Run hands it to the evidence stage, the caller
+	// releases it.
+	early *earlyBrowser
 }
 
 // Run probes the server the manifest describes and assembles the Bundle.
@@ -78,16 +83,19 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		return nil, err
 	}
 
+	early := opts.early
+	if early == nil && !opts.NoPrompts && needsBrowser(opts.Manifest) {
+		// The prompts will be drawn: start the browser while the server
+		// is looked at and probed, not after.
+		early = startBrowser(ctx, opts.ChromePath, opts.Launch, progress)
+		defer early.release()
+	}
 	pre, err := Preflight(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	launch := opts.Launch
-	if !opts.NoPrompts && needsBrowser(opts.Manifest) {
-		// The prompts will be drawn: start the browser while the server
-		// is probed, not after.
-		early := startBrowser(ctx, opts.ChromePath, launch, progress)
-		defer early.release()
+	if early != nil {
 		launch = early.take
 	}
 
