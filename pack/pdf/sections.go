@@ -775,29 +775,6 @@ func groupResults(rs []check.Result) ([]group, map[string][]check.Result) {
 	return out, byPrefix
 }
 
-// results lists every result, grouped by check ID prefix.
-func results(d *doc, b *bundle.Bundle) int {
-	lead := append(d.title("All results"), d.para("Every result of every check, one per subject, grouped as in the check catalogue, "+
-		"which says what each check looks at, when it fails and the remedy: "+check.DocURL+" (each check ID is an anchor, as in #tool.write-labeled).", body))
-	if len(b.Results) == 0 {
-		d.place(append(lead, d.para("No results.", body)), nil)
-		return d.page
-	}
-	order, byPrefix := groupResults(b.Results)
-	start := 0
-	for _, g := range order {
-		rs := byPrefix[g.prefix]
-		l := d.subtitle(fmt.Sprintf("%s (%s.*): %d result(s)", g.title, g.prefix, len(rs)))
-		if start == 0 {
-			l = append(lead, l...)
-		}
-		if p := d.table(l, resultCols, d.resultRecords(rs), ""); start == 0 {
-			start = p
-		}
-	}
-	return start
-}
-
 var evidenceCols = []column{{"ID", 2}, {"Kind", 3}, {"Title", 6}, {"Path", 5}, {"SHA-256", 8}}
 
 // evidenceIndex is the index of every evidence item with its hash.
