@@ -192,3 +192,46 @@ func rank(s check.Status) int {
 	}
 	return 4
 }
+
+// topicResults is the table of a topic's results under heading: each
+// result has its record, except passes and not-applicable results about a
+// single tool, which are counted by check (a server of 1,000 tools has a
+// thousand of each); every one of them is in its tool's record under All
+// results.
+func (d *doc) topicResults(heading string, rs []check.Result, none string) {
+	var full []check.Result
+	var ids []string
+	tally := map[string]map[check.Status]int{}
+	for _, r := range rs {
+		if !strings.HasPrefix(r.Subject, toolSubject) || spelledOut(r) {
+			full = append(full, r)
+			continue
+		}
+		if tally[r.ID] == nil {
+			tally[r.ID] = map[check.Status]int{}
+			ids = append(ids, r.ID)
+		}
+		tally[r.ID][r.Status]++
+	}
+	lead := d.subtitle(fmt.Sprintf("%s (%d)", heading, len(rs)))
+	if len(ids) == 0 {
+		d.table(lead, resultCols, d.resultRecords(full), none)
+		return
+	}
+	var parts []string
+	for _, id := range ids {
+		var by []string
+		for _, s := range statuses {
+			if n := tally[id][s]; n > 0 {
+				by = append(by, fmt.Sprintf("%s %d", s, n))
+			}
+		}
+		parts = append(parts, id+": "+strings.Join(by, ", "))
+	}
+	counted := d.para("Passes and not-applicable results about single tools, counted by check (each is in its tool's record under All results): "+strings.Join(parts, "; ")+".", body)
+	if len(full) == 0 {
+		d.place(append(lead, counted), nil)
+		return
+	}
+	d.table(append(lead, counted), resultCols, d.resultRecords(full), "")
+}

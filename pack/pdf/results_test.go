@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/dossier-dev/dossier/pack/check"
+	"github.com/dossier-dev/dossier/pack/live"
+	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
 // TestRenderResultsByTool checks the compact list of tool results: one
@@ -125,5 +127,62 @@ func TestRenderResultsByTool(t *testing.T) {
 				t.Errorf("%s: holds a result of tool_%04d", subj, j)
 			}
 		}
+	}
+}
+
+// TestRenderDataAtScale checks the data section of a pack of many tools:
+// one line per input field with the tool, the field, its type, whether it
+// is required, the stated purpose and the server's description; and the
+// data.* results about single tools counted by check while a failing one
+// keeps its record.
+func TestRenderDataAtScale(t *testing.T) {
+	const n = 30
+	b := bigFixture(0)
+	b.Observation.Tools = nil
+	b.Manifest.Tools = nil
+	b.Results = nil
+	for i := range n {
+		name := fmt.Sprintf("tool_%04d", i)
+		b.Observation.Tools = append(b.Observation.Tools, live.Tool{Name: name, Fields: []live.Field{
+			{Name: "limit", Type: "integer", Description: fmt.Sprintf("at most this many (case %d)", i)},
+			{Name: "query", Type: "string", Required: true, Description: "what to look for"},
+		}})
+		b.Manifest.Tools = append(b.Manifest.Tools, manifest.Tool{Name: name, Kind: manifest.KindRead,
+			Inputs: map[string]manifest.Input{"limit": {Purpose: "page size"}, "query": {Purpose: "search terms"}}})
+		subj := "tool:" + name
+		b.Results = append(b.Results,
+			check.Result{ID: "data.minimization", Subject: subj, Status: check.Pass, Basis: check.Probed, Detail: "Every input field (2) has a declared purpose."},
+			check.Result{ID: "data.result-hygiene", Subject: subj, Status: check.NA, Basis: check.Declared, Detail: "Not run: the tool is not listed as callable in probe.callable."})
+	}
+	bad := check.Result{ID: "data.sensitive-fields", Subject: "tool:tool_0007", Status: check.Fail, Basis: check.Probed, Severity: check.High, Detail: `Field "query" of tool_0007 asks for a card number.`}
+	b.Results = append(b.Results, bad)
+	check.Sort(b.Results)
+	b.Summary = summarize(b.Results, "30 tools.")
+	path := render(t, mustRender(t, b))
+	layout := extract(t, path, "-layout")
+	for i := range n {
+		for _, re := range []string{
+			fmt.Sprintf(`(?m)^\s*tool_%04d\s+limit\s+integer\s+no\s+page size\s+at most this many \(case %d\)\s*$`, i, i),
+			fmt.Sprintf(`(?m)^\s*tool_%04d\s+query\s+string\s+yes\s+(RESTRICTED DATA.*|search terms\s+what to look for)\s*$`, i),
+		} {
+			if !regexp.MustCompile(re).MatchString(layout) {
+				t.Errorf("no field line matching %s", re)
+			}
+		}
+	}
+	flat := words(extract(t, path))
+	sec := flat[strings.LastIndex(flat, "Results of the data handling checks"):]
+	sec = sec[:strings.Index(sec, "Operations")]
+	if want := fmt.Sprintf("Results of the data handling checks (%d)", 2*n+1); !strings.HasPrefix(sec, want) {
+		t.Errorf("section starts %.60q, want %q", sec, want)
+	}
+	if want := fmt.Sprintf("data.minimization: pass %d; data.result-hygiene: na %d.", n, n); !strings.Contains(sec, want) {
+		t.Errorf("the per-tool results are not counted as %q: %s", want, sec)
+	}
+	if !strings.Contains(sec, bad.Detail) || !strings.Contains(sec, bad.Subject) {
+		t.Errorf("the failing data result is not spelled out: %s", sec)
+	}
+	if strings.Contains(sec, "tool:tool_0008") {
+		t.Errorf("a passing tool has its own record: %s", sec)
 	}
 }
