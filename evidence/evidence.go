@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -185,7 +186,7 @@ func Run(ctx context.Context, in Input, opts Options) (*Output, error) {
 	if err != nil {
 		return unrendered(jobs, ErrNoBrowser.Error()), nil
 	}
-	opts.Progress(fmt.Sprintf("starting %s", path))
+	opts.Progress(fmt.Sprintf("rendering %s in headless Chrome (%s)", drawing(jobs), path))
 	b, err := opts.Launch(ctx, path)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -212,4 +213,32 @@ func Run(ctx context.Context, in Input, opts Options) (*Output, error) {
 		return nil, err
 	}
 	return assemble(jobs), nil
+}
+
+// drawing says what the browser will render: "2 widgets and 4
+// confirmation prompts".
+func drawing(jobs []*job) string {
+	var widgets, prompts int
+	for _, j := range jobs {
+		switch {
+		case !j.needsBrowser():
+		case j.kind == widgetJob:
+			widgets++
+		default:
+			prompts++
+		}
+	}
+	var parts []string
+	for _, c := range []struct {
+		n         int
+		one, many string
+	}{{widgets, "widget", "widgets"}, {prompts, "confirmation prompt", "confirmation prompts"}} {
+		switch {
+		case c.n == 1:
+			parts = append(parts, "1 "+c.one)
+		case c.n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.many))
+		}
+	}
+	return strings.Join(parts, " and ")
 }

@@ -209,3 +209,25 @@ func TestNoPrompts(t *testing.T) {
 		})
 	}
 }
+
+// TestDrawing: the progress line counts what the browser will render, not
+// what is skipped or decided without it.
+func TestDrawing(t *testing.T) {
+	decided := &check.Result{}
+	tests := []struct {
+		name string
+		jobs []*job
+		want string
+	}{
+		{"widgets and prompts", []*job{{kind: widgetJob}, {kind: widgetJob}, {kind: promptJob}}, "2 widgets and 1 confirmation prompt"},
+		{"one widget, a skipped one, a decided prompt", []*job{{kind: widgetJob}, {kind: widgetJob, skip: "not HTML"}, {kind: promptJob, decided: decided}}, "1 widget"},
+		{"prompts only", []*job{{kind: promptJob}, {kind: promptJob}}, "2 confirmation prompts"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := drawing(tc.jobs); got != tc.want {
+				t.Errorf("drawing = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -123,11 +123,6 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		pre.addBrowserNeed(opts.ChromePath, progress)
 	}
 
-	if opts.NoPrompts {
-		progress("rendering widgets in headless Chrome (confirmation prompts are drawn when the pack is built)")
-	} else {
-		progress("rendering widgets and confirmation prompts in headless Chrome")
-	}
 	shots, err := evidence.Run(ctx, evidence.Input{
 		Resources: rep.Observation.Resources,
 		Tools:     rep.Observation.Tools,
