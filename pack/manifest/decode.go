@@ -16,9 +16,12 @@ type decoder struct {
 	file  string
 	errs  Errors
 	nodes map[string]*yaml.Node // field path → its value node, for later checks
-	bad   map[string]bool       // field paths already reported
-	re    patterns
-	want  string // what the document starts with, for messages; "" for a manifest
+	// keys maps each field path to where it is written (a mapping entry's
+	// key, a list entry's node), for the Source; nil when not wanted.
+	keys map[string]*yaml.Node
+	bad  map[string]bool // field paths already reported
+	re   patterns
+	want string // what the document starts with, for messages; "" for a manifest
 }
 
 func newDecoder(file string) *decoder {
@@ -191,7 +194,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) bool {
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		ok := true
 		for i, c := range n.Content {
-			ok = d.decode(c, s.Index(i), fmt.Sprintf("%s[%d]", path, i)) && ok
+			p := fmt.Sprintf("%s[%d]", path, i)
+			d.item(p, c)
+			ok = d.decode(c, s.Index(i), p) && ok
 		}
 		v.Set(s)
 		return ok
@@ -256,6 +261,13 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) bool {
 	return false
 }
 
+// item records where the list entry at path is written.
+func (d *decoder) item(path string, n *yaml.Node) {
+	if d.keys != nil {
+		d.keys[path] = n
+	}
+}
+
 // pairs calls f for each key of mapping n in order, refusing duplicate and
 // non-string keys.
 func (d *decoder) pairs(n *yaml.Node, path string, f func(key string, k, v *yaml.Node)) {
@@ -275,6 +287,9 @@ func (d *decoder) pairs(n *yaml.Node, path string, f func(key string, k, v *yaml
 			continue
 		}
 		seen[k.Value] = k
+		if d.keys != nil {
+			d.keys[join(path, k.Value)] = k
+		}
 		f(k.Value, k, v)
 	}
 }
@@ -358,7 +373,9 @@ func (d *decoder) toAny(n *yaml.Node, path string) (any, bool) {
 		out := make([]any, 0, len(n.Content))
 		ok := true
 		for i, c := range n.Content {
-			x, cok := d.toAny(c, fmt.Sprintf("%s[%d]", path, i))
+			p := fmt.Sprintf("%s[%d]", path, i)
+			d.item(p, c)
+			x, cok := d.toAny(c, p)
 			ok = ok && cok
 			out = append(out, x)
 		}

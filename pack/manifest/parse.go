@@ -53,25 +53,39 @@ func Load(path string) (*Manifest, error) {
 // and in Manifest.File. On any problem it returns a nil manifest and Errors
 // listing every problem found, in file order.
 func Parse(file string, data []byte) (*Manifest, error) {
+	m, _, err := parse(file, data, false)
+	return m, err
+}
+
+// parse is Parse, and with source also where each field is written (see
+// Locate), found in the same walk.
+func parse(file string, data []byte, source bool) (*Manifest, *Source, error) {
 	root, errs := parseYAML(file, data, rootWant)
 	if len(errs) > 0 {
-		return nil, errs.capped(file)
+		return nil, nil, errs.capped(file)
 	}
 	d := newDecoder(file)
+	if source {
+		d.keys = map[string]*yaml.Node{}
+	}
 	var m Manifest
 	if d.scan(root) {
 		d.decode(root, reflect.ValueOf(&m).Elem(), "")
 		d.validate(&m)
 	}
 	if len(d.errs) > 0 {
-		return nil, d.errs.capped(file)
+		return nil, nil, d.errs.capped(file)
 	}
 	m.File = file
 	m.positions = make(map[string]Position, len(d.nodes))
 	for path, n := range d.nodes {
 		m.positions[path] = Position{n.Line, n.Column}
 	}
-	return &m, nil
+	var src *Source
+	if source {
+		src = newSource(file, data, d.keys)
+	}
+	return &m, src, nil
 }
 
 // parseYAML turns the bytes into the single document's root node, or says

@@ -48,7 +48,8 @@ func (s *Source) At(path string) (Span, bool) {
 }
 
 // LoadSource reads the manifest at path once and returns it with its
-// Source. It refuses what Load refuses, with the same errors.
+// Source, both from one parse. It refuses what Load refuses, with the same
+// errors.
 func LoadSource(path string) (*Manifest, *Source, error) {
 	data, err := bounded.ReadFile(path, MaxSize)
 	if errors.Is(err, bounded.ErrTooLarge) {
@@ -57,61 +58,36 @@ func LoadSource(path string) (*Manifest, *Source, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading manifest %q: %w", path, err)
 	}
-	m, err := Parse(path, data)
+	m, src, err := parse(path, data, true)
 	if err != nil {
 		return nil, nil, err
 	}
 	m.Dir = filepath.Dir(path)
-	src, err := Locate(path, data)
-	if err != nil {
-		return nil, nil, err
-	}
 	return m, src, nil
 }
 
 // Locate records where every field of the manifest in data is written: a
 // mapping entry at its key, a list entry at its first character. file is
-// the manifest's path (see Source.Path). data should be a manifest Parse
-// accepts; a document that is not YAML gives the same Errors as Parse.
+// the manifest's path (see Source.Path). data must be a manifest Parse
+// accepts; one it refuses gives the same Errors as Parse.
 func Locate(file string, data []byte) (*Source, error) {
-	root, errs := parseYAML(file, data, rootWant)
-	if len(errs) > 0 {
-		return nil, errs.capped(file)
-	}
+	_, src, err := parse(file, data, true)
+	return src, err
+}
+
+// newSource turns the nodes where the fields are written (the decoder's
+// keys) into spans that run to the end of their line.
+func newSource(file string, data []byte, keys map[string]*yaml.Node) *Source {
 	lines := strings.Split(string(data), "\n")
-	src := &Source{Path: sourcePath(file), Positions: map[string]Span{}}
-	at := func(path string, n *yaml.Node) {
+	src := &Source{Path: sourcePath(file), Positions: make(map[string]Span, len(keys))}
+	for path, n := range keys {
 		end := n.Column + 1
 		if n.Line >= 1 && n.Line <= len(lines) {
 			end = max(end, utf8.RuneCountInString(strings.TrimRight(lines[n.Line-1], " \t\r"))+1)
 		}
 		src.Positions[path] = Span{Line: n.Line, Column: n.Column, EndColumn: end}
 	}
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
-		switch n.Kind {
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				k := n.Content[i]
-				if k.Kind != yaml.ScalarNode {
-					continue
-				}
-				p := join(path, k.Value)
-				at(p, k)
-				walk(n.Content[i+1], p)
-			}
-		case yaml.SequenceNode:
-			for i, c := range n.Content {
-				p := fmt.Sprintf("%s[%d]", path, i)
-				at(p, c)
-				walk(c, p)
-			}
-		}
-		// Scalars are placed at their key; aliases are not followed (Parse
-		// refuses them).
-	}
-	walk(root, "")
-	return src, nil
+	return src
 }
 
 // sourcePath is the path a pack records for the manifest: relative to the

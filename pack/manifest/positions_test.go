@@ -1,10 +1,15 @@
 package manifest
 
 import (
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // TestLocate: each field path is placed at the line that writes it, a key
@@ -85,5 +90,69 @@ func TestLoadSourceRefuses(t *testing.T) {
 	_, _, srcErr := LoadSource(path)
 	if loadErr == nil || srcErr == nil || loadErr.Error() != srcErr.Error() {
 		t.Errorf("Load: %v\nLoadSource: %v", loadErr, srcErr)
+	}
+}
+
+// TestSourceHasEveryKey: the decoder's one walk places every mapping key
+// and list entry of the file, as a walk of the bare YAML tree does, free-form
+// values (tool examples) included.
+func TestSourceHasEveryKey(t *testing.T) {
+	for _, file := range []string{
+		filepath.Join("..", "..", "samples", "orderly", "manifest.yaml"),
+		filepath.Join("testdata", "valid.yaml"),
+	} {
+		t.Run(file, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, err := Locate(file, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc yaml.Node
+			if err := yaml.Unmarshal(data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(string(data), "\n")
+			want := map[string]Span{}
+			var walk func(n *yaml.Node, path string)
+			place := func(path string, n *yaml.Node) {
+				end := max(n.Column+1, utf8.RuneCountInString(strings.TrimRight(lines[n.Line-1], " \t\r"))+1)
+				want[path] = Span{Line: n.Line, Column: n.Column, EndColumn: end}
+			}
+			walk = func(n *yaml.Node, path string) {
+				switch n.Kind {
+				case yaml.MappingNode:
+					for i := 0; i+1 < len(n.Content); i += 2 {
+						p := join(path, n.Content[i].Value)
+						place(p, n.Content[i])
+						walk(n.Content[i+1], p)
+					}
+				case yaml.SequenceNode:
+					for i, c := range n.Content {
+						p := fmt.Sprintf("%s[%d]", path, i)
+						place(p, c)
+						walk(c, p)
+					}
+				}
+			}
+			walk(doc.Content[0], "")
+			if len(want) < 50 {
+				t.Fatalf("only %d keys in %s", len(want), file)
+			}
+			if !maps.Equal(src.Positions, want) {
+				for p, s := range want {
+					if got, ok := src.Positions[p]; !ok || got != s {
+						t.Errorf("%s: got %+v (%v), want %+v", p, got, ok, s)
+					}
+				}
+				for p := range src.Positions {
+					if _, ok := want[p]; !ok {
+						t.Errorf("%s: placed but not in the file", p)
+					}
+				}
+			}
+		})
 	}
 }

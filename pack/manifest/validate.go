@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -20,12 +21,13 @@ import (
 const envNamePattern = `^[A-Z_][A-Z0-9_]*$`
 
 // patterns are the regular expressions validate uses, compiled once per
-// Parse rather than once per value.
+// process (a check decodes the manifest, the questionnaire and the
+// platform file) rather than once per value.
 type patterns struct {
 	envName, checkName, jwt, apiKey, tokenChars *regexp.Regexp
 }
 
-func compilePatterns() patterns {
+var compilePatterns = sync.OnceValue(func() patterns {
 	return patterns{
 		envName:    regexp.MustCompile(envNamePattern),
 		checkName:  regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`),
@@ -33,7 +35,7 @@ func compilePatterns() patterns {
 		apiKey:     regexp.MustCompile(`(^|[^A-Za-z0-9])(sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|glpat-[A-Za-z0-9_-]{20,})`),
 		tokenChars: regexp.MustCompile(`^[A-Za-z0-9_\-.+/=~]+$`),
 	}
-}
+})
 
 // checkGroups are the groups of the check catalogue; an evidence file may
 // name a check of one of them.
