@@ -71,7 +71,20 @@ type oauthFacts struct {
 func (p *prober) probeUnauthenticated(ctx context.Context) {
 	p.progress("unauthenticated initialize")
 	ctx = withStep(ctx, stepUnauth)
-	p.unauth = p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125)})
+	pre := p.opts.Preflight
+	if pre != nil && pre.unauth != nil && pre.unauth.url == p.m.Server.URL {
+		// The preflight sent this very request and closed its session a
+		// moment ago: take its record rather than ask the server again.
+		p.unauth = pre.unauth.reply
+		p.rec.adopt(ctx, stepUnauth, pre.unauth.exchanges)
+	} else {
+		p.unauth = p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125)})
+		if p.unauth.ok() {
+			if id := p.unauth.header.Get("Mcp-Session-Id"); id != "" {
+				p.closeRaw(ctx, rawSession{id: id, version: version20251125})
+			}
+		}
+	}
 	if p.unauth.status == http.StatusUnauthorized {
 		for _, h := range p.unauth.header.Values("WWW-Authenticate") {
 			p.ensureOAuth()
@@ -83,11 +96,6 @@ func (p *prober) probeUnauthenticated(ctx context.Context) {
 				p.obs.OAuth.Challenge = h
 				break
 			}
-		}
-	}
-	if p.unauth.ok() {
-		if id := p.unauth.header.Get("Mcp-Session-Id"); id != "" {
-			p.closeRaw(ctx, rawSession{id: id, version: version20251125})
 		}
 	}
 }

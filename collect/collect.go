@@ -107,6 +107,11 @@ type Options struct {
 	// Plugin is the vendor's plugin package (--plugin), nil without one:
 	// the submission.* checks judge it beside the manifest.
 	Plugin *plugin.Package
+	// Preflight is what Preflight found at the same URL just before, or
+	// nil. Its unauthenticated initialize is the probe's first request:
+	// the probe takes it, transcript included, instead of sending it again
+	// (one initialize less for the server to build a session for).
+	Preflight *Diagnosis
 
 	// inFlight bounds the requests in flight at once; 0 is maxInFlight.
 	// The benchmark sets 1 to time the probe one request at a time.

@@ -43,6 +43,19 @@ type Diagnosis struct {
 	// marked with a Problem and its Value cleared: a refused token is a
 	// credentials problem of the run, never evidence about the server.
 	Tokens []Token
+
+	// unauth is the unauthenticated initialize as recorded, which the
+	// probe takes as its own (Options.Preflight); nil when there is none
+	// to take.
+	unauth *recordedInit
+}
+
+// recordedInit is an unauthenticated initialize and the close of the
+// session it opened, as the recorder kept them.
+type recordedInit struct {
+	url       string
+	reply     rpcReply
+	exchanges []*exchange
 }
 
 // Err is the Problem as an error, nil when the probe can go ahead.
@@ -95,13 +108,21 @@ func Preflight(ctx context.Context, opts PreflightOptions) Diagnosis {
 	rec.body = readBound{b.Body, "--max-body"}
 	p := &prober{mcpURL: u, red: red, rec: rec, hc: rec.client()}
 
-	rep := p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125)})
+	// The probe's own first request, made as probeUnauthenticated makes
+	// it, so that the probe can take it instead of sending it again.
+	uctx := withStep(ctx, stepUnauth)
+	rep := p.post(uctx, rawCall{method: "initialize", params: initParams(version20251125)})
 	out.Status = rep.status
 	if rep.err != nil {
 		out.Problem, out.Hint = p.diagnoseNoAnswer(ctx, rep.err, b.Request)
 		return out
 	}
-	p.closeReply(ctx, rep, "")
+	p.closeReply(uctx, rep, "")
+	if rec.clean() {
+		rec.mu.Lock()
+		out.unauth = &recordedInit{url: opts.URL, reply: rep, exchanges: rec.byTitle[stepUnauth].exchanges}
+		rec.mu.Unlock()
+	}
 	if rep.status == http.StatusUnauthorized {
 		for _, h := range rep.header.Values("WWW-Authenticate") {
 			if params, ok := bearerChallenge(h); ok {
@@ -112,6 +133,7 @@ func Preflight(ctx context.Context, opts PreflightOptions) Diagnosis {
 	}
 	if prob, hint := p.diagnoseAnswer(ctx, rep); prob != "" {
 		out.Problem, out.Hint = prob, hint
+		out.unauth = nil
 		return out
 	}
 	checked := false
@@ -132,6 +154,7 @@ func Preflight(ctx context.Context, opts PreflightOptions) Diagnosis {
 			checked = true
 			if prob, hint := p.diagnoseAnswer(ctx, trep); prob != "" {
 				out.Problem, out.Hint = prob, hint
+				out.unauth = nil
 				return out
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
 // preflightStub is a Streamable HTTP endpoint that answers initialize
@@ -180,4 +182,86 @@ func TestPreflight(t *testing.T) {
 	if len(stub.open) != 0 {
 		t.Errorf("the preflight left sessions open: %v", stub.open)
 	}
+}
+
+// countingTransport counts the unauthenticated initialize requests that
+// reach the server.
+type countingTransport struct {
+	mu     sync.Mutex
+	unauth int
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPost && r.Header.Get("Authorization") == "" && r.GetBody != nil {
+		if b, err := r.GetBody(); err == nil {
+			var msg struct{ Method string }
+			if json.NewDecoder(b).Decode(&msg) == nil && msg.Method == "initialize" && r.Header.Get("Origin") == "" && r.Header.Get("MCP-Protocol-Version") == "" {
+				c.mu.Lock()
+				c.unauth++
+				c.mu.Unlock()
+			}
+		}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestProbeTakesPreflightInitialize: given the preflight's diagnosis, the
+// probe sends one unauthenticated initialize less, and its results and the
+// evidence of that step are what they are when it sends its own.
+func TestProbeTakesPreflightInitialize(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		open bool // auth mode none: the initialize opens a session (closed again)
+	}{
+		{"oauth: a 401 with a challenge", false},
+		{"none: a session", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, fixtureOpts{openInit: tt.open})
+			mode, toks := manifest.AuthOAuth, f.tokens()
+			if tt.open {
+				mode, toks = manifest.AuthNone, nil
+			}
+			run := func(pre *Diagnosis) (*Report, int) {
+				ct := &countingTransport{}
+				rep, _ := runProbe(t, Options{Manifest: f.manifest(mode), Tokens: toks, HTTPClient: &http.Client{Transport: ct}, Preflight: pre})
+				return rep, ct.unauth
+			}
+			own, sent := run(nil)
+			d := Preflight(t.Context(), PreflightOptions{URL: f.url, Tokens: toks})
+			if d.Problem != "" || d.unauth == nil {
+				t.Fatalf("preflight: %q, recorded initialize: %v", d.Problem, d.unauth != nil)
+			}
+			taken, sentAfter := run(&d)
+			if sentAfter != sent-1 {
+				t.Errorf("unauthenticated initializes sent by the probe: %d with the preflight's, %d without", sentAfter, sent)
+			}
+			if a, b := dump(own.Results), dump(taken.Results); a != b {
+				t.Errorf("results differ:\nown:\n%s\ntaken:\n%s", a, b)
+			}
+			step := func(rep *Report) string {
+				for _, e := range rep.Evidence {
+					if e.Title == stepUnauth {
+						return string(e.ID) + " " + firstLines(string(e.Data))
+					}
+				}
+				return ""
+			}
+			if a, b := step(own), step(taken); a == "" || a != b {
+				t.Errorf("evidence of %q:\nown:   %q\ntaken: %q", stepUnauth, a, b)
+			}
+		})
+	}
+}
+
+// firstLines is the request line and the status line of each exchange of
+// a transcript: what stays the same from one run to the next.
+func firstLines(transcript string) string {
+	var out []string
+	for _, l := range strings.Split(transcript, "\n") {
+		if strings.HasPrefix(l, "POST ") || strings.HasPrefix(l, "DELETE ") || strings.HasPrefix(l, "HTTP/") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, " | ")
 }

@@ -325,6 +325,26 @@ func (r *recorder) refuseHop(ctx context.Context, what, why string) {
 	r.limit(ctx, fmt.Sprintf("refused %s: %s", what, why))
 }
 
+// clean reports whether the recorder hit no bound and refused nothing:
+// what it recorded is what a recorder of the probe would have.
+func (r *recorder) clean() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.limits) == 0 && len(r.refused) == 0
+}
+
+// adopt files exchanges another recorder made (the preflight's) under the
+// step of ctx, at the places requests made under ctx would take.
+func (r *recorder) adopt(ctx context.Context, title string, exs []*exchange) {
+	o := orderOf(ctx, r.root)
+	for _, ex := range exs {
+		ex.mu.Lock()
+		ex.key = o.take()
+		ex.mu.Unlock()
+		r.add(title, ex)
+	}
+}
+
 func (r *recorder) add(title string, ex *exchange) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -106,6 +106,7 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		Bounds:         opts.Bounds,
 		ForeignRefusal: opts.ForeignRefusal,
 		Plugin:         opts.Plugin,
+		Preflight:      pre.diagnosis,
 		AllowWrite:     opts.AllowWrite,
 		Now:            func() time.Time { return opts.Now },
 		Deadline:       opts.Deadline,
@@ -168,7 +169,8 @@ type Checked struct {
 	// the remedy; it goes into the pack's summary.
 	Needs []string
 
-	noBrowser bool // the missing browser is among Needs
+	noBrowser bool               // the missing browser is among Needs
+	diagnosis *collect.Diagnosis // the probe takes its unauthenticated initialize
 }
 
 // Preflight looks at the server before the probe: a server that cannot be
@@ -187,7 +189,7 @@ func Preflight(ctx context.Context, opts Options) (Checked, error) {
 	if err := d.Err(u); err != nil {
 		return Checked{}, err
 	}
-	c := Checked{Tokens: d.Tokens}
+	c := Checked{Tokens: d.Tokens, diagnosis: &d}
 	for i, t := range d.Tokens {
 		if t.Problem == "" {
 			continue
