@@ -569,7 +569,7 @@ func TestRunCancel(t *testing.T) {
 	_, err := Run(ctx, Input{Resources: res}, Options{
 		Launch: launch,
 		Progress: func(s string) {
-			if strings.HasPrefix(s, "rendering") {
+			if strings.HasPrefix(s, "rendering widget:") { // a page, once the browser has started
 				once.Do(func() { time.AfterFunc(100*time.Millisecond, cancel) })
 			}
 		},
