@@ -66,7 +66,7 @@ type doc struct {
 	m    core.Maroto
 	cfg  *entity.Config
 	txt  *text
-	prov core.Provider // maroto's measuring provider, caught by providerProbe
+	prov core.Provider // the measuring document's provider, caught by providerProbe
 	root entity.Cell   // the page's content area, as maroto sees it
 
 	header float64 // height of the registered page header; 0 before it
@@ -74,7 +74,14 @@ type doc struct {
 	page   int     // current page, from 1
 }
 
-func newDoc(m core.Maroto, txt *text) *doc {
+// newDoc lays out rows on m, measuring them on meas: a second document of
+// the same configuration that is never generated. Measuring a text sets
+// its font, and gofpdf writes each font change into the current page, so
+// measuring on m itself left a font change per measured text in the
+// content of the first page (at 1,000 tools some 12 MB, held until the
+// file is written and then compressed into the cover). The measuring
+// document is dropped before m is generated.
+func newDoc(m, meas core.Maroto, txt *text) *doc {
 	cfg := m.GetCurrentConfig()
 	d := &doc{
 		m:    m,
@@ -85,8 +92,9 @@ func newDoc(m core.Maroto, txt *text) *doc {
 	}
 	// A row of zero height whose only component records the provider maroto
 	// measures rows with: maroto offers no other way to learn a row's height
-	// before Generate.
-	m.AddRows(row.New().Add(col.New().Add(providerProbe{got: &d.prov})))
+	// before Generate. A row keeps the height it was first measured at, so
+	// m reuses the heights measured on meas.
+	meas.AddRows(row.New().Add(col.New().Add(providerProbe{got: &d.prov})))
 	return d
 }
 

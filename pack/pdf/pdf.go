@@ -31,7 +31,8 @@ import (
 // modification dates and the catalog sort, which gofpdf copies into each
 // document when it is created (inside maroto.New). Render sets them, creates
 // its document and resets them while holding this lock, so two Renders at
-// once never see each other's dates. It is the package's only mutable state.
+// once never see each other's dates. With tightGC, it is the package's
+// only mutable state.
 var gofpdfDefaults sync.Mutex
 
 // Options are what the PDF shows that the Bundle cannot say about itself.
@@ -63,6 +64,7 @@ func RenderWith(b *bundle.Bundle, opts Options) ([]byte, error) {
 	if b == nil {
 		return nil, errors.New("rendering pdf: no bundle")
 	}
+	defer holdGC()()
 	txt, err := newText()
 	if err != nil {
 		return nil, fmt.Errorf("rendering pdf: %w", err)
@@ -98,12 +100,13 @@ func RenderWith(b *bundle.Bundle, opts Options) ([]byte, error) {
 	gofpdf.SetDefaultModificationDate(created)
 	gofpdf.SetDefaultCatalogSort(true)
 	m := maroto.New(cfg)
+	meas := maroto.New(cfg)
 	gofpdf.SetDefaultCreationDate(time.Time{})
 	gofpdf.SetDefaultModificationDate(time.Time{})
 	gofpdf.SetDefaultCatalogSort(false)
 	gofpdfDefaults.Unlock()
 
-	d := newDoc(m, txt)
+	d := newDoc(m, meas, txt)
 	secs := sections(b)
 	if opts.AnswersOnly != nil {
 		secs = []section{{"Questionnaire answers", answers}}
@@ -122,6 +125,7 @@ func RenderWith(b *bundle.Bundle, opts Options) ([]byte, error) {
 		pageOf[i] = strconv.Itoa(s.render(d, b))
 	}
 
+	d.prov, meas = nil, nil // only m is needed now; see newDoc
 	out, err := m.Generate()
 	if err != nil {
 		return nil, fmt.Errorf("rendering pdf: generating: %w", err)
