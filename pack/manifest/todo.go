@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // IsPlaceholder reports whether a value was never filled in: it is only
@@ -16,6 +17,9 @@ import (
 // and surrounding punctuation do not matter; a value that merely contains
 // the word ("the todo list") is filled in.
 func IsPlaceholder(s string) bool {
+	if !mayBePlaceholder(s) {
+		return false
+	}
 	s = strings.ToLower(strings.TrimSpace(s))
 	word := strings.TrimFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
 	head, _, colon := strings.Cut(s, ":")
@@ -23,6 +27,26 @@ func IsPlaceholder(s string) bool {
 		p = strings.ToLower(p)
 		if word == p || (colon && strings.TrimSpace(head) == p) {
 			return true
+		}
+	}
+	return false
+}
+
+// mayBePlaceholder is IsPlaceholder's quick refusal: ASCII text that
+// holds none of the words, in any case, is no placeholder. Text with
+// other bytes takes the whole test (strings.ToLower maps some of them,
+// such as U+0130, to ASCII letters).
+func mayBePlaceholder(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	for _, p := range []string{"todo", "tbd", "fixme", "xxx"} {
+		for i := 0; i+len(p) <= len(s); i++ {
+			if strings.EqualFold(s[i:i+len(p)], p) {
+				return true
+			}
 		}
 	}
 	return false
@@ -88,39 +112,72 @@ func UnfilledText(us []Unfilled) string {
 // resting on each.
 func (m *Manifest) placeholders() []Unfilled {
 	var out []Unfilled
+	leaf := func(s, path string) {
+		id, subject := m.restsOn(path)
+		if id == "" {
+			return
+		}
+		u := Unfilled{Path: path, Value: s, Check: id, Subject: subject, File: m.File}
+		u.Position = m.positions[path]
+		out = append(out, u)
+	}
+	// The manifest is walked once per check that rests on it: the field
+	// lists are read once per type, and a path is built only for what is
+	// not a string, or a string that is a placeholder.
+	typeFields := map[reflect.Type][]field{}
 	var walk func(v reflect.Value, path string)
+	// child visits v, the entry key (index < 0) or index of the value at
+	// path.
+	child := func(v reflect.Value, path, key string, index int) {
+		for v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				return
+			}
+			v = v.Elem()
+		}
+		switch v.Kind() {
+		case reflect.String:
+			if !IsPlaceholder(v.String()) {
+				return
+			}
+		case reflect.Struct, reflect.Slice, reflect.Map:
+		default:
+			return
+		}
+		var p string
+		if index >= 0 {
+			p = fmt.Sprintf("%s[%d]", path, index)
+		} else {
+			p = join(path, key)
+		}
+		if v.Kind() == reflect.String {
+			leaf(v.String(), p)
+			return
+		}
+		walk(v, p)
+	}
 	walk = func(v reflect.Value, path string) {
 		switch v.Kind() {
-		case reflect.Pointer:
-			if !v.IsNil() {
-				walk(v.Elem(), path)
-			}
 		case reflect.Struct:
-			for _, f := range fields(v.Type()) {
-				walk(v.Field(f.index), join(path, f.key))
+			fs, ok := typeFields[v.Type()]
+			if !ok {
+				fs = fields(v.Type())
+				typeFields[v.Type()] = fs
+			}
+			for _, f := range fs {
+				child(v.Field(f.index), path, f.key, -1)
 			}
 		case reflect.Slice:
 			for i := range v.Len() {
-				walk(v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+				child(v.Index(i), path, "", i)
 			}
 		case reflect.Map:
 			if v.Type().Key().Kind() != reflect.String {
 				return
 			}
 			for _, k := range v.MapKeys() {
-				walk(v.MapIndex(k), join(path, k.String()))
+				child(v.MapIndex(k), path, k.String(), -1)
 			}
-		case reflect.String:
-			if !IsPlaceholder(v.String()) {
-				return
-			}
-			id, subject := m.restsOn(path)
-			if id == "" {
-				return
-			}
-			u := Unfilled{Path: path, Value: v.String(), Check: id, Subject: subject, File: m.File}
-			u.Position = m.positions[path]
-			out = append(out, u)
 		}
 	}
 	walk(reflect.ValueOf(m).Elem(), "")

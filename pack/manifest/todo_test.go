@@ -24,6 +24,9 @@ func TestIsPlaceholder(t *testing.T) {
 		{"a purpose naming todo", "the todo list to add the item to", false},
 		{"tbd inside", "the TBD flag of the task", false},
 		{"empty", "", false},
+		{"mixed case", "tOdO: later", true},
+		{"dotted capital I lowers to i", "F\u0130XME", true},
+		{"non-ASCII purpose", "l'adresse où livrer", false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := IsPlaceholder(tt.value); got != tt.want {
