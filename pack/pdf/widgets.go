@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/johnfercher/maroto/v2/pkg/components/col"
@@ -40,6 +41,18 @@ func widgets(d *doc, b *bundle.Bundle) int {
 		len(b.Observation.Resources), len(b.Captures), sim, simulatedLabel), body))
 	d.place(lead, nil)
 	start := d.page
+	// A run has one browser: its version, flags and sandbox are given once
+	// here rather than in each of what may be hundreds of capture records
+	// (the flags alone are eight lines).
+	shared := sharedBrowser(b.Captures)
+	if shared {
+		c := b.Captures[0]
+		kvs := [][2]string{{"Browser", c.Chrome}, {"Browser flags", strings.Join(c.Flags, " ")}}
+		if c.Sandbox != "" {
+			kvs = append(kvs, [2]string{"Browser sandbox", c.Sandbox})
+		}
+		d.facts(append(d.subtitle("The browser of every capture"), d.para("Each capture below was made in this browser, started with these flags.", body)), kvs)
+	}
 
 	shown := map[check.EvidenceID]bool{}
 	for i, res := range b.Observation.Resources {
@@ -69,7 +82,7 @@ func widgets(d *doc, b *bundle.Bundle) int {
 		d.table([]core.Row{spacer(2), d.para("Results for this widget", bodyBold)}, resultCols, d.resultRecords(rs), "No results for this widget.")
 		for _, c := range b.Captures {
 			if c.Subject == subject {
-				d.capture(b, c)
+				d.capture(b, c, shared)
 				shown[c.ID] = true
 			}
 		}
@@ -81,10 +94,12 @@ func widgets(d *doc, b *bundle.Bundle) int {
 		}
 	}
 	if len(rest) > 0 {
-		d.newPage()
+		if len(b.Observation.Resources) > 0 {
+			d.newPage() // after the last widget's captures
+		}
 		d.place(append(d.subtitle("Confirmation prompts and other captures"), d.para("What the host shows before a write tool runs, drawn from the tool's live annotations, with the tools/list entry that makes the host ask.", body)), nil)
 		for _, c := range rest {
-			d.capture(b, c)
+			d.capture(b, c, shared)
 		}
 	}
 	if len(b.Observation.Resources) == 0 && len(b.Captures) == 0 {
@@ -117,8 +132,24 @@ func (d *doc) cspRecords(c *live.CSP) [][]core.Row {
 	return recs
 }
 
-// capture is one capture: its caption, the image, and its record.
-func (d *doc) capture(b *bundle.Bundle, c live.Capture) {
+// sharedBrowser reports whether there are several captures and all were
+// made by the same browser with the same flags and sandbox.
+func sharedBrowser(cs []live.Capture) bool {
+	if len(cs) < 2 {
+		return false
+	}
+	for _, c := range cs[1:] {
+		if c.Chrome != cs[0].Chrome || c.Sandbox != cs[0].Sandbox || !slices.Equal(c.Flags, cs[0].Flags) {
+			return false
+		}
+	}
+	return true
+}
+
+// capture is one capture: its caption, the image, and its record; the
+// browser is left out of the record when it is shared (sharedBrowser) and
+// given once above.
+func (d *doc) capture(b *bundle.Bundle, c live.Capture, shared bool) {
 	var ev check.Evidence
 	for _, e := range b.Evidence {
 		if e.ID == c.ID {
@@ -141,20 +172,29 @@ func (d *doc) capture(b *bundle.Bundle, c live.Capture) {
 		{"Subject", c.Subject},
 		{"Page URL", c.URL},
 		{"Time", when(c.Time)},
-		{"Browser", c.Chrome},
-		{"Viewport", viewportLine(c)},
-		{"CSP applied", orDash(c.CSP)},
 	}
+	if !shared {
+		kvs = append(kvs, [2]string{"Browser", c.Chrome})
+	}
+	kvs = append(kvs,
+		[2]string{"Viewport", viewportLine(c)},
+		[2]string{"CSP applied", orDash(c.CSP)},
+	)
 	if len(c.Dropped) > 0 {
 		kvs = append(kvs, [2]string{"CSP entries dropped", strings.Join(c.Dropped, ", ")})
 	}
-	kvs = append(kvs,
-		[2]string{"CSP violations", viol},
-		[2]string{"Network requests", fmt.Sprintf("%d", len(c.Requests))},
-		[2]string{"Privileged API calls", list(c.Privileged, "none")},
-		[2]string{"Sandbox escape attempts", list(c.Escapes, "none")},
-		[2]string{"Bridge messages", list(c.Bridge, "none")},
-	)
+	if len(c.Violations)+len(c.Requests)+len(c.Privileged)+len(c.Escapes)+len(c.Bridge) == 0 {
+		// One line for a page that did nothing (every simulated prompt).
+		kvs = append(kvs, [2]string{"Page activity", "none: no CSP violations, network requests, privileged API calls, sandbox escape attempts or bridge messages"})
+	} else {
+		kvs = append(kvs,
+			[2]string{"CSP violations", viol},
+			[2]string{"Network requests", fmt.Sprintf("%d", len(c.Requests))},
+			[2]string{"Privileged API calls", list(c.Privileged, "none")},
+			[2]string{"Sandbox escape attempts", list(c.Escapes, "none")},
+			[2]string{"Bridge messages", list(c.Bridge, "none")},
+		)
+	}
 	// What widget.render rests on, for a widget; a simulated prompt has none.
 	if !c.Simulated {
 		kvs = append(kvs,
@@ -170,10 +210,12 @@ func (d *doc) capture(b *bundle.Bundle, c live.Capture) {
 		[2]string{"PNG SHA-256", c.PNGSHA256},
 		[2]string{"HTML SHA-256", c.HTMLSHA256},
 		[2]string{"Evidence file", orDash(ev.Path)},
-		[2]string{"Browser flags", strings.Join(c.Flags, " ")},
 	)
-	if c.Sandbox != "" {
-		kvs = append(kvs, [2]string{"Browser sandbox", c.Sandbox})
+	if !shared {
+		kvs = append(kvs, [2]string{"Browser flags", strings.Join(c.Flags, " ")})
+		if c.Sandbox != "" {
+			kvs = append(kvs, [2]string{"Browser sandbox", c.Sandbox})
+		}
 	}
 	d.facts([]core.Row{spacer(1), d.para("Capture record", bodyBold)}, kvs)
 	if len(c.Violations) > 0 {
@@ -196,8 +238,15 @@ func (d *doc) capture(b *bundle.Bundle, c live.Capture) {
 	}
 }
 
-// maxImageHeight bounds an image on the page, in millimetres.
-const maxImageHeight = 150
+// maxImageHeight bounds an image on the page, in millimetres. A simulated
+// prompt, a card some 800 pixels wide, is drawn promptWidth wide (centred;
+// its text stays about 5 pt) instead of the full 180 mm, so that two of the
+// synthetic server's prompts and their records share a page: at 1,000
+// tools, 300 prompts took 300 pages.
+const (
+	maxImageHeight = 150
+	promptWidth    = contentWidth * 2 / 3
+)
 
 // simulatedBand is the text of the red band above a simulated capture.
 var simulatedBand = strings.ToUpper(simulatedLabel) + " · drawn by dossier, not a real host"
@@ -221,6 +270,9 @@ func (d *doc) imageRows(c live.Capture, ev check.Evidence) []core.Row {
 		return append(rows, row.New().Add(d.cell(gridSize, fmt.Sprintf("Image not embedded: %s is not a readable PNG (%v).", orDash(ev.Path), err), bodyBold)).WithStyle(frame))
 	}
 	height := min(contentWidth*float64(img.h)/float64(img.w), maxImageHeight)
+	if c.Simulated {
+		height = min(height, promptWidth*float64(img.h)/float64(img.w))
+	}
 	return append(rows, row.New(height).Add(col.New(gridSize).Add(&pngComponent{img: img})).WithStyle(frame))
 }
 
