@@ -13,7 +13,7 @@ import (
 	"github.com/dossier-dev/dossier/pack/live"
 )
 
-var skipCols = []column{{"Probe", 6}, {"Subject", 7}, {"Why it was not run", 11}}
+var skipCols = []column{{"Probe", 6}, {"Why it was not run", 18}}
 
 // appendix is the evidence index with its hashes, the probe settings as the
 // Bundle records them, and what the probe skipped, hit or refused.
@@ -73,12 +73,8 @@ func appendix(d *doc, b *bundle.Bundle) int {
 	d.facts(append(d.subtitle("Probe settings"), d.para("How the probe ran, as pack.json records it. Tokens are named by the environment variable that held them; their values are never stored.", body)), kvs)
 
 	sk := b.Observation.Skipped
-	recs := make([][]core.Row, len(sk))
-	for i, x := range sk {
-		recs[i] = []core.Row{row.New().Add(d.cell(6, x.Probe, bodyBold), d.cell(7, orDash(x.Subject), body), d.cell(11, x.Reason, body)), rule()}
-	}
-	d.table(append(d.subtitle(fmt.Sprintf("Probes not run (%d)", len(sk))), d.para("Active probes the tool did not run, and why. A check whose probe did not run says so in its result.", body)), skipCols, recs, "Every probe ran.")
-
+	lead := append(d.subtitle(fmt.Sprintf("Probes not run (%d)", len(sk))), d.para("Active probes the tool did not run, and why, each probe and reason once with the subjects it applies to. A check whose probe did not run says so in its result.", body))
+	d.table(lead, skipCols, d.skipRecords(sk), "Every probe ran.")
 	d.table(d.subtitle("Bounds hit"), nil, lines(d, b.Observation.Limits), "No bound was hit: every answer of the server stayed within the tool's limits on size, time and pages.")
 	d.table(d.subtitle("Redirects not followed"), nil, lines(d, b.Observation.RefusedRedirects), "The server sent no redirect to another origin.")
 	if m := b.Manifest; m != nil && len(m.Evidence) > 0 {
@@ -89,6 +85,50 @@ func appendix(d *doc, b *bundle.Bundle) int {
 		d.table(d.subtitle("Files the manifest attaches"), []column{{"Title", 8}, {"Path", 8}, {"Check", 4}, {"Tool", 4}}, recs, "")
 	}
 	return start
+}
+
+// skipsPerRow is how many subjects of a skipped probe one row lists.
+const skipsPerRow = 60
+
+// skipRecords gives each probe and reason of skipped once, with the
+// subjects it was skipped for: at 1,000 tools three probes skipped for
+// each tool not callable made 2,970 records (some 60 pages). The subjects
+// follow in rows of skipsPerRow, each row a record of its own so that a
+// long list runs onto the next page.
+func (d *doc) skipRecords(skipped []live.Skip) [][]core.Row {
+	type skip struct {
+		probe, reason string
+		subjects      []string
+	}
+	var order []*skip
+	at := map[[2]string]*skip{}
+	for _, x := range skipped {
+		k := [2]string{x.Probe, x.Reason}
+		if at[k] == nil {
+			at[k] = &skip{probe: x.Probe, reason: x.Reason}
+			order = append(order, at[k])
+		}
+		at[k].subjects = append(at[k].subjects, orDash(x.Subject))
+	}
+	var recs [][]core.Row
+	for _, g := range order {
+		why := g.reason
+		if n := len(g.subjects); n > 1 {
+			why += fmt.Sprintf(" (%d subjects)", n)
+		}
+		rec := []core.Row{row.New().Add(d.cell(6, g.probe, bodyBold), d.cell(18, why, body))}
+		for i := 0; i < len(g.subjects); i += skipsPerRow {
+			line := strings.Join(g.subjects[i:min(i+skipsPerRow, len(g.subjects))], ", ")
+			if i+skipsPerRow < len(g.subjects) {
+				line += "," // the list goes on in the next row
+			}
+			rec = append(rec, row.New().Add(blank(1), d.cell(gridSize-1, line, small)))
+			recs = append(recs, rec)
+			rec = nil
+		}
+		recs[len(recs)-1] = append(recs[len(recs)-1], rule())
+	}
+	return recs
 }
 
 func titleIn(t string) string {
