@@ -298,10 +298,16 @@ func (p *prober) run(ctx context.Context) {
 		func(ctx context.Context) {
 			p.probeSession(inSlot(ctx, slotSession))
 			p.probeTools(inSlot(ctx, slotTools))
-			close(p.toolsKnown)
+			// Judging the listed tools is work for the CPU alone: the
+			// widgets are read meanwhile. The calls wait for it, since a
+			// call's verdict replaces the listed tool.output-schema one.
 			p.together(ctx,
 				func(ctx context.Context) { p.probeWidgets(inSlot(ctx, slotWidgets)) },
-				func(ctx context.Context) { p.probeToolCalls(inSlot(ctx, slotToolCalls)) },
+				func(ctx context.Context) {
+					p.judgeTools()
+					close(p.toolsKnown)
+					p.probeToolCalls(inSlot(ctx, slotToolCalls))
+				},
 			)
 		},
 		func(ctx context.Context) { p.postDiscover(inSlot(ctx, slotDiscover)) },

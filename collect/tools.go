@@ -14,17 +14,25 @@ import (
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
 
-// probeTools lists the tools and judges each one.
+// probeTools lists the tools; judgeTools judges each one. When nothing
+// could be listed, every declared tool's checks are errors.
 func (p *prober) probeTools(ctx context.Context) {
 	p.progress("tools/list")
 	p.listTools(ctx)
-	steps := []string{stepListSDK, stepListRaw}
 	if !p.listed {
 		why := p.unlistedWhy()
 		p.obs.ToolsIncomplete = why
-		p.toolsNotListed(why, steps)
+		p.toolsNotListed(why, []string{stepListSDK, stepListRaw})
+	}
+}
+
+// judgeTools judges each listed tool from its listing alone (no request
+// is made), while the probe reads the widgets.
+func (p *prober) judgeTools() {
+	if !p.listed {
 		return
 	}
+	steps := []string{stepListSDK, stepListRaw}
 	// The purposes still left as placeholders, by tool: one walk of the
 	// manifest, not one per tool.
 	unfilled := map[string][]manifest.Unfilled{}
