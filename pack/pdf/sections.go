@@ -649,6 +649,32 @@ func scopeMap(d *doc, b *bundle.Bundle) int {
 			enforcement[strings.TrimPrefix(r.Subject, "tool:")] = r
 		}
 	}
+	// The most common reason the probe was not run (at 1,000 tools "not
+	// listed as callable", for 990) is said once here; only the rows of the
+	// tools it applies to leave it out, so a row without a line has it.
+	noteOf := func(r check.Result) string {
+		note := "Scope enforcement (" + string(r.Basis) + "): " + r.Detail
+		if len(r.Evidence) > 0 {
+			note += " Evidence: " + ids(r.Evidence) + "."
+		}
+		return note
+	}
+	count := map[string]int{}
+	common := ""
+	for _, t := range b.Tools {
+		if r, ok := enforcement[t.Name]; ok && r.Status == check.NA && r.Waiver == nil {
+			note := noteOf(r)
+			count[note]++
+			if c := count[note]; c > count[common] || c == count[common] && note < common {
+				common = note
+			}
+		}
+	}
+	if count[common] < 2 {
+		common = ""
+	} else {
+		lead = append(lead, d.para(fmt.Sprintf("Enforced is na without a line below for %d tools: %s", count[common], common), small))
+	}
 	recs := make([][]core.Row, len(b.Tools))
 	for i, t := range b.Tools {
 		kind, scopes := "not declared", "—"
@@ -694,15 +720,15 @@ func scopeMap(d *doc, b *bundle.Bundle) int {
 			recs[i] = []core.Row{first.Add(d.cell(2, "no result", small)), rule()}
 			continue
 		}
-		note := "Scope enforcement (" + string(r.Basis) + "): " + r.Detail
-		if len(r.Evidence) > 0 {
-			note += " Evidence: " + ids(r.Evidence) + "."
-		}
+		note := noteOf(r)
 		rec := []core.Row{first.Add(d.statusBadge(2, r))}
 		if w := waiverNote(r); w != "" {
 			rec = append(rec, row.New().Add(blank(5), d.cellN(19, w, waivedStyle, 6)))
 		}
-		recs[i] = append(rec, row.New().Add(blank(5), d.cellN(19, note, small, 6)), rule())
+		if note != common || r.Status != check.NA || r.Waiver != nil {
+			rec = append(rec, row.New().Add(blank(5), d.cellN(19, note, small, 6)))
+		}
+		recs[i] = append(rec, rule())
 	}
 	return d.table(lead, scopeCols, recs, "No tools were declared or listed.")
 }
