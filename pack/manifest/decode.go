@@ -22,10 +22,13 @@ type decoder struct {
 	bad  map[string]bool // field paths already reported
 	re   patterns
 	want string // what the document starts with, for messages; "" for a manifest
+	// fieldsOf caches fields by type: a list of structs (tools,
+	// questions) would read the same struct tags once per entry.
+	fieldsOf map[reflect.Type][]field
 }
 
 func newDecoder(file string) *decoder {
-	return &decoder{file: file, nodes: map[string]*yaml.Node{}, bad: map[string]bool{}, re: compilePatterns()}
+	return &decoder{file: file, nodes: map[string]*yaml.Node{}, bad: map[string]bool{}, re: compilePatterns(), fieldsOf: map[reflect.Type][]field{}}
 }
 
 // errorf records a problem at node n for the field at path.
@@ -305,7 +308,11 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) bool 
 		d.errorf(n, path, "expected %s, got %s", what, describe(n))
 		return false
 	}
-	fs := fields(v.Type())
+	fs, cached := d.fieldsOf[v.Type()]
+	if !cached {
+		fs = fields(v.Type())
+		d.fieldsOf[v.Type()] = fs
+	}
 	keys := make([]string, len(fs))
 	for i, f := range fs {
 		keys[i] = f.key

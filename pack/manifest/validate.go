@@ -252,12 +252,24 @@ func (re patterns) secret(s string) string {
 	switch {
 	case re.jwt.MatchString(s):
 		return "a JWT"
-	case re.apiKey.MatchString(s):
+	case mayBeAPIKey(s) && re.apiKey.MatchString(s):
 		return "an API key"
 	case re.randomToken(s):
 		return "a random token"
 	}
 	return ""
+}
+
+// mayBeAPIKey reports whether s holds a prefix the apiKey pattern starts
+// its keys with: the pattern has no literal prefix of its own, so without
+// this it scans every value of the manifest byte by byte.
+func mayBeAPIKey(s string) bool {
+	for _, p := range []string{"sk-", "gh", "github_pat_", "xox", "AKIA", "glpat-"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // randomToken reports whether s is one long word of mixed letters and
