@@ -70,18 +70,26 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 	if progress == nil {
 		progress = func(string) {}
 	}
-	qdata, qname := opts.Questionnaire, "questionnaire"
-	if qdata == nil {
-		qdata, qname = templates.Questionnaire(), "templates/questionnaire.yaml"
+	// The questionnaire and the platform facts (~2 ms to parse) are read
+	// while the preflight waits on the server; a bad one still stops the
+	// run before the probe.
+	type parsedTemplates struct {
+		q        *pack.Questionnaire
+		platform *pack.Platform
+		err      error
 	}
-	q, err := pack.ParseQuestionnaire(qname, qdata)
-	if err != nil {
-		return nil, err
-	}
-	platform, err := pack.ParsePlatform(templates.Platform())
-	if err != nil {
-		return nil, err
-	}
+	parsed := make(chan parsedTemplates, 1)
+	go func() {
+		var t parsedTemplates
+		qdata, qname := opts.Questionnaire, "questionnaire"
+		if qdata == nil {
+			qdata, qname = templates.Questionnaire(), "templates/questionnaire.yaml"
+		}
+		if t.q, t.err = pack.ParseQuestionnaire(qname, qdata); t.err == nil {
+			t.platform, t.err = pack.ParsePlatform(templates.Platform())
+		}
+		parsed <- t
+	}()
 
 	early := opts.early
 	if early == nil && !opts.NoPrompts && needsBrowser(opts.Manifest) {
@@ -94,6 +102,11 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
+	t := <-parsed
+	if t.err != nil {
+		return nil, t.err
+	}
+	q, platform := t.q, t.platform
 	launch := opts.Launch
 	if early != nil {
 		launch = early.take
