@@ -60,7 +60,7 @@ func located(t *testing.T) *bundle.Bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := manifest.Locate("dossier/manifest.yaml", []byte(fixtureManifest))
+	_, src, err := manifest.ParseSource("dossier/manifest.yaml", []byte(fixtureManifest))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func Parse(file string, data []byte) (*Manifest, error) {
 }
 
 // parse is Parse, and with source also where each field is written (see
-// Locate), found in the same walk.
+// ParseSource), found in the same walk.
 func parse(file string, data []byte, source bool) (*Manifest, *Source, error) {
 	root, errs := parseYAML(file, data, rootWant)
 	if len(errs) > 0 {

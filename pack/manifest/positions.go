@@ -66,13 +66,12 @@ func LoadSource(path string) (*Manifest, *Source, error) {
 	return m, src, nil
 }
 
-// Locate records where every field of the manifest in data is written: a
-// mapping entry at its key, a list entry at its first character. file is
-// the manifest's path (see Source.Path). data must be a manifest Parse
-// accepts; one it refuses gives the same Errors as Parse.
-func Locate(file string, data []byte) (*Source, error) {
-	_, src, err := parse(file, data, true)
-	return src, err
+// ParseSource is Parse, and also records where every field of the
+// manifest is written (a mapping entry at its key, a list entry at its
+// first character), from the same parse. file is the manifest's path (see
+// Source.Path).
+func ParseSource(file string, data []byte) (*Manifest, *Source, error) {
+	return parse(file, data, true)
 }
 
 // newSource turns the nodes where the fields are written (the decoder's

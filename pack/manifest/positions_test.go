@@ -12,9 +12,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// TestLocate: each field path is placed at the line that writes it, a key
+// TestParseSource: each field path is placed at the line that writes it, a key
 // or a list entry, and the region runs to the end of that line.
-func TestLocate(t *testing.T) {
+func TestParseSource(t *testing.T) {
 	file := filepath.Join("..", "..", "samples", "orderly", "manifest.yaml")
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -106,7 +106,7 @@ func TestSourceHasEveryKey(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			src, err := Locate(file, data)
+			_, src, err := ParseSource(file, data)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -121,13 +121,9 @@ func SampleManifest(origin string) (*manifest.Manifest, error) {
 // samples/orderly/manifest.yaml (the origin is replaced within its line).
 func sampleManifest(origin string) (*manifest.Manifest, *manifest.Source, error) {
 	data := bytes.ReplaceAll(app.Manifest(), []byte(app.CanonicalOrigin), []byte(origin))
-	m, err := manifest.Parse("samples/orderly/manifest.yaml", data)
+	m, src, err := manifest.ParseSource("samples/orderly/manifest.yaml", data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the sample manifest: %w", err)
-	}
-	src, err := manifest.Locate("samples/orderly/manifest.yaml", data)
-	if err != nil {
-		return nil, nil, fmt.Errorf("locating the sample manifest's fields: %w", err)
 	}
 	return m, src, nil
 }
