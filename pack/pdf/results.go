@@ -68,8 +68,8 @@ func results(d *doc, b *bundle.Bundle) int {
 	if start == 0 {
 		l = append(lead, l...)
 	}
-	// The records are made one tool at a time: only the rows on the page
-	// stay with maroto, not a second copy of every record.
+	// Each tool's record is made and placed in turn, rather than gathered
+	// into one list of records first as table does.
 	head := func() []core.Row { return []core.Row{d.headRow(toolCols)} }
 	for i, t := range tools {
 		rec := d.toolRecord(t, byTool[t])
