@@ -25,6 +25,13 @@ func startSample(t *testing.T, flaw string) (*app.Server, *manifest.Manifest, []
 	if err != nil {
 		t.Fatal(err)
 	}
+	return srv, m, sampleTokens(t, srv, m)
+}
+
+// sampleTokens has the sample app mint a token for each of m's
+// probe.tokens entries.
+func sampleTokens(t *testing.T, srv *app.Server, m *manifest.Manifest) []Token {
+	t.Helper()
 	var toks []Token
 	for _, ts := range m.Probe.Tokens {
 		v, err := srv.TokenFor(ts)
@@ -33,7 +40,7 @@ func startSample(t *testing.T, flaw string) (*app.Server, *manifest.Manifest, []
 		}
 		toks = append(toks, Token{Value: v, Scopes: ts.Scopes, Source: ts.Env, Audience: ts.Audience})
 	}
-	return srv, m, toks
+	return toks
 }
 
 func TestSampleClean(t *testing.T) {

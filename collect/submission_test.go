@@ -36,14 +36,7 @@ func probeSubmission(t *testing.T, flaw, layout string, zipped bool) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var toks []Token
-	for _, ts := range m.Probe.Tokens {
-		v, err := srv.TokenFor(ts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		toks = append(toks, Token{Value: v, Scopes: ts.Scopes, Source: ts.Env, Audience: ts.Audience})
-	}
+	toks := sampleTokens(t, srv, m)
 	dir := filepath.Join(t.TempDir(), "orderly")
 	if zipped {
 		dir += ".zip"
