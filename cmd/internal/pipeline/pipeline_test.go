@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dossier-dev/dossier/collect"
 	"github.com/dossier-dev/dossier/evidence"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
@@ -101,24 +100,11 @@ func TestEachFlawFailsExactlyItsCheck(t *testing.T) {
 // checks each output, the golden pack.json, and that no token leaks.
 func TestPackOutputs(t *testing.T) {
 	requireBrowser(t)
-	srv, err := app.Start(t.Context(), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	m, src, err := sampleManifest(srv.Origin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tokens []collect.Token
+	srv, m, src := startSample(t, "")
+	tokens := sampleTokens(t, srv, m)
 	var secrets []string
-	for _, ts := range m.Probe.Tokens {
-		v, err := srv.TokenFor(ts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tokens = append(tokens, collect.Token{Value: v, Scopes: ts.Scopes, Source: ts.Env, Audience: ts.Audience})
-		secrets = append(secrets, v)
+	for _, tok := range tokens {
+		secrets = append(secrets, tok.Value)
 	}
 	b, err := Run(t.Context(), Options{Manifest: m, Source: src, Tokens: tokens, Now: fixed, Version: "test"})
 	if err != nil {

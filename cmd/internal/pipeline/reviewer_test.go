@@ -6,10 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dossier-dev/dossier/collect"
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/manifest"
-	"github.com/dossier-dev/dossier/samples/app"
 )
 
 // TestReviewerAccount signs in to the sample IdP with the reviewer
@@ -34,15 +32,7 @@ func TestReviewerAccount(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, err := app.Start(t.Context(), app.Options{Flaw: tt.flaw})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Close()
-			m, err := SampleManifest(srv.Origin)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, m, _ := startSample(t, tt.flaw)
 			m.Submission.Reviewer = &manifest.Reviewer{UsernameEnv: "REVIEWER_USER", PasswordEnv: "REVIEWER_PASSWORD"}
 			env := map[string]string{"REVIEWER_USER": "demo", "REVIEWER_PASSWORD": tt.password}
 			if tt.unset {
@@ -83,25 +73,9 @@ func TestReviewerAccount(t *testing.T) {
 // screenshot in the pack's evidence.
 func TestRunJudgesReviewerAccount(t *testing.T) {
 	requireBrowser(t)
-	srv, err := app.Start(t.Context(), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	m, err := SampleManifest(srv.Origin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, m, _ := startSample(t, "")
 	m.Submission.Reviewer = &manifest.Reviewer{UsernameEnv: "U", PasswordEnv: "P"}
-	var toks []collect.Token
-	for _, ts := range m.Probe.Tokens {
-		v, err := srv.TokenFor(ts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		toks = append(toks, collect.Token{Value: v, Scopes: ts.Scopes, Source: ts.Env, Audience: ts.Audience})
-	}
-	b, err := Run(t.Context(), Options{Manifest: m, Tokens: toks, Now: fixed, Version: "test", NoPrompts: true,
+	b, err := Run(t.Context(), Options{Manifest: m, Tokens: sampleTokens(t, srv, m), Now: fixed, Version: "test", NoPrompts: true,
 		Getenv: func(k string) string { return map[string]string{"U": "demo", "P": "demo"}[k] }})
 	if err != nil {
 		t.Fatal(err)

@@ -8,15 +8,7 @@ import (
 )
 
 func TestSignIn(t *testing.T) {
-	srv, err := app.Start(t.Context(), app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	m, err := SampleManifest(srv.Origin)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, m, _ := startSample(t, "")
 	full := map[string]string{}
 	for _, ts := range m.Probe.Tokens {
 		full[ts.Env], _ = srv.TokenFor(ts)
