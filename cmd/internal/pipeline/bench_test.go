@@ -256,11 +256,16 @@ func BenchmarkDemo(b *testing.B) {
 	if before != "" {
 		demo(before)
 	}
-	var now, old usageStats
+	interleaved(b, &usageStats{}, &usageStats{}, demo, bin, before)
+}
+
+// interleaved runs run with bin, and with before when it is set, in every
+// iteration of b, and reports both, and their ratio, into now and old.
+func interleaved(b *testing.B, now, old *usageStats, run func(bin string) treeUsage, bin, before string) {
 	for b.Loop() {
-		now.add(demo(bin))
+		now.add(run(bin))
 		if before != "" {
-			old.add(demo(before))
+			old.add(run(before))
 		}
 	}
 	now.report(b, "")
@@ -326,17 +331,7 @@ func BenchmarkBuildAll(b *testing.B) {
 		}
 		now, old := &usageStats{}, &usageStats{}
 		b.Run(fmt.Sprintf("tools=%d", n), func(b *testing.B) {
-			for b.Loop() {
-				now.add(build(bin))
-				if before != "" {
-					old.add(build(before))
-				}
-			}
-			now.report(b, "")
-			if before != "" {
-				old.report(b, "before-")
-				b.ReportMetric(now.median().Seconds()/old.median().Seconds(), "median/before")
-			}
+			interleaved(b, now, old, build, bin, before)
 			if prev != nil && len(prev.walls) > 0 {
 				b.ReportMetric(now.median().Seconds()/prev.median().Seconds(), fmt.Sprintf("time/%d-tools", prevN))
 				b.ReportMetric(float64(now.peakKB)/float64(prev.peakKB), fmt.Sprintf("peak/%d-tools", prevN))
