@@ -35,7 +35,12 @@ func startBrowser(ctx context.Context, chromePath string, launch evidence.Launch
 	if progress == nil {
 		progress = func(string) {}
 	}
-	e := &earlyBrowser{done: make(chan struct{}), progress: progress}
+	// The browser lives as long as the context it was started under:
+	// release ends it early only when the evidence stage never took the
+	// browser (a preflight or probe that failed), so that the error is
+	// not held up by a start nobody needs.
+	bctx, abort := context.WithCancel(ctx)
+	e := &earlyBrowser{done: make(chan struct{}), progress: progress, abort: abort}
 	path, err := evidence.FindBrowser(chromePath)
 	if err != nil {
 		e.err = err
@@ -45,12 +50,6 @@ func startBrowser(ctx context.Context, chromePath string, launch evidence.Launch
 	if launch == nil {
 		launch = evidence.LaunchChrome
 	}
-	// The browser lives as long as the context it was started under:
-	// release ends it early only when the evidence stage never took the
-	// browser (a preflight or probe that failed), so that the error is
-	// not held up by a start nobody needs.
-	bctx, abort := context.WithCancel(ctx)
-	e.abort = abort
 	go func() {
 		defer close(e.done)
 		e.b, e.err = launch(bctx, path)
@@ -102,16 +101,14 @@ func (e *earlyBrowser) release() {
 	e.mu.Lock()
 	taken := e.taken
 	e.mu.Unlock()
-	if !taken && e.abort != nil {
+	if !taken {
 		e.abort()
 	}
 	<-e.done
 	if e.b != nil {
 		<-e.shut()
 	}
-	if e.abort != nil {
-		e.abort()
-	}
+	e.abort()
 }
 
 // handed is the browser as the evidence stage has it: Close starts the
