@@ -30,10 +30,12 @@ define apt
 	fi
 endef
 
-# deps: what the demo needs. Debian's chromium renders the evidence;
+# deps: what the demo needs. Debian's chromium-headless-shell renders the
+# evidence (it starts in a third of chromium's time); chromium is what a
+# user without the shell has, and the browser guard is tested on both.
 # poppler-utils (pdftotext, pdftoppm) reads PDFs back.
 deps:
-	$(call apt,/usr/lib/chromium/chromium:chromium pdftotext:poppler-utils)
+	$(call apt,/usr/lib/chromium/chromium-headless-shell:chromium-headless-shell /usr/lib/chromium/chromium:chromium pdftotext:poppler-utils)
 
 # test-deps: what the suite needs beyond that. Node runs the third-party
 # MCP servers and authorization server; LibreOffice opens the spreadsheet

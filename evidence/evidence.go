@@ -13,10 +13,7 @@ package evidence
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -112,28 +109,10 @@ func LaunchChrome(ctx context.Context, path string) (Browser, error) {
 }
 
 // ErrNoBrowser is reported (as result details) when no browser is found.
-var ErrNoBrowser = errors.New("no browser found (install chromium, or pass --chrome)")
+var ErrNoBrowser = chrome.ErrNoBrowser
 
-// FindBrowser returns the browser executable: path itself when given (it
-// must exist), else Debian's /usr/lib/chromium/chromium, else chromium,
-// chromium-browser or google-chrome from PATH.
-func FindBrowser(path string) (string, error) {
-	if path != "" {
-		if st, err := os.Stat(path); err != nil || st.IsDir() {
-			return "", fmt.Errorf("browser %q: %w", path, ErrNoBrowser)
-		}
-		return path, nil
-	}
-	if st, err := os.Stat("/usr/lib/chromium/chromium"); err == nil && !st.IsDir() {
-		return "/usr/lib/chromium/chromium", nil
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p, nil
-		}
-	}
-	return "", ErrNoBrowser
-}
+// FindBrowser returns the browser executable (see chrome.Find).
+func FindBrowser(path string) (string, error) { return chrome.Find(path) }
 
 const (
 	viewport       = "1280x800"

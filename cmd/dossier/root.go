@@ -64,7 +64,7 @@ pack.json (the machine-readable source of truth), pack.pdf and answers.csv.
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("dossier {{.Version}}\n")
-	root.PersistentFlags().StringVar(&e.chrome, "chrome", "", "the Chrome or Chromium executable for evidence captures (default: Debian's chromium, then chromium, chromium-browser or google-chrome on PATH)")
+	root.PersistentFlags().StringVar(&e.chrome, "chrome", "", "the Chrome or Chromium executable for evidence captures (default: Debian's chromium-headless-shell, then Debian's chromium, then chromium-headless-shell, chromium, chromium-browser or google-chrome on PATH)")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })

@@ -47,7 +47,9 @@ type flag struct {
 // sandboxed widget frame (blocked navigations, uncaught SecurityErrors) reach
 // the tab's events; the sandbox flags and the CSP still apply exactly.
 // disable-features is one value: a second Flag would replace the first.
-// WebUIOmniboxPopup and WebUIOmniboxAimPopup keep Chromium 156 from loading
+// WebUIOmniboxPopup and WebUIOmniboxAimPopup keep chromium 156 (the
+// fallback when the headless shell, which has no address bar, is not
+// installed; see Find) from loading
 // the address bar's popups (chrome://omnibox-popup.top-chrome) in a renderer
 // of their own at start: a headless browser never shows them, and that
 // renderer took 1.3-1.5 s of CPU during the first seconds, on a 2-core
@@ -64,8 +66,9 @@ type flag struct {
 // no-sandbox is there only where the sandbox cannot run (see decide).
 // Every request goes through the guard's proxy, loopback included
 // (<-loopback> removes Chrome's implicit bypass of it); WebRTC, which
-// could send UDP around the proxy, is held by a profile preference (see
-// writePreferences), as Chrome has no switch for it.
+// could send UDP around the proxy, is held by a switch that the headless
+// shell obeys and a profile preference that chromium does (see
+// preferences).
 func flags(sandboxed bool, proxy string) []flag {
 	fs := []flag{
 		{"headless", true},
@@ -95,6 +98,7 @@ func flags(sandboxed bool, proxy string) []flag {
 		{"disable-backgrounding-occluded-windows", true},
 		{"disable-frame-rate-limit", true},
 		{"disable-features", "Translate,IsolateSandboxedIframes,MediaRouter,OptimizationHints,WebUIOmniboxPopup,WebUIOmniboxAimPopup"},
+		{"force-webrtc-ip-handling-policy", "disable_non_proxied_udp"},
 		{"force-color-profile", "srgb"},
 		{"password-store", "basic"},
 		{"use-mock-keychain", true},

@@ -16,17 +16,39 @@ import (
 	"time"
 )
 
-const chromium = "/usr/lib/chromium/chromium"
+// browsers are the installed browsers of the Find list (the headless
+// shell and chromium): the guard is tested on each, as a user may pass
+// either with --chrome. CI installs both.
+func browsers(t *testing.T) []string {
+	t.Helper()
+	var have []string
+	for _, p := range installed {
+		if _, err := os.Stat(p); err == nil {
+			have = append(have, p)
+		} else if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but %s is missing (make deps installs it)", p)
+		}
+	}
+	if len(have) == 0 {
+		t.Skip("skipping: no browser installed")
+	}
+	return have
+}
+
+// chromium is the browser Find picks, the one dossier runs by default.
+func chromium(t *testing.T) string {
+	t.Helper()
+	return browsers(t)[0]
+}
 
 func start(t *testing.T, o Options) *Browser {
 	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but %s is missing", chromium)
-		}
-		t.Skipf("skipping: %s not installed", chromium)
-	}
-	b, err := Start(t.Context(), chromium, o)
+	return startAt(t, chromium(t), o)
+}
+
+func startAt(t *testing.T, path string, o Options) *Browser {
+	t.Helper()
+	b, err := Start(t.Context(), path, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,9 +55,12 @@ func (b *Browser) failure(u, what string) string {
 // why or why not ("running as root: …").
 func (b *Browser) Sandboxed() (bool, string) { return b.sandboxed, b.sandboxWhy }
 
-// preferences hold WebRTC to the proxy: a page's peer connection may not
-// send UDP (STUN, TURN, media) straight to an address the guard would
-// refuse. It is a profile preference; Chrome has no command-line switch.
+// preferences hold WebRTC to the proxy in chromium: a page's peer
+// connection may not send UDP (STUN, TURN, media) straight to an address
+// the guard would refuse. Chromium reads it from the profile and ignores
+// the --force-webrtc-ip-handling-policy switch; the headless shell reads
+// the switch and ignores the profile (TestGuardedBrowser tries both), so
+// the browser gets both.
 const preferences = `{"webrtc":{"ip_handling_policy":"disable_non_proxied_udp","multiple_routes_enabled":false,"nonproxied_udp_enabled":false}}`
 
 // writePreferences gives the fresh profile in dir its preferences.

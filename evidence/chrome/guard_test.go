@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -71,6 +72,12 @@ func (r tableResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.A
 // --proxy-bypass-list=<-loopback> Chrome would go straight to the
 // loopback servers and they would see the requests.
 func TestGuardedBrowser(t *testing.T) {
+	for _, path := range browsers(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) { testGuardedBrowser(t, path) })
+	}
+}
+
+func testGuardedBrowser(t *testing.T, path string) {
 	secret := serve(t, "127.0.0.2:0", "secret")   // another loopback address
 	internal := serve(t, "127.0.0.3:0", "secret") // what internal.test resolves to
 	sidePort := serve(t, "127.0.0.1:0", "secret") // the named address, another port
@@ -114,7 +121,7 @@ Promise.allSettled(tries).then(function () { window.done = true; });
 </script>`
 	named := serve(t, "127.0.0.1:0", page)
 
-	b := start(t, Options{
+	b := startAt(t, path, Options{
 		Allow:    []string{named.URL},
 		Resolver: tableResolver{"internal.test": "127.0.0.3", "metadata.test": "169.254.169.254"},
 	})

@@ -78,7 +78,7 @@ func mkdir(p string) error { return os.Mkdir(p, 0o700) }
 // still using them.
 func TestKilledRunLeftovers(t *testing.T) {
 	if os.Getenv("DOSSIER_CHROME_HELPER") == "1" {
-		b, err := Start(t.Context(), chromium, Options{})
+		b, err := Start(t.Context(), chromium(t), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

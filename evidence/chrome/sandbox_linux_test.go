@@ -45,7 +45,7 @@ func TestSandboxFlag(t *testing.T) {
 	if os.Geteuid() == 0 && (on || !strings.Contains(why, "root")) {
 		t.Errorf("as root: Sandboxed() = %v %q", on, why)
 	}
-	if want, _ := sandboxHost(chromium).decide(); on != want {
+	if want, _ := sandboxHost(chromium(t)).decide(); on != want {
 		t.Errorf("Sandboxed() = %v, this machine gives %v", on, want)
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/dossier-dev/dossier/collect"
+	"github.com/dossier-dev/dossier/evidence"
 	"github.com/dossier-dev/dossier/internal/synthetic"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
@@ -194,11 +195,11 @@ func BenchmarkCheckVsInspector(b *testing.B) {
 // is a skip, except in CI.
 func chromeForBench(tb testing.TB) {
 	tb.Helper()
-	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
+	if _, err := evidence.FindBrowser(""); err != nil {
 		if os.Getenv("CI") == "true" {
-			tb.Fatalf("chromium is required in CI (make deps installs it): %v", err)
+			tb.Fatalf("a browser is required in CI (make deps installs it): %v", err)
 		}
-		tb.Skipf("no chromium: %v", err)
+		tb.Skipf("%v", err)
 	}
 }
 
