@@ -183,7 +183,10 @@ type prober struct {
 	// toolsKnown is closed once tools/list is done (or could not be done):
 	// the auth strand waits on it before choosing a tool to call.
 	toolsKnown chan struct{}
-	progMu     sync.Mutex // one progress line at a time
+	// secondOpened is closed once the second session's initialize has
+	// its answer: transport.origin compares its own request with it.
+	secondOpened chan struct{}
+	progMu       sync.Mutex // one progress line at a time
 
 	// Facts gathered by the steps. Each is written by one step and read
 	// by steps that run after it (see run).
@@ -225,7 +228,7 @@ func newProber(opts Options, u *url.URL) *prober {
 		m.Server.Auth.Revocation, m.App.PrivacyPolicy, m.App.Terms, m.App.Support}, submissionURLs(opts)...)
 	rec := newRecorder(base, b.Request, cmp.Or(opts.inFlight, maxInFlight), red, named...)
 	rec.body = readBound{b.Body, "--max-body"}
-	p := &prober{opts: opts, bounds: b, m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}, toolsKnown: make(chan struct{})}
+	p := &prober{opts: opts, bounds: b, m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}, toolsKnown: make(chan struct{}), secondOpened: make(chan struct{})}
 	p.obs.Server.URL = opts.Manifest.Server.URL
 	if p.m.Server.Auth.Mode != manifest.AuthNone {
 		p.token = pickToken(opts.Tokens)

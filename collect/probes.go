@@ -39,32 +39,32 @@ func (p *prober) probeOrigin(ctx context.Context) {
 	p.progress("transport probes")
 	const id = "transport.origin"
 	octx := withStep(ctx, stepOrigin)
-	var base, rep rpcReply
-	p.together(octx,
-		func(ctx context.Context) {
-			base = p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125), token: p.bearer()})
-		},
-		func(ctx context.Context) {
-			rep = p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125), token: p.bearer(), header: http.Header{"Origin": {"http://evil.example"}}})
-		})
-	for _, r := range []rpcReply{base, rep} {
-		if sid := headerOf(r, "Mcp-Session-Id"); sid != "" && r.ok() {
-			p.closeRaw(octx, rawSession{id: sid, version: version20251125, token: p.bearer()})
-		}
+	rep := p.post(octx, rawCall{method: "initialize", params: initParams(version20251125), token: p.bearer(), header: http.Header{"Origin": {"http://evil.example"}}})
+	if sid := headerOf(rep, "Mcp-Session-Id"); sid != "" && rep.ok() {
+		p.closeRaw(octx, rawSession{id: sid, version: version20251125, token: p.bearer()})
+	}
+	// The same request without the foreign Origin is the second
+	// session's initialize: the server builds one session less.
+	var base rpcReply
+	select {
+	case <-p.secondOpened:
+		base = p.secondRep
+	case <-ctx.Done():
+		base = rpcReply{err: ctx.Err()}
 	}
 	switch {
 	case base.err != nil || !base.ok():
-		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the same initialize without a foreign Origin got %s (%s), so a refusal of the foreign Origin would be about something else; with it: %s.", base.describe(), p.replyWhy(base), rep.describe()), stepOrigin)
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the same initialize without a foreign Origin got %s (%s), so a refusal of the foreign Origin would be about something else; with it: %s.", base.describe(), p.replyWhy(base), rep.describe()), stepOrigin, stepSecondSession)
 	case rep.err != nil:
 		p.result(id, "app", check.Error, check.Probed, "Not judged: the request with Origin http://evil.example got "+rep.describe()+".", stepOrigin)
 	case rep.status == http.StatusForbidden:
-		p.result(id, "app", check.Pass, check.Probed, "initialize with Origin http://evil.example got 403; without it, it succeeds.", stepOrigin)
+		p.result(id, "app", check.Pass, check.Probed, "initialize with Origin http://evil.example got 403; without it, it succeeds.", stepOrigin, stepSecondSession)
 	case rep.status/100 == 4:
-		p.result(id, "app", check.Warn, check.Probed, fmt.Sprintf("initialize with Origin http://evil.example got HTTP %d (without it, it succeeds); 403 is what the spec asks for.", rep.status), stepOrigin)
+		p.result(id, "app", check.Warn, check.Probed, fmt.Sprintf("initialize with Origin http://evil.example got HTTP %d (without it, it succeeds); 403 is what the spec asks for.", rep.status), stepOrigin, stepSecondSession)
 	case rep.status/100 == 2:
 		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("initialize with Origin http://evil.example was accepted (%s).", rep.describe()), stepOrigin)
 	default:
-		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: initialize with Origin http://evil.example got %s, while without it, it succeeds.", rep.describe()), stepOrigin)
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: initialize with Origin http://evil.example got %s, while without it, it succeeds.", rep.describe()), stepOrigin, stepSecondSession)
 	}
 }
 
@@ -81,6 +81,7 @@ func (p *prober) probeSecondSession(ctx context.Context) {
 	second, srep := p.openRaw(sctx, p.bearer(), nil)
 	defer p.closeRaw(sctx, second)
 	p.second, p.secondRep = second, srep
+	close(p.secondOpened)
 
 	// transport.protocol-version
 	if !srep.ok() {
