@@ -239,3 +239,37 @@ window.drawn = new Promise(function (resolve, reject) {
 		t.Errorf("a rejected promise: err = %v", err)
 	}
 }
+
+// TestAbortedNavigationTriedOnce: a navigation the browser aborts (here
+// by a 204, which it does not load) is made once more, and only once.
+func TestAbortedNavigationTriedOnce(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path]++
+		n := seen[r.URL.Path]
+		mu.Unlock()
+		if r.URL.Path == "/never" || n == 1 {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(`<p>loaded</p><script>window.ready = 1</script>`))
+	}))
+	defer srv.Close()
+	b := start(t, Options{Allow: []string{srv.URL}})
+	defer b.Close()
+	if _, _, err := b.Shoot(t.Context(), srv.URL+"/once", "window.ready"); err != nil {
+		t.Errorf("aborted once, then answered: %v", err)
+	}
+	_, _, err := b.Shoot(t.Context(), srv.URL+"/never", "window.ready")
+	if err == nil || !strings.Contains(err.Error(), "net::ERR_ABORTED") {
+		t.Errorf("aborted every time: err = %v, want net::ERR_ABORTED", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen["/once"] != 2 || seen["/never"] != 2 {
+		t.Errorf("requests %v, want two of each", seen)
+	}
+}
