@@ -209,6 +209,7 @@ type usageStats struct {
 	peakKB int64
 	rssKB  int64
 	selfKB int64
+	kidsKB int64
 }
 
 func (s *usageStats) add(u treeUsage) {
@@ -216,6 +217,7 @@ func (s *usageStats) add(u treeUsage) {
 	s.peakKB = max(s.peakKB, u.peakKB)
 	s.rssKB = max(s.rssKB, u.rssKB)
 	s.selfKB = max(s.selfKB, u.selfKB)
+	s.kidsKB = max(s.kidsKB, u.childrenKB)
 }
 
 func (s *usageStats) median() time.Duration {
@@ -227,13 +229,15 @@ func (s *usageStats) median() time.Duration {
 // report reports s under prefix ("" or "before-"): the median wall time,
 // the slowest, and the peaks: peak-MiB of dossier and its Chrome processes
 // together (Pss), rss-sum-MiB the same as the sum of their RSS (shared
-// pages counted in each process), dossier-MiB dossier's own peak RSS.
+// pages counted in each process), dossier-MiB dossier's own peak RSS,
+// chrome-MiB the peak of its Chrome processes alone (Pss).
 func (s *usageStats) report(b *testing.B, prefix string) {
 	b.ReportMetric(s.median().Seconds(), prefix+"median-s")
 	b.ReportMetric(slices.Max(s.walls).Seconds(), prefix+"max-s")
 	b.ReportMetric(float64(s.peakKB)/1024, prefix+"peak-MiB")
 	b.ReportMetric(float64(s.rssKB)/1024, prefix+"rss-sum-MiB")
 	b.ReportMetric(float64(s.selfKB)/1024, prefix+"dossier-MiB")
+	b.ReportMetric(float64(s.kidsKB)/1024, prefix+"chrome-MiB")
 }
 
 // BenchmarkDemo execs `dossier demo` (sample app, sign-in, probe, Chrome

@@ -33,6 +33,9 @@ type treeUsage struct {
 	// within sampleEvery of its exit; rusage's maxrss would be the larger
 	// of it and its reaped children's, Chrome's browser among them).
 	selfKB int64
+	// childrenKB is the largest Pss sum of the processes below the started
+	// one (dossier's Chrome): what the browser holds at its peak.
+	childrenKB int64
 	// procs is the number of processes seen in the tree.
 	procs int
 	// stderr is the end of what the process wrote to stderr.
@@ -61,6 +64,7 @@ func runTree(tb testing.TB, cmd *exec.Cmd, okCodes ...int) treeUsage {
 		peak  int64
 		rss   int64
 		self  int64
+		below int64
 		seen  = map[int]bool{}
 		done  = make(chan struct{})
 		ended = make(chan struct{})
@@ -73,14 +77,17 @@ func runTree(tb testing.TB, cmd *exec.Cmd, okCodes ...int) treeUsage {
 			pids := descendants(cmd.Process.Pid)
 			st, _ := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status")
 			hwm := fieldKB(st, "VmHWM:")
-			var pss, rs int64
+			var pss, rs, kids int64
 			for _, pid := range pids {
 				b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/smaps_rollup")
 				pss += fieldKB(b, "Pss:")
 				rs += fieldKB(b, "Rss:")
+				if pid != cmd.Process.Pid {
+					kids += fieldKB(b, "Pss:")
+				}
 			}
 			mu.Lock()
-			peak, rss, self = max(peak, pss), max(rss, rs), max(self, hwm)
+			peak, rss, self, below = max(peak, pss), max(rss, rs), max(self, hwm), max(below, kids)
 			for _, pid := range pids {
 				seen[pid] = true
 			}
@@ -101,7 +108,7 @@ func runTree(tb testing.TB, cmd *exec.Cmd, okCodes ...int) treeUsage {
 	if err != nil && !slices.Contains(okCodes, cmd.ProcessState.ExitCode()) {
 		tb.Fatalf("%s %s: %v\n…%s", filepath.Base(cmd.Path), strings.Join(cmd.Args[1:], " "), err, tail)
 	}
-	return treeUsage{wall: wall, peakKB: peak, rssKB: rss, selfKB: self, procs: len(seen), stderr: string(tail)}
+	return treeUsage{wall: wall, peakKB: peak, rssKB: rss, selfKB: self, childrenKB: below, procs: len(seen), stderr: string(tail)}
 }
 
 // descendants is root and every process below it, found through the
@@ -170,6 +177,9 @@ func TestRunTree(t *testing.T) {
 	}
 	if u.selfKB < 40*1024 || u.selfKB >= u.peakKB {
 		t.Errorf("the first process's own peak %d kB should be above 40 MiB and below the tree's %d kB", u.selfKB, u.peakKB)
+	}
+	if u.childrenKB < 2*40*1024 || u.childrenKB >= u.peakKB {
+		t.Errorf("the two lower processes' peak %d kB should be above 80 MiB and below the tree's %d kB", u.childrenKB, u.peakKB)
 	}
 }
 
