@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/internal/netguard"
 	"github.com/dossier-dev/dossier/pack/check"
 )
@@ -144,11 +145,11 @@ func (p *prober) checkPackage() {
 		}
 	}
 	if len(pkg.Servers) == 1 && isHTTPType(pkg.Servers[0].Type) {
-		v.passes = append(v.passes, fmt.Sprintf("one http MCP server at %s, as the manifest says; no credentials, app references or hooks; %d referenced %s present", quote(pkg.Servers[0].URL), len(pkg.Assets), plural(len(pkg.Assets), "asset", "assets")))
+		v.passes = append(v.passes, fmt.Sprintf("one http MCP server at %s, as the manifest says; no credentials, app references or hooks; %d referenced %s present", quote(pkg.Servers[0].URL), len(pkg.Assets), english.Plural(len(pkg.Assets), "asset", "assets")))
 	}
 	lead := p.pkgLead()
 	if n := len(pkg.Extra); n > 0 {
-		lead += fmt.Sprintf(" (%d unknown %s where the format allows extra keys, not judged: %s)", n, plural(n, "key", "keys"), pkg.Extra[0])
+		lead += fmt.Sprintf(" (%d unknown %s where the format allows extra keys, not judged: %s)", n, english.Plural(n, "key", "keys"), pkg.Extra[0])
 	}
 	p.emit("submission.package", v, check.Declared, lead)
 }
@@ -158,13 +159,6 @@ func orNo(s, what string) string {
 		return what
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // tunnelSuffixes are domains of temporary tunnels and port forwarders,
@@ -528,10 +522,10 @@ func (p *prober) checkTestCases() {
 	v := &findings{}
 	pos, neg := len(sub.TestCases), len(sub.NegativeTestCases)
 	if pos < 5 {
-		v.fails = append(v.fails, fmt.Sprintf("%d positive test %s, fewer than the five the form wants", pos, plural(pos, "case", "cases")))
+		v.fails = append(v.fails, fmt.Sprintf("%d positive test %s, fewer than the five the form wants", pos, english.Plural(pos, "case", "cases")))
 	}
 	if neg < 3 {
-		v.fails = append(v.fails, fmt.Sprintf("%d negative test %s, fewer than the three the form wants", neg, plural(neg, "case", "cases")))
+		v.fails = append(v.fails, fmt.Sprintf("%d negative test %s, fewer than the three the form wants", neg, english.Plural(neg, "case", "cases")))
 	}
 	live := map[string]bool{}
 	for _, t := range p.obs.Tools {

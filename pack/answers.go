@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/manifest"
@@ -86,7 +87,7 @@ func answer(q Question, results []check.Result) bundle.Answer {
 		a.Explanation = explain(len(applicable), "rests on weaker ground", "rest on weaker ground", weak)
 	default:
 		a.Answer = bundle.Yes
-		a.Explanation = fmt.Sprintf("All %d %s passed (%s).", len(applicable), plural(len(applicable), "result", "results"), a.Basis)
+		a.Explanation = fmt.Sprintf("All %d %s passed (%s).", len(applicable), english.Plural(len(applicable), "result", "results"), a.Basis)
 	}
 	return a
 }
@@ -94,7 +95,7 @@ func answer(q Question, results []check.Result) bundle.Answer {
 // explain says how many of n results are in trouble and quotes the first.
 func explain(n int, one, many string, rs []check.Result) string {
 	first := rs[0]
-	s := fmt.Sprintf("%d of %d %s %s. %s (%s, %s): %s", len(rs), n, plural(n, "result", "results"), plural(len(rs), one, many),
+	s := fmt.Sprintf("%d of %d %s %s. %s (%s, %s): %s", len(rs), n, english.Plural(n, "result", "results"), english.Plural(len(rs), one, many),
 		first.ID, first.Subject, describeStatus(first), first.Detail)
 	if len(rs) > 1 {
 		s += fmt.Sprintf(" And %d more.", len(rs)-1)
@@ -107,13 +108,6 @@ func describeStatus(r check.Result) string {
 		return "pass, " + string(r.Basis) + " only"
 	}
 	return string(r.Status)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func uniqueEvidence(ids []check.EvidenceID) []check.EvidenceID {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/contract"
@@ -174,7 +175,7 @@ func summarize(rs, flags []check.Result, needs []string) bundle.Summary {
 	}
 	waived := ""
 	if s.Waived > 0 {
-		waived = fmt.Sprintf(" %d waived %s still listed.", s.Waived, plural(s.Waived, "failure is", "failures are"))
+		waived = fmt.Sprintf(" %d waived %s still listed.", s.Waived, english.Plural(s.Waived, "failure is", "failures are"))
 	}
 	// Checks that could not be judged are named in every verdict: a run
 	// that holds them is never presented as clean.
@@ -184,21 +185,21 @@ func summarize(rs, flags []check.Result, needs []string) bundle.Summary {
 	}
 	switch {
 	case len(live) > 0:
-		s.Verdict = fmt.Sprintf("Not ready: %d red %s and %d failing %s.", len(live), plural(len(live), "flag", "flags"), fails, plural(fails, "check", "checks")) + unjudged + waived
+		s.Verdict = fmt.Sprintf("Not ready: %d red %s and %d failing %s.", len(live), english.Plural(len(live), "flag", "flags"), fails, english.Plural(fails, "check", "checks")) + unjudged + waived
 	case fails > 0:
-		s.Verdict = fmt.Sprintf("Not ready: %d failing %s, no red flags.", fails, plural(fails, "check", "checks")) + unjudged + waived
+		s.Verdict = fmt.Sprintf("Not ready: %d failing %s, no red flags.", fails, english.Plural(fails, "check", "checks")) + unjudged + waived
 	case errs > 0:
 		s.Verdict = fmt.Sprintf("Incomplete: no failures among the checks that ran, but %s.", bundle.UnjudgedText(errs)) + waived
 	default:
 		parts := []string{fmt.Sprintf("%d passed", s.ByStatus[check.Pass])}
 		if n := s.ByStatus[check.Warn]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, "warning", "warnings")))
+			parts = append(parts, fmt.Sprintf("%d %s", n, english.Plural(n, "warning", "warnings")))
 		}
 		if n := s.ByStatus[check.Manual]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d for a person to judge", n))
 		}
 		if s.Waived > 0 {
-			parts = append(parts, fmt.Sprintf("%d waived %s", s.Waived, plural(s.Waived, "failure", "failures")))
+			parts = append(parts, fmt.Sprintf("%d waived %s", s.Waived, english.Plural(s.Waived, "failure", "failures")))
 		}
 		prefix := "No failures: "
 		if s.Waived > 0 {

@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/live"
 	"github.com/dossier-dev/dossier/pack/manifest"
@@ -144,7 +145,7 @@ func dataRetention(m *manifest.Manifest) check.Result {
 	}
 	return result(id, "app", check.Pass, check.Declared,
 		fmt.Sprintf("Retention is declared for %d %s (%s); deletion on request within %s.",
-			len(m.Data.Categories), plural(len(m.Data.Categories), "category", "categories"), strings.Join(parts, ", "), m.Data.Deletion.Within))
+			len(m.Data.Categories), english.Plural(len(m.Data.Categories), "category", "categories"), strings.Join(parts, ", "), m.Data.Deletion.Within))
 }
 
 func dataLogRedaction(m *manifest.Manifest) check.Result {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
@@ -307,7 +308,7 @@ func printResults(e *env, b *bundle.Bundle, all bool) {
 	s := b.Summary
 	fmt.Fprintf(e.stdout, "%d results: %d pass, %d fail, %d warn, %d manual, %d n/a, %d error. %d red %s.\n",
 		len(b.Results), s.ByStatus[check.Pass], s.ByStatus[check.Fail], s.ByStatus[check.Warn], s.ByStatus[check.Manual],
-		s.ByStatus[check.NA], s.ByStatus[check.Error], len(b.RedFlags), pluralS(len(b.RedFlags), "flag"))
+		s.ByStatus[check.NA], s.ByStatus[check.Error], len(b.RedFlags), english.PluralS(len(b.RedFlags), "flag"))
 	answers := map[string]int{}
 	for _, a := range b.Answers {
 		answers[a.Answer]++

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
@@ -179,10 +180,10 @@ func diffSummary(checks []contract.ResultChange, ch *bundle.Changes) string {
 	}
 	n := len(by[contract.NewlyFailing])
 	return fmt.Sprintf("%d %s newly failing%s, %d newly not judged, %d newly passing; %d contract %s (%d %s re-submission); %d %s flipped.",
-		n, pluralS(n, "check"), bySeverity(by[contract.NewlyFailing]),
+		n, english.PluralS(n, "check"), bySeverity(by[contract.NewlyFailing]),
 		len(by[contract.NewlyUnjudged]), len(by[contract.NewlyPassing]),
-		len(ch.Changes), pluralS(len(ch.Changes), "change"), resubmit, pluralVerb(resubmit, "needs", "need"),
-		len(ch.Flipped), pluralS(len(ch.Flipped), "answer"))
+		len(ch.Changes), english.PluralS(len(ch.Changes), "change"), resubmit, english.Plural(resubmit, "needs", "need"),
+		len(ch.Flipped), english.PluralS(len(ch.Flipped), "answer"))
 }
 
 // bySeverity counts severities worst first, as " (1 critical, 2 medium)";
@@ -263,7 +264,7 @@ func (e *env) side(cmd *cobra.Command, which, arg string, vo pack.VerifyOptions,
 			return nil, nil, fmt.Errorf("%s: %w", which, err)
 		}
 		if n := len(v.Problems); n > 0 {
-			return nil, nil, &problemsError{fmt.Sprintf("%s pack %s does not verify, so it is not compared (%d %s: %s); dossier verify %s shows every problem", which, escaped(arg), n, pluralS(n, "problem"), problemList(v.Problems), escaped(arg))}
+			return nil, nil, &problemsError{fmt.Sprintf("%s pack %s does not verify, so it is not compared (%d %s: %s); dossier verify %s shows every problem", which, escaped(arg), n, english.PluralS(n, "problem"), problemList(v.Problems), escaped(arg))}
 		}
 		return v.Bundle, v.JSON, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
@@ -112,12 +113,5 @@ type findingsError struct {
 }
 
 func (e *findingsError) Error() string {
-	return fmt.Sprintf("%d failing %s at or above %s (worst: %s)", e.count, pluralS(e.count, "check"), e.threshold, e.worst)
-}
-
-func pluralS(n int, s string) string {
-	if n == 1 {
-		return s
-	}
-	return s + "s"
+	return fmt.Sprintf("%d failing %s at or above %s (worst: %s)", e.count, english.PluralS(e.count, "check"), e.threshold, e.worst)
 }

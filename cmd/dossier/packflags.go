@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/contract"
@@ -88,7 +89,7 @@ func (o *packOptions) resubmitError(b *bundle.Bundle) error {
 			n++
 		}
 	}
-	return &problemsError{fmt.Sprintf("%d %s since the last submitted pack %s re-submission", n, pluralS(n, "change"), pluralVerb(n, "needs", "need"))}
+	return &problemsError{fmt.Sprintf("%d %s since the last submitted pack %s re-submission", n, english.PluralS(n, "change"), english.Plural(n, "needs", "need"))}
 }
 
 // printChanges prints the comparison with the last submitted pack.
@@ -125,11 +126,4 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-func pluralVerb(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

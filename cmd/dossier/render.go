@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/export"
@@ -47,7 +48,7 @@ pack.json always gives byte-identical files.`,
 					ids[i] = string(id)
 				}
 				e.progress(fmt.Sprintf("%d evidence %s not beside %s, so not copied: %s",
-					len(missing), pluralS(len(missing), "file"), args[0], strings.Join(ids, " ")))
+					len(missing), english.PluralS(len(missing), "file"), args[0], strings.Join(ids, " ")))
 			}
 			w, err := pack.Write(cmd.Context(), b, out, fmts)
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
 )
@@ -185,17 +186,17 @@ func expiredText(b *bundle.Bundle) string {
 	atts, waivers := l.Attestations, l.Waivers
 	var parts []string
 	if atts > 0 {
-		parts = append(parts, fmt.Sprintf("%d expired %s", atts, pluralS(atts, "attestation")))
+		parts = append(parts, fmt.Sprintf("%d expired %s", atts, english.PluralS(atts, "attestation")))
 	}
 	if waivers > 0 {
-		parts = append(parts, fmt.Sprintf("%d expired %s", waivers, pluralS(waivers, "waiver")))
+		parts = append(parts, fmt.Sprintf("%d expired %s", waivers, english.PluralS(waivers, "waiver")))
 	}
 	out := ""
 	if len(parts) > 0 {
 		out = " " + strings.Join(parts, ", ") + " no longer count."
 	}
 	if n := unsetTokens(b); n > 0 {
-		out += fmt.Sprintf(" %d token %s not set.", n, pluralVerb(n, "variable is", "variables are"))
+		out += fmt.Sprintf(" %d token %s not set.", n, english.Plural(n, "variable is", "variables are"))
 	}
 	return out
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
 	"github.com/dossier-dev/dossier/collect"
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/internal/netguard"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/bundle"
@@ -210,7 +211,7 @@ func (e *env) verify(cmd *cobra.Command, path string, f *verifyFlags) error {
 	}
 	var msgs []string
 	if n := len(v.Problems); n > 0 {
-		msgs = append(msgs, fmt.Sprintf("%d %s: the pack does not verify", n, pluralS(n, "problem")))
+		msgs = append(msgs, fmt.Sprintf("%d %s: the pack does not verify", n, english.PluralS(n, "problem")))
 	}
 	if out.Live != nil {
 		var changed []check.Severity
@@ -220,7 +221,7 @@ func (e *env) verify(cmd *cobra.Command, path string, f *verifyFlags) error {
 			}
 		}
 		if n, worst := atOrAbove(changed, failOn); n > 0 {
-			msgs = append(msgs, fmt.Sprintf("%d %s no longer %s on the live server (%s at or above %s; worst: %s)", n, pluralS(n, "claim"), pluralVerb(n, "holds", "hold"), pluralVerb(n, "a change", "changes"), failOn, worst))
+			msgs = append(msgs, fmt.Sprintf("%d %s no longer %s on the live server (%s at or above %s; worst: %s)", n, english.PluralS(n, "claim"), english.Plural(n, "holds", "hold"), english.Plural(n, "a change", "changes"), failOn, worst))
 		}
 	}
 	if len(msgs) > 0 {
@@ -228,7 +229,7 @@ func (e *env) verify(cmd *cobra.Command, path string, f *verifyFlags) error {
 	}
 	if out.Live != nil && out.Live.Uncheckable > 0 && !f.incomplete {
 		n := out.Live.Uncheckable
-		return fmt.Errorf("%d %s could not be checked on the live server (each says why); --allow-incomplete accepts that", n, pluralS(n, "claim"))
+		return fmt.Errorf("%d %s could not be checked on the live server (each says why); --allow-incomplete accepts that", n, english.PluralS(n, "claim"))
 	}
 	return nil
 }
@@ -393,9 +394,9 @@ func liveSummary(lo *liveOutput) string {
 	}
 	s := "No change since the pack"
 	if n := len(sevs); n > 0 {
-		s = fmt.Sprintf("%d %s since the pack: %s", n, pluralS(n, "change"), strings.Trim(bySeverity(sevs), " ()"))
+		s = fmt.Sprintf("%d %s since the pack: %s", n, english.PluralS(n, "change"), strings.Trim(bySeverity(sevs), " ()"))
 	}
-	s += fmt.Sprintf("; %d %s confirmed", lo.Confirmed, pluralS(lo.Confirmed, "claim"))
+	s += fmt.Sprintf("; %d %s confirmed", lo.Confirmed, english.PluralS(lo.Confirmed, "claim"))
 	if lo.Uncheckable > 0 {
 		s += fmt.Sprintf("; %d not checked", lo.Uncheckable)
 	}
@@ -549,7 +550,7 @@ func printVerification(e *env, v *pack.Verification, opts pack.VerifyOptions) {
 	fmt.Fprintln(w)
 	for i, p := range v.Problems {
 		if i == maxProblemLines {
-			fmt.Fprintf(w, "… and %d more %s (--format json lists them all)\n", len(v.Problems)-i, pluralS(len(v.Problems)-i, "problem"))
+			fmt.Fprintf(w, "… and %d more %s (--format json lists them all)\n", len(v.Problems)-i, english.PluralS(len(v.Problems)-i, "problem"))
 			break
 		}
 		fmt.Fprintf(w, "FAIL  %s\n", escaped(p.String()))
@@ -618,7 +619,7 @@ func printClaims(e *env, lo *liveOutput, all bool) {
 				if len(subjects) > 3 {
 					shown += fmt.Sprintf(" and %d more", len(subjects)-3)
 				}
-				fmt.Fprintf(w, "  %d %s: %s\n", len(subjects), pluralS(len(subjects), "claim"), oneLine(shown))
+				fmt.Fprintf(w, "  %d %s: %s\n", len(subjects), english.PluralS(len(subjects), "claim"), oneLine(shown))
 				for _, l := range wrap(escaped(why), t.width-4) {
 					fmt.Fprintln(w, "    "+l)
 				}

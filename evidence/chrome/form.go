@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/dossier-dev/dossier/internal/english"
 )
 
 // FormLogin signs a test user in on an identity provider's login page, in a
@@ -46,7 +48,7 @@ func (f FormLogin) Login(ctx context.Context, authURL, redirectPrefix, user, pas
 		case <-ctx.Done():
 			why := "the browser never reached the redirect URI"
 			if submits > 0 {
-				why += fmt.Sprintf(" after %d submitted %s", submits, plural(submits, "form"))
+				why += fmt.Sprintf(" after %d submitted %s", submits, english.PluralS(submits, "form"))
 			}
 			return "", fmt.Errorf("signing in on the login page: %s: %w", why, errors.Join(ctx.Err(), navErr))
 		case <-tick.C:
@@ -93,13 +95,6 @@ func openSignIn(ctx context.Context, path, authURL, redirectPrefix string) (tab 
 		return nil, nil, nil, fmt.Errorf("watching the sign-in's requests: %w", err)
 	}
 	return tab, got, done, nil
-}
-
-func plural(n int, s string) string {
-	if n == 1 {
-		return s
-	}
-	return s + "s"
 }
 
 // fillScript fills and submits the page's sign-in form once per document.

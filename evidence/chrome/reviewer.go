@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/dossier-dev/dossier/internal/english"
 )
 
 // ReviewerLogin signs in as a directory reviewer would, through the
@@ -59,7 +61,7 @@ func (r *ReviewerLogin) Login(ctx context.Context, authURL, redirectPrefix, user
 			if pending != nil {
 				r.Steps = append(r.Steps, *pending)
 			}
-			return "", fmt.Errorf("signing in as the reviewer: the browser never reached the redirect URI after %d submitted %s: %w", submits, plural(submits, "form"), errors.Join(ctx.Err(), navErr))
+			return "", fmt.Errorf("signing in as the reviewer: the browser never reached the redirect URI after %d submitted %s: %w", submits, english.PluralS(submits, "form"), errors.Join(ctx.Err(), navErr))
 		case <-tick.C:
 		}
 		raw, err := chromedp.Run(tab, chromedp.Evaluate[string](classifyScript))

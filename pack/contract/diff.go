@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
 )
@@ -327,7 +328,7 @@ func Results(changes *bundle.Changes, results []check.Result) []check.Result {
 	if len(subjects) == 0 {
 		detail := "Compared with " + against + ": no change needs re-submission."
 		if others > 0 {
-			detail += fmt.Sprintf(" %d %s that need none.", others, plural(others, "change", "changes"))
+			detail += fmt.Sprintf(" %d %s that need none.", others, english.Plural(others, "change", "changes"))
 		}
 		return []check.Result{withEvidence(check.Result{ID: "resubmit.contract", Subject: "app", Status: check.Pass, Detail: detail}, results)}
 	}
@@ -410,13 +411,6 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // How a check's result moved between two packs.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/contract"
@@ -39,7 +40,7 @@ func Markdown(b *bundle.Bundle) ([]byte, error) {
 	fmt.Fprintf(&w, "**%s**%s\n\n", mdText(s.Verdict), lapsedText(b))
 	fmt.Fprintf(&w, "%d results: %d pass, %d fail, %d warn, %d manual, %d n/a, %d could not be judged; %d red %s, %d waived. Pack made %s by dossier %s against %s.\n",
 		len(b.Results), s.ByStatus[check.Pass], s.ByStatus[check.Fail], s.ByStatus[check.Warn], s.ByStatus[check.Manual],
-		s.ByStatus[check.NA], s.Unjudged(), len(b.RedFlags), plural(len(b.RedFlags), "flag", "flags"), s.Waived,
+		s.ByStatus[check.NA], s.Unjudged(), len(b.RedFlags), english.Plural(len(b.RedFlags), "flag", "flags"), s.Waived,
 		b.Created.UTC().Format("2006-01-02 15:04 UTC"), mdText(b.Generator.Version), mdCode(b.Observation.Server.URL))
 
 	lapsed := b.Lapsed()
@@ -103,10 +104,10 @@ func lapsedText(b *bundle.Bundle) string {
 	l := b.Lapsed()
 	var parts []string
 	if l.Attestations > 0 {
-		parts = append(parts, fmt.Sprintf("%d expired %s", l.Attestations, plural(l.Attestations, "attestation", "attestations")))
+		parts = append(parts, fmt.Sprintf("%d expired %s", l.Attestations, english.Plural(l.Attestations, "attestation", "attestations")))
 	}
 	if l.Waivers > 0 {
-		parts = append(parts, fmt.Sprintf("%d expired %s", l.Waivers, plural(l.Waivers, "waiver", "waivers")))
+		parts = append(parts, fmt.Sprintf("%d expired %s", l.Waivers, english.Plural(l.Waivers, "waiver", "waivers")))
 	}
 	if len(parts) == 0 {
 		return ""
@@ -202,9 +203,9 @@ func changesSection(w *bytes.Buffer, c *bundle.Changes) {
 	w.WriteString("\n### Changes since the last pack\n\n")
 	switch {
 	case c.Resubmit:
-		fmt.Fprintf(w, "**Re-submission needed:** %d of %d %s of the reviewed contract need a new review.", need, len(c.Changes), plural(len(c.Changes), "change", "changes"))
+		fmt.Fprintf(w, "**Re-submission needed:** %d of %d %s of the reviewed contract need a new review.", need, len(c.Changes), english.Plural(len(c.Changes), "change", "changes"))
 	case len(c.Changes) > 0:
-		fmt.Fprintf(w, "No re-submission needed: %d %s, none of which needs a new review.", len(c.Changes), plural(len(c.Changes), "change", "changes"))
+		fmt.Fprintf(w, "No re-submission needed: %d %s, none of which needs a new review.", len(c.Changes), english.Plural(len(c.Changes), "change", "changes"))
 	default:
 		w.WriteString("No re-submission needed: the reviewed contract is unchanged.")
 	}
@@ -233,13 +234,6 @@ func orText(s, none string) string {
 		return none
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // clip shortens s to at most n characters, marking the cut.

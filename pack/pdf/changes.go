@@ -9,6 +9,7 @@ import (
 	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/props"
 
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/contract"
 )
@@ -33,9 +34,9 @@ func changes(d *doc, b *bundle.Bundle) int {
 	verdict := "No re-submission needed: the reviewed contract is unchanged."
 	switch {
 	case c.Resubmit:
-		verdict = fmt.Sprintf("Re-submission needed: %d of %d %s of the reviewed contract need a new review.", need, len(c.Changes), plural(len(c.Changes), "change", "changes"))
+		verdict = fmt.Sprintf("Re-submission needed: %d of %d %s of the reviewed contract need a new review.", need, len(c.Changes), english.Plural(len(c.Changes), "change", "changes"))
 	case len(c.Changes) > 0:
-		verdict = fmt.Sprintf("No re-submission needed: %d %s, none of which needs a new review.", len(c.Changes), plural(len(c.Changes), "change", "changes"))
+		verdict = fmt.Sprintf("No re-submission needed: %d %s, none of which needs a new review.", len(c.Changes), english.Plural(len(c.Changes), "change", "changes"))
 	}
 	st := style{size: 10, bold: true, color: colBlack}
 	bar := colBlack
@@ -106,11 +107,4 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

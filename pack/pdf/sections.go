@@ -15,6 +15,7 @@ import (
 	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/props"
 
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/live"
@@ -238,7 +239,7 @@ func signature(s *bundle.Signature) string {
 // since is the cover's line on the comparison with the last submitted pack.
 func since(c *bundle.Changes) string {
 	s := fmt.Sprintf("compared with the pack of %s (%s %s): %d %s",
-		c.Since.Created.UTC().Format(time.DateOnly), orDash(c.Since.App), orDash(c.Since.Version), len(c.Changes), plural(len(c.Changes), "change", "changes"))
+		c.Since.Created.UTC().Format(time.DateOnly), orDash(c.Since.App), orDash(c.Since.Version), len(c.Changes), english.Plural(len(c.Changes), "change", "changes"))
 	if c.Resubmit {
 		return s + ", re-submission needed"
 	}
