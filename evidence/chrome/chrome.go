@@ -48,12 +48,12 @@ type flag struct {
 // the tab's events; the sandbox flags and the CSP still apply exactly.
 // disable-features is one value: a second Flag would replace the first.
 // WebUIOmniboxPopup and WebUIOmniboxAimPopup keep chromium 156 (the
-// fallback when the headless shell, which has no address bar, is not
-// installed; see Find) from loading
-// the address bar's popups (chrome://omnibox-popup.top-chrome) in a renderer
-// of their own at start: a headless browser never shows them, and that
-// renderer took 1.3-1.5 s of CPU during the first seconds, on a 2-core
-// machine the time the first pages waited for (demo 3.0-3.3 s to 2.6 s).
+// fallback where the headless shell, which has no address bar, is not
+// installed; see Find) from loading the address bar's popups
+// (chrome://omnibox-popup.top-chrome) in a renderer of their own at
+// start: a headless browser never shows them, and that renderer took
+// 1.3-1.5 s of CPU during the first seconds, on a 2-core machine the time
+// the first pages waited for (demo 3.0-3.3 s to 2.6 s).
 // disable-frame-rate-limit lets a screenshot have its frame at once instead
 // of at the next 60 Hz tick, and changes no pixel of a page that has
 // finished drawing: build at 100 tools (30 prompts) takes 3.27 s with it
