@@ -32,7 +32,7 @@ type Options struct {
 	// nil reads none.
 	Getenv        func(string) string
 	AllowWrite    []string // write tools the user allowed the probe to call
-	ChromePath    string   // "" = discover Debian's chromium
+	ChromePath    string   // "" = discover one (chrome.Find)
 	Questionnaire []byte   // nil = the built-in one
 	HTTPClient    *http.Client
 	Now           time.Time // the pack's date
