@@ -64,19 +64,6 @@ type row struct {
 	expired bool // an attestation or a waiver of it has expired
 }
 
-// statusRank orders the statuses a person acts on, worst first.
-func statusRank(s check.Status) int {
-	switch s {
-	case check.Fail:
-		return 3
-	case check.Error:
-		return 2
-	case check.Warn:
-		return 1
-	}
-	return 0
-}
-
 // printTable prints the rows (every result with all, else those a person
 // acts on: fail, warn, error and those with an expired attestation or
 // waiver, worst first), each but under all followed by its detail,
@@ -87,7 +74,7 @@ func printTable(w io.Writer, t terminal, b *bundle.Bundle, all bool) {
 	var rows []row
 	for _, r := range b.Results {
 		x := lapsed.Carries(r)
-		if all || statusRank(r.Status) > 0 || x {
+		if all || r.Status.Rank() >= check.Warn.Rank() || x {
 			rows = append(rows, row{r, x})
 		}
 	}
@@ -96,7 +83,7 @@ func printTable(w io.Writer, t terminal, b *bundle.Bundle, all bool) {
 			if c := cmp.Compare(b.r.Severity.Rank(), a.r.Severity.Rank()); c != 0 {
 				return c
 			}
-			return cmp.Compare(statusRank(b.r.Status), statusRank(a.r.Status))
+			return cmp.Compare(b.r.Status.Rank(), a.r.Status.Rank())
 		})
 	}
 	if len(rows) == 0 {

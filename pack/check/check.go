@@ -21,6 +21,22 @@ const (
 	Error  Status = "error"  // the probe itself could not run
 )
 
+// Rank orders statuses by how much they ask of a reader, worst first when
+// sorted high to low: fail 4, error 3, warn 2, manual 1, pass and na 0.
+func (s Status) Rank() int {
+	switch s {
+	case Fail:
+		return 4
+	case Error:
+		return 3
+	case Warn:
+		return 2
+	case Manual:
+		return 1
+	}
+	return 0
+}
+
 // Basis says what a result rests on.
 type Basis string
 

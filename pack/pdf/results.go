@@ -159,7 +159,7 @@ func (d *doc) toolRecord(subject string, rs []check.Result) []core.Row {
 		}
 		rows = append(rows, row.New().Add(blank(1), d.cell(gridSize-1, line, small)))
 	}
-	slices.SortStableFunc(own, func(a, b check.Result) int { return rank(a.Status) - rank(b.Status) })
+	slices.SortStableFunc(own, func(a, b check.Result) int { return b.Status.Rank() - a.Status.Rank() })
 	for _, r := range own {
 		rec := d.resultRecord(r)
 		rows = append(rows, rec[:len(rec)-1]...) // the tool's record ends with the rule
@@ -176,21 +176,6 @@ func (d *doc) toolRecord(subject string, rs []check.Result) []core.Row {
 		rows = append(rows, row.New().Add(blank(1), d.statusBadge(2, r), d.basisBadge(3, r.Basis), d.cell(18, line, body)))
 	}
 	return append(rows, rule())
-}
-
-// rank orders statuses worst first: fail, error, warn, manual, then the rest.
-func rank(s check.Status) int {
-	switch s {
-	case check.Fail:
-		return 0
-	case check.Error:
-		return 1
-	case check.Warn:
-		return 2
-	case check.Manual:
-		return 3
-	}
-	return 4
 }
 
 // topicResults is the table of a topic's results under heading: each
