@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/dossier-dev/dossier/evidence/chrome"
+	"github.com/dossier-dev/dossier/internal/english"
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/live"
 	"github.com/dossier-dev/dossier/pack/manifest"
@@ -208,16 +209,11 @@ func drawing(jobs []*job) string {
 		}
 	}
 	var parts []string
-	for _, c := range []struct {
-		n         int
-		one, many string
-	}{{widgets, "widget", "widgets"}, {prompts, "confirmation prompt", "confirmation prompts"}} {
-		switch {
-		case c.n == 1:
-			parts = append(parts, "1 "+c.one)
-		case c.n > 1:
-			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.many))
-		}
+	if widgets > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", widgets, english.PluralS(widgets, "widget")))
+	}
+	if prompts > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", prompts, english.PluralS(prompts, "confirmation prompt")))
 	}
 	return strings.Join(parts, " and ")
 }
