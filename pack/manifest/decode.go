@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -22,13 +23,10 @@ type decoder struct {
 	bad  map[string]bool // field paths already reported
 	re   patterns
 	want string // what the document starts with, for messages; "" for a manifest
-	// fieldsOf caches fields by type: a list of structs (tools,
-	// questions) would read the same struct tags once per entry.
-	fieldsOf map[reflect.Type][]field
 }
 
 func newDecoder(file string) *decoder {
-	return &decoder{file: file, nodes: map[string]*yaml.Node{}, bad: map[string]bool{}, re: compilePatterns(), fieldsOf: map[reflect.Type][]field{}}
+	return &decoder{file: file, nodes: map[string]*yaml.Node{}, bad: map[string]bool{}, re: compilePatterns()}
 }
 
 // errorf records a problem at node n for the field at path.
@@ -117,8 +115,17 @@ type field struct {
 	enum     []string
 }
 
-// fields lists the yaml-tagged fields of a struct type in declaration order.
+// fieldCache holds what fields found for each struct type (reflect.Type
+// to []field): the manifest has a few dozen types, and a list of structs
+// (tools, questions) would read the same tags again for every entry.
+var fieldCache sync.Map
+
+// fields lists the yaml-tagged fields of a struct type in declaration
+// order. The slice is shared between callers, who only read it.
 func fields(t reflect.Type) []field {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]field)
+	}
 	var fs []field
 	for i := range t.NumField() {
 		sf := t.Field(i)
@@ -135,6 +142,7 @@ func fields(t reflect.Type) []field {
 		}
 		fs = append(fs, f)
 	}
+	fieldCache.Store(t, fs)
 	return fs
 }
 
@@ -308,11 +316,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) bool 
 		d.errorf(n, path, "expected %s, got %s", what, describe(n))
 		return false
 	}
-	fs, cached := d.fieldsOf[v.Type()]
-	if !cached {
-		fs = fields(v.Type())
-		d.fieldsOf[v.Type()] = fs
-	}
+	fs := fields(v.Type())
 	keys := make([]string, len(fs))
 	for i, f := range fs {
 		keys[i] = f.key

@@ -124,7 +124,6 @@ func (m *Manifest) placeholders() []Unfilled {
 	// The manifest is walked once per check that rests on it: the field
 	// lists are read once per type, and a path is built only for what is
 	// not a string, or a string that is a placeholder.
-	typeFields := map[reflect.Type][]field{}
 	var walk func(v reflect.Value, path string)
 	// child visits v, the entry key (index < 0) or index of the value at
 	// path.
@@ -159,12 +158,7 @@ func (m *Manifest) placeholders() []Unfilled {
 	walk = func(v reflect.Value, path string) {
 		switch v.Kind() {
 		case reflect.Struct:
-			fs, ok := typeFields[v.Type()]
-			if !ok {
-				fs = fields(v.Type())
-				typeFields[v.Type()] = fs
-			}
-			for _, f := range fs {
+			for _, f := range fields(v.Type()) {
 				child(v.Field(f.index), path, f.key, -1)
 			}
 		case reflect.Slice:
