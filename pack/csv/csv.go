@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
-	"github.com/dossier-dev/dossier/pack/check"
 )
 
 // header is the first row of answers.csv; the column order is part of the
@@ -31,16 +30,7 @@ func Answers(w io.Writer, b *bundle.Bundle) error {
 		return fmt.Errorf("writing answers.csv header: %w", err)
 	}
 	for _, a := range b.Answers {
-		rec := []string{
-			a.ID,
-			a.Section,
-			a.Question,
-			a.Answer,
-			string(a.Basis),
-			a.Explanation,
-			strings.Join(a.Checks, " "),
-			evidence(a.Evidence),
-		}
+		rec := Record(a)
 		for i := range rec {
 			rec[i] = defuse(rec[i])
 		}
@@ -55,12 +45,15 @@ func Answers(w io.Writer, b *bundle.Bundle) error {
 	return nil
 }
 
-func evidence(ids []check.EvidenceID) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = string(id)
+// Record is one answer as a row of answers.csv, in header's order, before
+// defusing: the xlsx export's Answers sheet has the same columns.
+func Record(a bundle.Answer) []string {
+	ev := make([]string, len(a.Evidence))
+	for i, id := range a.Evidence {
+		ev[i] = string(id)
 	}
-	return strings.Join(s, " ")
+	return []string{a.ID, a.Section, a.Question, a.Answer, string(a.Basis), a.Explanation,
+		strings.Join(a.Checks, " "), strings.Join(ev, " ")}
 }
 
 // defuse keeps a spreadsheet from reading the cell as a formula.

@@ -11,6 +11,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/csv"
 )
 
 // column is one column of a sheet; widths are in Excel character units.
@@ -40,7 +41,8 @@ func XLSX(b *bundle.Bundle) ([]byte, error) {
 		created = time.Unix(0, 0).UTC()
 	}
 
-	// The Answers columns are those of answers.csv, in the same order.
+	// The Answers columns are those of answers.csv, in the same order, and
+	// each row is answers.csv's record (csv.Record).
 	answersColumns := []column{
 		{"ID", 12}, {"Section", 22}, {"Question", 60}, {"Answer", 10}, {"Basis", 11},
 		{"Explanation", 60}, {"Checks", 34}, {"Evidence", 18},
@@ -50,10 +52,7 @@ func XLSX(b *bundle.Bundle) ([]byte, error) {
 	}
 	answers := make([][]string, 0, len(b.Answers))
 	for _, a := range b.Answers {
-		answers = append(answers, []string{
-			a.ID, a.Section, a.Question, a.Answer, string(a.Basis), a.Explanation,
-			strings.Join(a.Checks, " "), strings.Join(evidenceIDs(a.Evidence), " "),
-		})
+		answers = append(answers, csv.Record(a))
 	}
 	results := make([][]string, 0, len(b.Results))
 	for _, r := range b.Results {
