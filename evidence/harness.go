@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dossier-dev/dossier/pack/live"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dossier-dev/dossier/pack/live"
 )
 
 // Bounds on what an untrusted widget can make the harness keep.

@@ -14,13 +14,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/dossier-dev/dossier/pack/manifest"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
 
+	"github.com/dossier-dev/dossier/pack/manifest"
 	"github.com/dossier-dev/dossier/samples/orderly"
 )
 
