@@ -35,7 +35,7 @@ func holdGC() (release func()) {
 	if tightGC.renders == 0 {
 		old := debug.SetGCPercent(renderGCPercent)
 		tightGC.saved, tightGC.changed = old, true
-		if old >= 0 && old <= renderGCPercent || old < 0 {
+		if old <= renderGCPercent { // already as tight, or off (negative)
 			debug.SetGCPercent(old)
 			tightGC.changed = false
 		}
