@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dossier-dev/dossier/pack/bundle"
+	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/contract"
 	"github.com/dossier-dev/dossier/samples/app"
 )
@@ -215,7 +217,8 @@ func TestContractChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(d.Changes.Changes) != 0 || len(d.Changes.Flipped) != 0 || d.Changes.Resubmit {
-			t.Fatalf("two packs of the same app differ: %+v", d.Changes)
+			t.Fatalf("two packs of the same app differ: %+v\nnot judged in the first: %s\nnot judged in the second: %s",
+				d.Changes, unjudged(readPack(t, old)), unjudged(readPack(t, again)))
 		}
 		if len(d.Results) != 1 || d.Results[0].Status != "pass" {
 			t.Fatalf("resubmit.contract: %+v", d.Results)
@@ -285,4 +288,19 @@ func TestContractChanges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unjudged lists the results of b with status error, with their details:
+// what a test that expected two packs alike shows when they are not.
+func unjudged(b *bundle.Bundle) string {
+	var out []string
+	for _, r := range b.Results {
+		if r.Status == check.Error {
+			out = append(out, r.ID+" "+r.Subject+": "+r.Detail)
+		}
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return "\n  " + strings.Join(out, "\n  ")
 }
