@@ -14,6 +14,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/memory"
+	"github.com/chromedp/chromedp"
 )
 
 // browsers are the installed browsers of the Find list (the headless
@@ -173,6 +177,53 @@ func TestDraw(t *testing.T) {
 	defer mu.Unlock()
 	if !slices.Equal(hits, []string{"/shell"}) {
 		t.Errorf("requests %v, want the shell once: each drawing replaces the document in place, and the policy blocks the image", hits)
+	}
+}
+
+// TestDrawCollects: the documents Draw replaced are freed every
+// collectEvery drawings, not left for the renderer to collect when it
+// pleases (it hardly does, and a 1,000-tool build grew each renderer by
+// 20 MiB).
+func TestDrawCollects(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(`<!doctype html><title>shell</title>`))
+	}))
+	defer srv.Close()
+	b := start(t, Options{})
+	defer b.Close()
+	b.Allow(srv.URL)
+	shell := srv.URL + "/shell"
+	const perDoc = 2000
+	doc := `<!doctype html><div id="card">card</div><div hidden>` + strings.Repeat("<p>x</p>", perDoc) + `</div>`
+	nodes := func() int64 {
+		t.Helper()
+		tab := b.takeIdle(shell)
+		if tab == nil {
+			t.Fatal("no idle tab showing the shell")
+		}
+		defer b.release(tab, true)
+		c, err := chromedp.Call(tab.ctx, memory.GetDOMCounters, cdp.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Nodes
+	}
+	for i := range collectEvery - 1 {
+		if _, err := b.Draw(t.Context(), shell, []byte(doc), "card"); err != nil {
+			t.Fatalf("drawing %d: %v", i+1, err)
+		}
+	}
+	// The nodes of every drawing so far are still counted: the test can
+	// tell a collection from none.
+	if n := nodes(); n < (collectEvery-2)*2*perDoc {
+		t.Skipf("the renderer collected on its own before drawing %d (%d nodes): nothing to tell apart", collectEvery, n)
+	}
+	if _, err := b.Draw(t.Context(), shell, []byte(doc), "card"); err != nil {
+		t.Fatal(err)
+	}
+	if n := nodes(); n > 4*perDoc {
+		t.Errorf("%d DOM nodes live after %d drawings of %d nodes each: the replaced documents were not collected", n, collectEvery, 2*perDoc)
 	}
 }
 
