@@ -289,9 +289,6 @@ const (
 // the listing's URLs. The recorder bounds the requests in flight.
 func (p *prober) run(ctx context.Context) {
 	p.progress("probing %s", p.m.Server.URL)
-	if p.authDeclared() {
-		go foreignKey() // ready by the time the invalid-token probe signs with it
-	}
 	p.together(ctx,
 		func(ctx context.Context) {
 			p.probeUnauthenticated(inSlot(ctx, slotUnauth))

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 )
 
 func TestRedactor(t *testing.T) {
@@ -237,5 +239,32 @@ func TestHygieneCardNumbers(t *testing.T) {
 				t.Errorf("hygiene(%s) found a card: %v, want %v", tc.body, got, tc.card)
 			}
 		})
+	}
+}
+
+// TestForeignToken: the forged tokens are well-formed RS256 JWTs under the
+// published foreign key, so a server refusing them refuses the key, not
+// the token's form.
+func TestForeignToken(t *testing.T) {
+	key, err := foreignKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key.N.BitLen() != 2048 {
+		t.Errorf("the foreign key has %d bits, want 2048", key.N.BitLen())
+	}
+	s, err := signJWT(key, map[string]any{"sub": "dossier-probe", "exp": time.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := jwt.Parse(s, func(*jwt.Token) (any, error) { return &key.PublicKey, nil }, jwt.WithValidMethods([]string{"RS256"}))
+	if err != nil {
+		t.Fatalf("the forged token does not verify under the foreign key: %v", err)
+	}
+	if typ, kid := tok.Header["typ"], tok.Header["kid"].(string); typ != "at+jwt" || !strings.HasPrefix(kid, "dossier-probe-") {
+		t.Errorf("header typ %v kid %q, want at+jwt and a dossier-probe- kid", typ, kid)
+	}
+	if sub, _ := tok.Claims.GetSubject(); sub != "dossier-probe" {
+		t.Errorf("sub %q, want dossier-probe", sub)
 	}
 }
