@@ -111,24 +111,11 @@ func TestShootAndClose(t *testing.T) {
 // shell was served with, and a drawing in a reused tab shows nothing of the
 // one before.
 func TestDraw(t *testing.T) {
-	var mu sync.Mutex
-	var hits []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		hits = append(hits, r.URL.Path)
-		mu.Unlock()
-		w.Header().Set("Content-Type", "text/html")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
-		w.Write([]byte(`<!doctype html><title>shell</title>`))
-	}))
-	defer srv.Close()
-	b := start(t, Options{})
-	defer b.Close()
-	b.Allow(srv.URL)
-	shell := srv.URL + "/shell"
+	b, srvURL, hits := drawing(t)
+	shell := srvURL + "/shell"
 
 	red := `<!doctype html><body style="margin:0;background:#00f">
-<div id="card" style="position:absolute;left:40px;top:30px;width:600px;height:400px;background:#f00"><img src="` + srv.URL + `/tracker.png" alt=""></div>
+<div id="card" style="position:absolute;left:40px;top:30px;width:600px;height:400px;background:#f00"><img src="` + srvURL + `/tracker.png" alt=""></div>
 <script>document.getElementById("card").style.width = "900px"</script>`
 	green := `<!doctype html><body style="margin:0;background:#fff"><div id="card" style="margin:10px;width:200px;height:100px;background:#0f0"></div>`
 	draw := func(doc string) image.Image {
@@ -173,10 +160,34 @@ func TestDraw(t *testing.T) {
 	if _, err := b.Draw(t.Context(), shell, []byte(`<p>no box</p>`), "card"); err == nil {
 		t.Error("a drawing without the box returned no error")
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if !slices.Equal(hits, []string{"/shell"}) {
-		t.Errorf("requests %v, want the shell once: each drawing replaces the document in place, and the policy blocks the image", hits)
+	if got := hits(); !slices.Equal(got, []string{"/shell"}) {
+		t.Errorf("requests %v, want the shell once: each drawing replaces the document in place, and the policy blocks the image", got)
+	}
+}
+
+// drawing starts a browser and a server of the page Draw loads as its
+// shell (under a policy that blocks scripts and images), and returns the
+// browser, the server's URL and a func that lists the paths asked of it.
+func drawing(t *testing.T) (*Browser, string, func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var hits []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits = append(hits, r.URL.Path)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+		w.Write([]byte(`<!doctype html><title>shell</title>`))
+	}))
+	t.Cleanup(srv.Close)
+	b := start(t, Options{})
+	t.Cleanup(func() { b.Close() })
+	b.Allow(srv.URL)
+	return b, srv.URL, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(hits)
 	}
 }
 
@@ -185,15 +196,8 @@ func TestDraw(t *testing.T) {
 // pleases (it hardly does, and a 1,000-tool build grew each renderer by
 // 20 MiB).
 func TestDrawCollects(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte(`<!doctype html><title>shell</title>`))
-	}))
-	defer srv.Close()
-	b := start(t, Options{})
-	defer b.Close()
-	b.Allow(srv.URL)
-	shell := srv.URL + "/shell"
+	b, srvURL, _ := drawing(t)
+	shell := srvURL + "/shell"
 	const perDoc = 2000
 	doc := `<!doctype html><div id="card">card</div><div hidden>` + strings.Repeat("<p>x</p>", perDoc) + `</div>`
 	nodes := func() int64 {
