@@ -420,3 +420,46 @@ func TestBogusProtocolVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestGatewayErrorsAreNoAnswer: a 503 to resources/read and to the call
+// with schema-invalid arguments (a gateway's, or a server's under load)
+// once read as the server's JSON-RPC error, since the SDK reports such a
+// status as one of its own ("rejected by transport", -32005): the widget
+// "did not resolve" (widget.resource fail) and the invalid call "was
+// rejected" (tool.input-validation pass). A 503 says neither, so both are
+// error, and the same requests answered normally still pass.
+func TestGatewayErrorsAreNoAnswer(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	unavailable := &http.Client{Transport: transportFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Body == nil { // GET, DELETE
+			return http.DefaultTransport.RoundTrip(r)
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		var msg struct {
+			Method string `json:"method"`
+			Params struct {
+				Arguments map[string]any `json:"arguments"`
+			} `json:"params"`
+		}
+		_ = json.Unmarshal(body, &msg)
+		if msg.Method == "resources/read" || msg.Method == "tools/call" && msg.Params.Arguments["order_id"] != "A1" {
+			return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+				Header: http.Header{"Content-Type": {"text/plain"}}, Body: io.NopCloser(strings.NewReader("upstream unavailable")), Request: r}, nil
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	rep, _ := runProbe(t, Options{Manifest: f.manifest(manifest.AuthOAuth), Tokens: f.tokens(), HTTPClient: unavailable})
+	wantResult(t, rep, "widget.resource", "widget:ui://widget/order.html", check.Error, "no usable answer", "rejected by transport")
+	wantResult(t, rep, "tool.input-validation", "tool:get_order", check.Error, "no usable answer")
+	wantResult(t, rep, "data.result-hygiene", "tool:get_order", check.Pass)
+}
+
+// transportFunc is an http.RoundTripper of a func: a test's stand-in for
+// what lies between the probe and the server.
+type transportFunc func(*http.Request) (*http.Response, error)
+
+func (f transportFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

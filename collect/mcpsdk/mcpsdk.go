@@ -167,12 +167,44 @@ type RPCError struct {
 
 func (e *RPCError) Error() string { return fmt.Sprintf("JSON-RPC error %d: %s", e.Code, e.Message) }
 
+// asRPCError returns the server's JSON-RPC error in err as *RPCError, and
+// any other error as it is.
 func asRPCError(err error) error {
-	var we *jsonrpc.Error
-	if errors.As(err, &we) {
+	if we := serverError(err); we != nil {
 		return &RPCError{Code: we.Code, Message: we.Message}
 	}
 	return err
+}
+
+// serverError is the first JSON-RPC error in err's tree that the SDK did
+// not make itself. The SDK reports some failures of its own as JSON-RPC
+// errors: a request that got no answer or none it could use (a refused
+// connection, a 429, 502, 503 or 504) is "rejected by transport" (-32005),
+// and a call made while the session closes is "client is closing"
+// (-32003). Neither is the server's answer: a 503 once made a schema-invalid
+// call "rejected with JSON-RPC error -32005" (tool.input-validation pass)
+// and a widget "not resolving" (widget.resource fail). When the server's
+// error came with a non-2xx status, the SDK wraps both, the server's
+// first.
+func serverError(err error) *jsonrpc.Error {
+	if we, ok := err.(*jsonrpc.Error); ok {
+		if own := we.Code == -32005 && we.Message == "rejected by transport" || we.Code == -32003 && we.Message == "client is closing"; !own {
+			return we
+		}
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		if inner := u.Unwrap(); inner != nil {
+			return serverError(inner)
+		}
+	case interface{ Unwrap() []error }:
+		for _, inner := range u.Unwrap() {
+			if we := serverError(inner); we != nil {
+				return we
+			}
+		}
+	}
+	return nil
 }
 
 func meta(m mcp.Meta) json.RawMessage {
