@@ -112,6 +112,12 @@ type Options struct {
 	// the probe takes it, transcript included, instead of sending it again
 	// (one initialize less for the server to build a session for).
 	Preflight *Diagnosis
+	// Widgets, when set, is called once, as soon as the probe knows the
+	// server has UI resources to render and before it reads them, so that
+	// the caller can start the browser that renders them while the probe
+	// goes on. It is called from the probe's own goroutine and must not
+	// block.
+	Widgets func()
 
 	// inFlight bounds the requests in flight at once; 0 is maxInFlight.
 	// The benchmark sets 1 to time the probe one request at a time.

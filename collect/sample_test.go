@@ -3,9 +3,16 @@ package collect
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/dossier-dev/dossier/internal/synthetic"
 	"github.com/dossier-dev/dossier/pack/check"
 	"github.com/dossier-dev/dossier/pack/manifest"
 	"github.com/dossier-dev/dossier/samples/app"
@@ -173,5 +180,56 @@ func TestSampleNoSecretLeaks(t *testing.T) {
 	}
 	if r, ok := find(rep.Results, "transport.handshake", "app"); !ok || r.Status != check.Pass {
 		t.Errorf("handshake: %+v", r)
+	}
+}
+
+// TestWidgetsHook: the probe says it has widgets to render once, before it
+// reads any of them, so that the browser can start while the probe goes
+// on; a server without widgets never hears of it.
+func TestWidgetsHook(t *testing.T) {
+	var reads atomic.Int32
+	counting := &http.Client{Transport: transportFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Body != nil {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				return nil, err
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if bytes.Contains(body, []byte(`"resources/read"`)) {
+				reads.Add(1)
+			}
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	hooked := func() (func(), func() []int32) {
+		var mu sync.Mutex
+		var seen []int32 // the resources/read requests sent by each call
+		return func() {
+				mu.Lock()
+				defer mu.Unlock()
+				seen = append(seen, reads.Load())
+			}, func() []int32 {
+				mu.Lock()
+				defer mu.Unlock()
+				return slices.Clone(seen)
+			}
+	}
+
+	_, m, toks := startSample(t, "")
+	hook, seen := hooked()
+	rep, _ := runProbe(t, Options{Manifest: m, Tokens: toks, HTTPClient: counting, Widgets: hook})
+	if got := seen(); !slices.Equal(got, []int32{0}) {
+		t.Errorf("the hook saw %v resources/read requests at each call, want one call before any read", got)
+	}
+	if len(rep.Observation.Resources) == 0 || reads.Load() == 0 {
+		t.Errorf("%d resources, %d reads: the sample's widgets were not read", len(rep.Observation.Resources), reads.Load())
+	}
+
+	srv := httptest.NewServer(synthetic.Handler(5))
+	t.Cleanup(srv.Close)
+	hook, seen = hooked()
+	rep, _ = runProbe(t, Options{Manifest: synthetic.Manifest(srv.URL+"/mcp", 5), HTTPClient: counting, Widgets: hook})
+	if got := seen(); len(got) != 0 || len(rep.Observation.Resources) != 0 {
+		t.Errorf("a server without widgets: the hook was called %d times, %d resources", len(got), len(rep.Observation.Resources))
 	}
 }

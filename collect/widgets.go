@@ -88,6 +88,9 @@ func (p *prober) probeWidgets(ctx context.Context) {
 		cursor = next
 	}
 	if len(order) > 0 {
+		if p.opts.Widgets != nil {
+			p.opts.Widgets()
+		}
 		p.progress("reading %d UI resources", len(order))
 	}
 	read := make([]live.Resource, len(order))

@@ -8,58 +8,79 @@ import (
 	"github.com/dossier-dev/dossier/evidence"
 )
 
-// earlyBrowser is a browser started before the probe, so that its start
-// overlaps the probe. It is handed to the evidence stage at most once; the
-// stage's Close returns at once and the browser is closed in the
-// background while the run attaches files and judges, and release waits
-// for that close to end, so the browser has gone before the pack is
-// written. If the stage never takes it (the preflight or the probe failed,
-// the context was cancelled, nothing needed drawing), release ends its
-// start and closes it.
+// earlyBrowser is a browser started before the evidence stage needs it,
+// so that its start overlaps the preflight and the probe: before them when
+// prompts will be drawn, or as soon as the probe finds widgets. It is
+// handed to the evidence stage at most once; the stage's Close returns at
+// once and the browser is closed in the background while the run attaches
+// files and judges, and release waits for that close to end, so the
+// browser has gone before the pack is written. If the stage never takes it
+// (the preflight or the probe failed, the context was cancelled, nothing
+// needed drawing), release ends its start and closes it; a browser never
+// started is left alone.
 type earlyBrowser struct {
-	done     chan struct{} // closed when the start has ended
-	b        evidence.Browser
-	err      error
-	progress func(string)
-	abort    context.CancelFunc // ends a start nobody took
+	done       chan struct{} // closed when the start has ended
+	b          evidence.Browser
+	err        error
+	progress   func(string)
+	chromePath string
+	launch     evidence.Launcher
+	bctx       context.Context
+	abort      context.CancelFunc // ends a start nobody took
+	once       sync.Once          // the start, or release's note that there was none
 
 	mu      sync.Mutex
 	taken   bool
 	closing chan struct{} // closed when the browser has been closed; nil before its close began
 }
 
-// startBrowser starts the browser at the path evidence would find, in the
-// background. A missing browser starts nothing: the evidence stage finds
-// none either and reports it. progress hears of an error closing it.
-func startBrowser(ctx context.Context, chromePath string, launch evidence.Launcher, progress func(string)) *earlyBrowser {
+// newEarlyBrowser prepares the browser at the path evidence would find,
+// for start or take to start. progress hears of an error closing it.
+func newEarlyBrowser(ctx context.Context, chromePath string, launch evidence.Launcher, progress func(string)) *earlyBrowser {
 	if progress == nil {
 		progress = func(string) {}
+	}
+	if launch == nil {
+		launch = evidence.LaunchChrome
 	}
 	// The browser lives as long as the context it was started under:
 	// release ends it early only when the evidence stage never took the
 	// browser (a preflight or probe that failed), so that the error is
 	// not held up by a start nobody needs.
 	bctx, abort := context.WithCancel(ctx)
-	e := &earlyBrowser{done: make(chan struct{}), progress: progress, abort: abort}
-	path, err := evidence.FindBrowser(chromePath)
-	if err != nil {
-		e.err = err
-		close(e.done)
-		return e
-	}
-	if launch == nil {
-		launch = evidence.LaunchChrome
-	}
-	go func() {
-		defer close(e.done)
-		e.b, e.err = launch(bctx, path)
-	}()
+	return &earlyBrowser{done: make(chan struct{}), progress: progress, chromePath: chromePath, launch: launch, bctx: bctx, abort: abort}
+}
+
+// startBrowser starts the browser in the background at once.
+func startBrowser(ctx context.Context, chromePath string, launch evidence.Launcher, progress func(string)) *earlyBrowser {
+	e := newEarlyBrowser(ctx, chromePath, launch, progress)
+	e.start()
 	return e
 }
 
+// start starts the browser in the background, once; later calls, and
+// calls after release, do nothing. It does not block. A missing browser
+// starts nothing: the evidence stage finds none either and reports it.
+func (e *earlyBrowser) start() {
+	e.once.Do(func() {
+		path, err := evidence.FindBrowser(e.chromePath)
+		if err != nil {
+			e.err = err
+			close(e.done)
+			return
+		}
+		go func() {
+			defer close(e.done)
+			e.b, e.err = e.launch(e.bctx, path)
+		}()
+	})
+}
+
 // take is the evidence stage's Launcher: it waits for the start and hands
-// the browser over. The path is the one startBrowser found.
+// the browser over, starting it first if nothing did. The path is the
+// one start found.
 func (e *earlyBrowser) take(ctx context.Context, _ string) (evidence.Browser, error) {
+	e.start() // when nothing started it before the stage needed it
 	select {
 	case <-e.done:
 	case <-ctx.Done():
@@ -98,6 +119,7 @@ func (e *earlyBrowser) shut() <-chan struct{} {
 // closing it if the evidence stage did not; a browser the stage never
 // took has its start ended at once.
 func (e *earlyBrowser) release() {
+	e.once.Do(func() { close(e.done) }) // never started: nothing to end
 	e.mu.Lock()
 	taken := e.taken
 	e.mu.Unlock()

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -373,3 +374,65 @@ func TestEarlyBrowserClosesInBackground(t *testing.T) {
 		t.Errorf("browser closed %d times, want 1", got)
 	}
 }
+
+// TestCheckStartsTheBrowserOnWidgets: check draws no prompts, so no
+// browser starts before the probe; on a server with widgets the browser
+// starts as soon as the probe has found them, while it reads them. The
+// widgets' reads are held here until the browser has been launched, which
+// would never come if the launch waited for the probe to end.
+func TestCheckStartsTheBrowserOnWidgets(t *testing.T) {
+	exe, err := os.Executable() // any existing file passes discovery
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, m, _ := startSample(t, "")
+	launched := make(chan struct{})
+	var once sync.Once
+	fake := &fakeBrowser{}
+	c := &countingLaunch{next: func(context.Context, string) (evidence.Browser, error) {
+		once.Do(func() { close(launched) })
+		return fake, nil
+	}}
+	held := &http.Client{Transport: transportFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Body != nil {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				return nil, err
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if bytes.Contains(body, []byte(`"resources/read"`)) {
+				select {
+				case <-launched:
+				case <-time.After(10 * time.Second):
+					return nil, errors.New("held: no browser was launched while the probe read the widgets")
+				}
+			}
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	b, err := Run(t.Context(), Options{Manifest: m, Tokens: sampleTokens(t, srv, m), Now: fixed, Version: "test",
+		NoPrompts: true, ChromePath: exe, Launch: c.launch, HTTPClient: held})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.count() != 1 || fake.closed() != 1 {
+		t.Errorf("started %d, closed %d: want 1 and 1", c.count(), fake.closed())
+	}
+	n := 0
+	for _, r := range b.Results {
+		if r.ID != "widget.resource" {
+			continue
+		}
+		n++
+		if r.Status != check.Pass {
+			t.Errorf("%s %s: %s %q", r.ID, r.Subject, r.Status, r.Detail)
+		}
+	}
+	if n == 0 {
+		t.Error("no widget.resource result: the sample's widgets were not found")
+	}
+}
+
+type transportFunc func(*http.Request) (*http.Response, error)
+
+func (f transportFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -92,11 +92,14 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 	}()
 
 	early := opts.early
-	if early == nil && !opts.NoPrompts && needsBrowser(opts.Manifest) {
-		// The prompts will be drawn: start the browser while the server
-		// is looked at and probed, not after.
-		early = startBrowser(ctx, opts.ChromePath, opts.Launch, progress)
+	if early == nil {
+		early = newEarlyBrowser(ctx, opts.ChromePath, opts.Launch, progress)
 		defer early.release()
+		if !opts.NoPrompts && needsBrowser(opts.Manifest) {
+			// The prompts will be drawn: start the browser while the
+			// server is looked at and probed, not after.
+			early.start()
+		}
 	}
 	pre, err := Preflight(ctx, opts)
 	if err != nil {
@@ -107,10 +110,6 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		return nil, t.err
 	}
 	q, platform := t.q, t.platform
-	launch := opts.Launch
-	if early != nil {
-		launch = early.take
-	}
 
 	rep, err := collect.Probe(ctx, collect.Options{
 		Manifest:       opts.Manifest,
@@ -124,6 +123,9 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		Now:            func() time.Time { return opts.Now },
 		Deadline:       opts.Deadline,
 		Progress:       progress,
+		// Widgets are known once the probe lists them: the browser starts
+		// then, while the probe reads them and calls the tools.
+		Widgets: early.start,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("probing %s: %w", opts.Manifest.Server.URL, err)
@@ -143,7 +145,7 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		Declared:  opts.Manifest.Tools,
 		Results:   rep.Calls,
 		Callable:  opts.Manifest.Probe.Callable, Server: opts.Manifest.Server.URL, ToolsIncomplete: rep.Observation.ToolsIncomplete,
-	}, evidence.Options{ChromePath: opts.ChromePath, Now: func() time.Time { return opts.Now }, Progress: progress, Launch: launch, NoPrompts: opts.NoPrompts})
+	}, evidence.Options{ChromePath: opts.ChromePath, Now: func() time.Time { return opts.Now }, Progress: progress, Launch: early.take, NoPrompts: opts.NoPrompts})
 	if err != nil {
 		return nil, fmt.Errorf("capturing evidence: %w", err)
 	}
