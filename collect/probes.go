@@ -600,6 +600,11 @@ func judgeRefusal(rep rpcReply) verdict {
 	if rep.err != nil {
 		return verdict{unknownOutcome, rep.describe(), 0}
 	}
+	if rep.status/100 == 5 {
+		// A server error says neither that the call was refused nor that
+		// it ran, JSON-RPC error in its body or not.
+		return verdict{unknownOutcome, rep.describe(), rep.status}
+	}
 	if rep.status == http.StatusUnauthorized || rep.status == http.StatusForbidden {
 		wa := rep.header.Values("WWW-Authenticate")
 		if len(wa) > 0 {

@@ -269,3 +269,30 @@ func TestForeignToken(t *testing.T) {
 		t.Errorf("sub %q, want dossier-probe", sub)
 	}
 }
+
+// TestJudgeRefusal: what a call that should be refused got back. A server
+// error with a JSON-RPC error in its body once read as a refusal (scope
+// enforcement passed "at initialize", a mixed-mode tool warned); it says
+// neither yes nor no.
+func TestJudgeRefusal(t *testing.T) {
+	internal := &rpcError{Code: -32603, Message: "internal error"}
+	tests := []struct {
+		name string
+		rep  rpcReply
+		want refusal
+	}{
+		{"a 500 with a JSON-RPC error", rpcReply{status: 500, rpcErr: internal}, unknownOutcome},
+		{"a 503", rpcReply{status: 503}, unknownOutcome},
+		{"a JSON-RPC error at 200", rpcReply{status: 200, rpcErr: internal}, refusedOther},
+		{"a 401 with a challenge", rpcReply{status: 401, header: http.Header{"Www-Authenticate": {`Bearer error="invalid_token"`}}}, refusedChallenge},
+		{"a 403 without one", rpcReply{status: 403}, refusedOther},
+		{"a 400", rpcReply{status: 400}, refusedOther},
+		{"a result", rpcReply{status: 200, result: json.RawMessage(`{"content":[]}`)}, ran},
+		{"an isError result", rpcReply{status: 200, result: json.RawMessage(`{"isError":true}`)}, refusedOther},
+	}
+	for _, tc := range tests {
+		if got := judgeRefusal(tc.rep); got.kind != tc.want {
+			t.Errorf("%s: %v (%s), want %v", tc.name, got.kind, got.detail, tc.want)
+		}
+	}
+}
