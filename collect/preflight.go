@@ -228,6 +228,12 @@ func (p *prober) diagnoseAnswer(ctx context.Context, rep rpcReply) (problem, hin
 	case rep.status == http.StatusBadRequest && u.Scheme == "http" && strings.Contains(strings.ToLower(string(rep.body)), "https") && p.speaksTLS(ctx, p.rec.timeout):
 		return fmt.Sprintf("%s speaks HTTPS, not plain HTTP (it answered the plain request with 400 and a TLS handshake succeeds)", u.Host),
 			fmt.Sprintf("set server.url to %s", withScheme(u, "https"))
+	case rep.status == http.StatusTooManyRequests:
+		prob := "it answered 429 Too Many Requests: the server is limiting how often it may be called"
+		if ra := rep.header.Get("Retry-After"); ra != "" {
+			prob += " (Retry-After " + quote(ra) + ")"
+		}
+		return prob, "try again later, or have the server allow the probe's address more requests"
 	case rep.status == http.StatusBadGateway, rep.status == http.StatusServiceUnavailable, rep.status == http.StatusGatewayTimeout:
 		return fmt.Sprintf("it answered %d %s: the MCP server behind its gateway is not answering", rep.status, http.StatusText(rep.status)),
 			"start the server, or try again when it is up"

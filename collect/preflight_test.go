@@ -77,6 +77,10 @@ func TestPreflight(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", stub)
 	mux.HandleFunc("/gateway", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusBadGateway) })
+	mux.HandleFunc("/limited", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "120")
+		http.Error(w, "slow down", http.StatusTooManyRequests)
+	})
 	mux.HandleFunc("/page", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, "<html><body>Welcome</body></html>")
@@ -126,6 +130,7 @@ func TestPreflight(t *testing.T) {
 		{name: "http to an HTTPS port", url: strings.Replace(tlsSrv.URL, "https://", "http://", 1) + "/mcp", problem: []string{"speaks HTTPS, not plain HTTP"}, hint: []string{tlsSrv.URL + "/mcp"}},
 		{name: "redirect to another origin", url: srv.URL + "/moved", problem: []string{"redirects (HTTP 307)", elsewhere.URL + "/mcp"}, hint: []string{"set server.url"}},
 		{name: "gateway without its server", url: srv.URL + "/gateway", problem: []string{"502 Bad Gateway", "not answering"}},
+		{name: "rate limited", url: srv.URL + "/limited", problem: []string{"429 Too Many Requests", "limiting", `Retry-After "120"`}},
 		{name: "a web page", url: srv.URL + "/page", problem: []string{"HTML page"}},
 		{name: "not an http URL", url: "ftp://" + host + "/mcp", problem: []string{"not an absolute http(s) URL"}},
 		{name: "401 with every token accepted", url: srv.URL + "/mcp", tokens: []Token{good, unset}},
