@@ -113,7 +113,7 @@ func Preflight(ctx context.Context, opts PreflightOptions) Diagnosis {
 	uctx := withStep(ctx, stepUnauth)
 	rep := p.post(uctx, rawCall{method: "initialize", params: initParams(version20251125)})
 	out.Status = rep.status
-	if rep.err != nil {
+	if rep.err != nil && rep.status != http.StatusTooManyRequests { // a 429 is diagnosed as an answer
 		out.Problem, out.Hint = p.diagnoseNoAnswer(ctx, rep.err, b.Request)
 		return out
 	}

@@ -22,7 +22,8 @@ type rpcError struct {
 }
 
 // rpcReply is what one raw JSON-RPC POST brought back. err is set when no
-// HTTP answer arrived at all.
+// HTTP answer arrived at all, or none that says anything about what was
+// asked (a 429, see rateLimited).
 type rpcReply struct {
 	status int
 	header http.Header
@@ -37,6 +38,8 @@ func (r rpcReply) ok() bool { return r.err == nil && r.status/100 == 2 && r.resu
 // describe says in a few words what came back, for details.
 func (r rpcReply) describe() string {
 	switch {
+	case r.err != nil && r.status != 0:
+		return fmt.Sprintf("HTTP %d, no usable answer (%s)", r.status, r.err)
 	case r.err != nil:
 		return "no answer (" + r.err.Error() + ")"
 	case r.rpcErr != nil:
@@ -113,6 +116,10 @@ func (p *prober) post(ctx context.Context, c rawCall) rpcReply {
 		return rep
 	}
 	cutShort := err != nil // a bound ended the read; it is recorded as such
+	if rep.status == http.StatusTooManyRequests {
+		rep.err = rateLimited(c.method, resp.Header)
+		return rep
+	}
 	if c.notify {
 		return rep
 	}
@@ -299,4 +306,17 @@ func (p *prober) closeRaw(ctx context.Context, s rawSession) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
+}
+
+// rateLimited is the error of a request the server answered with 429 Too
+// Many Requests. A rate limit says nothing about what was asked: a 429 to
+// a forged token is no refusal of the token, and one to a foreign Origin
+// no refusal of the Origin. So the request counts as unanswered, and what
+// rests on it is not judged. The SDK's session treats a 429 the same way.
+func rateLimited(method string, h http.Header) error {
+	msg := "the server answered 429 Too Many Requests to " + method + ": it is limiting requests"
+	if ra := h.Get("Retry-After"); ra != "" {
+		msg += " (Retry-After " + quote(ra) + ")"
+	}
+	return errors.New(msg + "; run again later")
 }

@@ -463,3 +463,32 @@ func TestGatewayErrorsAreNoAnswer(t *testing.T) {
 type transportFunc func(*http.Request) (*http.Response, error)
 
 func (f transportFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestRateLimitIsNoAnswer: a server (or its gateway) that limits the
+// probe's burst of requests answers some of them 429. A 429 to a forged
+// token once failed auth.invalid-token ("should get 401"), one to a
+// foreign Origin passed transport.origin as a refusal, one to a session
+// id without a token passed auth.session-not-auth, and one to a bogus
+// protocol version warned. A rate limit says nothing about any of them.
+func TestRateLimitIsNoAnswer(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	limited := &http.Client{Transport: transportFunc(func(r *http.Request) (*http.Response, error) {
+		auth := r.Header.Get("Authorization")
+		if r.Method == http.MethodPost && (r.Header.Get("Origin") != "" ||
+			auth != "" && auth != "Bearer "+f.readTok && auth != "Bearer "+f.writeTok ||
+			r.Header.Get("MCP-Protocol-Version") == "1999-01-01" ||
+			r.Header.Get("Mcp-Session-Id") != "" && auth == "") {
+			return &http.Response{StatusCode: http.StatusTooManyRequests, Status: "429 Too Many Requests", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+				Header: http.Header{"Retry-After": {"30"}}, Body: io.NopCloser(strings.NewReader("slow down")), Request: r}, nil
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	rep, _ := runProbe(t, Options{Manifest: f.manifest(manifest.AuthOAuth), Tokens: f.tokens(), HTTPClient: limited})
+	for _, id := range []string{"auth.invalid-token", "transport.origin", "auth.session-not-auth", "transport.protocol-version"} {
+		wantResult(t, rep, id, "app", check.Error, "429 Too Many Requests", `Retry-After "30"`)
+	}
+	wantResult(t, rep, "transport.handshake", "app", check.Pass)
+	if testing.Verbose() {
+		t.Log("\n" + dump(rep.Results))
+	}
+}
