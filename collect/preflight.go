@@ -113,7 +113,7 @@ func Preflight(ctx context.Context, opts PreflightOptions) Diagnosis {
 	uctx := withStep(ctx, stepUnauth)
 	rep := p.post(uctx, rawCall{method: "initialize", params: initParams(version20251125)})
 	out.Status = rep.status
-	if rep.err != nil && rep.status != http.StatusTooManyRequests { // a 429 is diagnosed as an answer
+	if rep.err != nil && !saysNothing(rep.status) { // a 429 or 408 is diagnosed as the answer it is
 		out.Problem, out.Hint = p.diagnoseNoAnswer(ctx, rep.err, b.Request)
 		return out
 	}
@@ -234,6 +234,8 @@ func (p *prober) diagnoseAnswer(ctx context.Context, rep rpcReply) (problem, hin
 			prob += " (Retry-After " + quote(ra) + ")"
 		}
 		return prob, "try again later, or have the server allow the probe's address more requests"
+	case rep.status == http.StatusRequestTimeout:
+		return "it answered 408 Request Timeout: it stopped waiting for the probe's initialize", "try again later; if it keeps happening, something between the probe and the server holds requests up"
 	case rep.status == http.StatusBadGateway, rep.status == http.StatusServiceUnavailable, rep.status == http.StatusGatewayTimeout:
 		return fmt.Sprintf("it answered %d %s: the MCP server behind its gateway is not answering", rep.status, http.StatusText(rep.status)),
 			"start the server, or try again when it is up"

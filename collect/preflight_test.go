@@ -81,6 +81,7 @@ func TestPreflight(t *testing.T) {
 		w.Header().Set("Retry-After", "120")
 		http.Error(w, "slow down", http.StatusTooManyRequests)
 	})
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "timed out", http.StatusRequestTimeout) })
 	mux.HandleFunc("/page", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, "<html><body>Welcome</body></html>")
@@ -131,6 +132,7 @@ func TestPreflight(t *testing.T) {
 		{name: "redirect to another origin", url: srv.URL + "/moved", problem: []string{"redirects (HTTP 307)", elsewhere.URL + "/mcp"}, hint: []string{"set server.url"}},
 		{name: "gateway without its server", url: srv.URL + "/gateway", problem: []string{"502 Bad Gateway", "not answering"}},
 		{name: "rate limited", url: srv.URL + "/limited", problem: []string{"429 Too Many Requests", "limiting", `Retry-After "120"`}},
+		{name: "request timeout", url: srv.URL + "/slow", problem: []string{"408 Request Timeout", "stopped waiting"}},
 		{name: "a web page", url: srv.URL + "/page", problem: []string{"HTML page"}},
 		{name: "not an http URL", url: "ftp://" + host + "/mcp", problem: []string{"not an absolute http(s) URL"}},
 		{name: "401 with every token accepted", url: srv.URL + "/mcp", tokens: []Token{good, unset}},

@@ -99,7 +99,7 @@ func (p *prober) diagnoseSession(ctx context.Context) {
 	rep := p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125), token: p.bearer()})
 	p.closeReply(ctx, rep, p.bearer())
 	var prob, hint string
-	if rep.err != nil && rep.status != http.StatusTooManyRequests { // a 429 is diagnosed as an answer
+	if rep.err != nil && !saysNothing(rep.status) { // a 429 or 408 is diagnosed as the answer it is
 		prob, hint = p.diagnoseNoAnswer(ctx, rep.err, p.bounds.Request)
 	} else {
 		prob, hint = p.diagnoseAnswer(ctx, rep)

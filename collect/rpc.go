@@ -23,7 +23,7 @@ type rpcError struct {
 
 // rpcReply is what one raw JSON-RPC POST brought back. err is set when no
 // HTTP answer arrived at all, or none that says anything about what was
-// asked (a 429, see rateLimited).
+// asked (a 429 or 408, see unanswered).
 type rpcReply struct {
 	status int
 	header http.Header
@@ -116,8 +116,7 @@ func (p *prober) post(ctx context.Context, c rawCall) rpcReply {
 		return rep
 	}
 	cutShort := err != nil // a bound ended the read; it is recorded as such
-	if rep.status == http.StatusTooManyRequests {
-		rep.err = rateLimited(c.method, resp.Header)
+	if rep.err = unanswered(c.method, rep.status, resp.Header); rep.err != nil {
 		return rep
 	}
 	if c.notify {
@@ -308,15 +307,28 @@ func (p *prober) closeRaw(ctx context.Context, s rawSession) {
 	}
 }
 
-// rateLimited is the error of a request the server answered with 429 Too
-// Many Requests. A rate limit says nothing about what was asked: a 429 to
-// a forged token is no refusal of the token, and one to a foreign Origin
-// no refusal of the Origin. So the request counts as unanswered, and what
-// rests on it is not judged. The SDK's session treats a 429 the same way.
-func rateLimited(method string, h http.Header) error {
-	msg := "the server answered 429 Too Many Requests to " + method + ": it is limiting requests"
-	if ra := h.Get("Retry-After"); ra != "" {
-		msg += " (Retry-After " + quote(ra) + ")"
+// unanswered is the error of a request the server answered with a status
+// that says nothing about what was asked: 429 Too Many Requests (a rate
+// limit) or 408 Request Timeout. A 429 to a forged token is no refusal of
+// the token, and one to a foreign Origin no refusal of the Origin, so the
+// request counts as unanswered and what rests on it is not judged. The
+// SDK's session treats a 429 the same way. Any other status is nil.
+func unanswered(method string, status int, h http.Header) error {
+	if !saysNothing(status) {
+		return nil
 	}
-	return errors.New(msg + "; run again later")
+	why := "it stopped waiting for the request"
+	if status == http.StatusTooManyRequests {
+		why = "it is limiting requests"
+		if ra := h.Get("Retry-After"); ra != "" {
+			why += " (Retry-After " + quote(ra) + ")"
+		}
+	}
+	return fmt.Errorf("the server answered %d %s to %s: %s; run again later", status, http.StatusText(status), method, why)
+}
+
+// saysNothing reports whether an HTTP status says nothing about what was
+// asked (see unanswered).
+func saysNothing(status int) bool {
+	return status == http.StatusTooManyRequests || status == http.StatusRequestTimeout
 }

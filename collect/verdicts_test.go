@@ -465,28 +465,36 @@ type transportFunc func(*http.Request) (*http.Response, error)
 func (f transportFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // TestRateLimitIsNoAnswer: a server (or its gateway) that limits the
-// probe's burst of requests answers some of them 429. A 429 to a forged
-// token once failed auth.invalid-token ("should get 401"), one to a
-// foreign Origin passed transport.origin as a refusal, one to a session
-// id without a token passed auth.session-not-auth, and one to a bogus
-// protocol version warned. A rate limit says nothing about any of them.
+// probe's burst of requests answers some of them 429, and a slow one 408.
+// A 429 to a forged token once failed auth.invalid-token ("should get
+// 401"), one to a foreign Origin warned on transport.origin, one to a
+// session id without a token passed auth.session-not-auth ("refused"),
+// and a 408 to a bogus protocol version warned. Neither status says
+// anything about what was asked.
 func TestRateLimitIsNoAnswer(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
+	answer := func(r *http.Request, status int, h http.Header) *http.Response {
+		return &http.Response{StatusCode: status, Status: fmt.Sprintf("%d %s", status, http.StatusText(status)), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: h, Body: io.NopCloser(strings.NewReader("not now")), Request: r}
+	}
 	limited := &http.Client{Transport: transportFunc(func(r *http.Request) (*http.Response, error) {
 		auth := r.Header.Get("Authorization")
-		if r.Method == http.MethodPost && (r.Header.Get("Origin") != "" ||
-			auth != "" && auth != "Bearer "+f.readTok && auth != "Bearer "+f.writeTok ||
-			r.Header.Get("MCP-Protocol-Version") == "1999-01-01" ||
-			r.Header.Get("Mcp-Session-Id") != "" && auth == "") {
-			return &http.Response{StatusCode: http.StatusTooManyRequests, Status: "429 Too Many Requests", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-				Header: http.Header{"Retry-After": {"30"}}, Body: io.NopCloser(strings.NewReader("slow down")), Request: r}, nil
+		switch {
+		case r.Method != http.MethodPost:
+		case r.Header.Get("MCP-Protocol-Version") == "1999-01-01":
+			return answer(r, http.StatusRequestTimeout, http.Header{}), nil
+		case r.Header.Get("Origin") != "",
+			auth != "" && auth != "Bearer "+f.readTok && auth != "Bearer "+f.writeTok,
+			r.Header.Get("Mcp-Session-Id") != "" && auth == "":
+			return answer(r, http.StatusTooManyRequests, http.Header{"Retry-After": {"30"}}), nil
 		}
 		return http.DefaultTransport.RoundTrip(r)
 	})}
 	rep, _ := runProbe(t, Options{Manifest: f.manifest(manifest.AuthOAuth), Tokens: f.tokens(), HTTPClient: limited})
-	for _, id := range []string{"auth.invalid-token", "transport.origin", "auth.session-not-auth", "transport.protocol-version"} {
-		wantResult(t, rep, id, "app", check.Error, "429 Too Many Requests", `Retry-After "30"`)
+	for _, id := range []string{"auth.invalid-token", "transport.origin", "auth.session-not-auth"} {
+		wantResult(t, rep, id, "app", check.Error, "429 Too Many Requests", `Retry-After "30"`, "run again later")
 	}
+	wantResult(t, rep, "transport.protocol-version", "app", check.Error, "408 Request Timeout", "run again later")
 	wantResult(t, rep, "transport.handshake", "app", check.Pass)
 	if testing.Verbose() {
 		t.Log("\n" + dump(rep.Results))
