@@ -500,3 +500,25 @@ func TestRateLimitIsNoAnswer(t *testing.T) {
 		t.Log("\n" + dump(rep.Results))
 	}
 }
+
+// TestListingPageUnavailable: a privacy policy or terms page that answers
+// 503 or 429 once failed listing.* as missing; it says nothing of whether
+// the page is there. A 404 still fails.
+func TestListingPageUnavailable(t *testing.T) {
+	srv := rawServer(t, func(string, string, json.RawMessage, http.ResponseWriter) bool { return false })
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", srv.Config.Handler)
+	mux.HandleFunc("/privacy", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) })
+	mux.HandleFunc("/terms", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "slow down", http.StatusTooManyRequests) })
+	front := httptest.NewServer(mux)
+	t.Cleanup(front.Close)
+	m := noAuthManifest(front.URL + "/mcp")
+	m.App.PrivacyPolicy, m.App.Terms = front.URL+"/privacy", front.URL+"/terms"
+	rep, _ := runProbe(t, Options{Manifest: m})
+	wantResult(t, rep, "listing.privacy-policy", "url:"+m.App.PrivacyPolicy, check.Error, "HTTP 503", "fetch it again later")
+	wantResult(t, rep, "listing.terms", "url:"+m.App.Terms, check.Error, "HTTP 429")
+
+	m.App.PrivacyPolicy = front.URL + "/gone"
+	rep, _ = runProbe(t, Options{Manifest: m})
+	wantResult(t, rep, "listing.privacy-policy", "url:"+m.App.PrivacyPolicy, check.Fail, "HTTP 404")
+}
