@@ -56,6 +56,7 @@ type oauthFacts struct {
 	prmURL      string
 	prmKind     string // "header", "path", "root"
 	prmAttempts []string
+	prmOpen     bool // an attempt got no answer that says whether the document is there
 	wellKnown   bool // a path-suffixed or root PRM answered
 
 	issuer       string
@@ -64,6 +65,7 @@ type oauthFacts struct {
 	asRaw        json.RawMessage
 	asURL        string
 	asAttempts   []string
+	asOpen       bool // as prmOpen, for the AS metadata
 	sdkVerdict   string
 }
 
@@ -185,15 +187,13 @@ func (p *prober) fetchJSON(ctx context.Context, u string, v any) (status int, ra
 	return resp.StatusCode, raw, ""
 }
 
-// allUnanswered reports whether every discovery attempt got no HTTP answer
-// at all: then nothing was found because nothing could be asked.
-func allUnanswered(attempts []string) bool {
-	for _, a := range attempts {
-		if !strings.Contains(a, ": no answer (") {
-			return false
-		}
-	}
-	return len(attempts) > 0
+// saysNothingOfDoc reports whether a metadata URL's status says nothing
+// of whether the document is there: no HTTP answer (0), a server error, a
+// rate limit or a timeout. While one of the URLs tried says nothing, no
+// metadata found is not judged (a 404 at one URL and a 503 at the right
+// one is no proof there is none).
+func saysNothingOfDoc(status int) bool {
+	return status == 0 || status/100 == 5 || saysNothing(status)
 }
 
 // wellKnown inserts a well-known segment between host and path (RFC 8414 §3.1, RFC 9728 §3.1).
@@ -241,12 +241,13 @@ func (p *prober) discoverPRM(ctx context.Context) {
 	cands = append(cands, cand{"root", wellKnownURL(&root, "oauth-protected-resource")})
 	for _, c := range cands {
 		var doc prmDoc
-		_, _, problem := p.fetchJSON(ctx, c.url, &doc)
+		status, _, problem := p.fetchJSON(ctx, c.url, &doc)
 		if problem == "" && len(doc.AuthorizationServers) == 0 {
 			problem = "authorization_servers is empty or missing"
 		}
 		if problem != "" {
 			p.oauth.prmAttempts = append(p.oauth.prmAttempts, fmt.Sprintf("%s (%s): %s", quote(c.url), c.kind, problem))
+			p.oauth.prmOpen = p.oauth.prmOpen || saysNothingOfDoc(status)
 			continue
 		}
 		p.oauth.prmAttempts = append(p.oauth.prmAttempts, fmt.Sprintf("%s (%s): ok", quote(c.url), c.kind))
@@ -303,6 +304,8 @@ func (p *prober) checkChallenge() {
 		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("The 401 challenge has no resource_metadata, which protocol 2025-06-18 requires (protocol %s).", ver), stepUnauth, stepInit)
 	case p.oauth.wellKnown:
 		p.result(id, "app", check.Warn, check.Probed, fmt.Sprintf("The 401 challenge has no resource_metadata; allowed under protocol %s because PRM is served at the well-known URL %s.", ver, quote(p.oauth.prmURL)), stepUnauth, stepPRM)
+	case p.oauth.prmOpen:
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the 401 challenge has no resource_metadata, which protocol %s allows when PRM is served at a well-known URL, and not every well-known URL gave an answer that says whether it is (see auth.prm).", ver), stepUnauth, stepPRM)
 	default:
 		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("The 401 challenge has no resource_metadata and no well-known PRM answers (protocol %s).", ver), stepUnauth, stepPRM)
 	}
@@ -311,8 +314,8 @@ func (p *prober) checkChallenge() {
 func (p *prober) checkPRM() {
 	tried := strings.Join(p.oauth.prmAttempts, "; ")
 	d := p.oauth.prm
-	if d == nil && allUnanswered(p.oauth.prmAttempts) {
-		p.result("auth.prm", "app", check.Error, check.Probed, "Not judged: no URL where Protected Resource Metadata may be answered. Tried: "+tried+".", stepPRM)
+	if d == nil && p.oauth.prmOpen {
+		p.result("auth.prm", "app", check.Error, check.Probed, "Not judged: not every URL where Protected Resource Metadata may be gave an answer that says whether it is there. Tried: "+tried+".", stepPRM)
 		p.result("auth.prm-resource", "app", check.NA, check.Probed, "Not judged: no Protected Resource Metadata was read (see auth.prm).", stepPRM)
 		return
 	}
@@ -386,9 +389,10 @@ func (p *prober) discoverAS(ctx context.Context) {
 	}
 	for _, u := range asMetadataURLs(p.oauth.issuer) {
 		var doc asDoc
-		_, raw, problem := p.fetchJSON(ctx, u, &doc)
+		status, raw, problem := p.fetchJSON(ctx, u, &doc)
 		if problem != "" {
 			p.oauth.asAttempts = append(p.oauth.asAttempts, quote(u)+": "+problem)
+			p.oauth.asOpen = p.oauth.asOpen || saysNothingOfDoc(status)
 			continue
 		}
 		p.oauth.asAttempts = append(p.oauth.asAttempts, quote(u)+": ok")
@@ -415,8 +419,8 @@ func (p *prober) checkASMeta() {
 	}
 	from := fmt.Sprintf("Issuer %s from %s.", quote(p.oauth.issuer), p.oauth.issuerSource)
 	d := p.oauth.as
-	if d == nil && allUnanswered(p.oauth.asAttempts) {
-		p.result(id, "app", check.Error, check.Probed, from+" Not judged: no metadata URL answered. Tried: "+strings.Join(p.oauth.asAttempts, "; ")+".", stepASMeta)
+	if d == nil && p.oauth.asOpen {
+		p.result(id, "app", check.Error, check.Probed, from+" Not judged: not every metadata URL gave an answer that says whether the metadata is there. Tried: "+strings.Join(p.oauth.asAttempts, "; ")+".", stepASMeta)
 		return
 	}
 	if d == nil {
@@ -501,6 +505,8 @@ func (p *prober) registerClient(ctx context.Context) {
 		cimd = " The AS also offers CIMD."
 	}
 	switch {
+	case resp.StatusCode/100 == 5 || saysNothing(resp.StatusCode):
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: a minimal DCR registration got HTTP %d, which says neither that registration works nor that it does not; run again later.%s", resp.StatusCode, cimd), stepASMeta, stepDCR)
 	case resp.StatusCode == http.StatusCreated && reg.ClientID != "":
 		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("A minimal DCR registration got 201 with a client_id.%s", cimd), stepASMeta, stepDCR)
 	case resp.StatusCode/100 == 2 && reg.ClientID != "":

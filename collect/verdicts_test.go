@@ -522,3 +522,55 @@ func TestListingPageUnavailable(t *testing.T) {
 	rep, _ = runProbe(t, Options{Manifest: m})
 	wantResult(t, rep, "listing.privacy-policy", "url:"+m.App.PrivacyPolicy, check.Fail, "HTTP 404")
 }
+
+// TestMetadataUnavailable: Protected Resource Metadata and authorization
+// server metadata are looked for at several URLs. When none had the
+// document but one of them answered 503 (the others 404), auth.prm and
+// auth.as-metadata once failed ("not found"): the 503 may well be the URL
+// that has it. Only when every URL answers that the document is not there
+// is that a finding.
+func TestMetadataUnavailable(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	status := func(r *http.Request, code int) *http.Response {
+		return &http.Response{StatusCode: code, Status: fmt.Sprintf("%d %s", code, http.StatusText(code)), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}
+	}
+	for _, tc := range []struct {
+		name string
+		root int // the status of the root well-known URLs; the others are 404
+		want check.Status
+	}{{"one URL unavailable", http.StatusServiceUnavailable, check.Error}, {"every URL without it", http.StatusNotFound, check.Fail}} {
+		t.Run(tc.name, func(t *testing.T) {
+			hc := &http.Client{Transport: transportFunc(func(r *http.Request) (*http.Response, error) {
+				p := r.URL.Path
+				switch {
+				case r.Method != http.MethodGet || !strings.HasPrefix(p, "/.well-known/"):
+				case p == "/.well-known/oauth-protected-resource", p == "/.well-known/oauth-authorization-server":
+					return status(r, tc.root), nil
+				default:
+					return status(r, http.StatusNotFound), nil
+				}
+				return http.DefaultTransport.RoundTrip(r)
+			})}
+			rep, _ := runProbe(t, Options{Manifest: f.manifest(manifest.AuthOAuth), Tokens: f.tokens(), HTTPClient: hc})
+			wantResult(t, rep, "auth.prm", "app", tc.want)
+			wantResult(t, rep, "auth.as-metadata", "app", tc.want)
+		})
+	}
+}
+
+// TestRegistrationUnavailable: a registration endpoint that answers 503
+// once failed auth.client-registration ("got HTTP 503 without a
+// client_id"); a 503 says nothing of whether registration works.
+func TestRegistrationUnavailable(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	hc := &http.Client{Transport: transportFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/register" {
+			return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+				Header: http.Header{}, Body: io.NopCloser(strings.NewReader("down")), Request: r}, nil
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	rep, _ := runProbe(t, Options{Manifest: f.manifest(manifest.AuthOAuth), Tokens: f.tokens(), HTTPClient: hc})
+	wantResult(t, rep, "auth.client-registration", "app", check.Error, "HTTP 503", "run again later")
+}
