@@ -477,6 +477,9 @@ func (p *prober) checkRequired(ctx context.Context) {
 	case u.status == http.StatusForbidden:
 		p.result(id, "app", check.Warn, check.Probed, "initialize without a token got 403; 401 with a Bearer challenge is what clients expect.", stepUnauth)
 		return
+	case u.status/100 == 5:
+		p.result(id, "app", check.Error, check.Probed, "Not judged: initialize without a token got "+u.describe()+", which says neither that it is refused nor that it is served.", stepUnauth)
+		return
 	case !u.ok():
 		p.result(id, "app", check.Fail, check.Probed, "initialize without a token got "+u.describe()+" instead of 401.", stepUnauth)
 		return

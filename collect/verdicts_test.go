@@ -574,3 +574,29 @@ func TestRegistrationUnavailable(t *testing.T) {
 	rep, _ := runProbe(t, Options{Manifest: f.manifest(manifest.AuthOAuth), Tokens: f.tokens(), HTTPClient: hc})
 	wantResult(t, rep, "auth.client-registration", "app", check.Error, "HTTP 503", "run again later")
 }
+
+// TestServerErrorsSayNothing: a 500 to the unauthenticated initialize once
+// failed auth.required ("instead of 401") and a 503 at the domain
+// verification path failed submission.domain-verification ("answers HTTP
+// 503"); neither says whether sign-in is required or the token is served.
+func TestServerErrorsSayNothing(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	fail := func(r *http.Request, code int) *http.Response {
+		return &http.Response{StatusCode: code, Status: fmt.Sprintf("%d %s", code, http.StatusText(code)), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: http.Header{}, Body: io.NopCloser(strings.NewReader("oops")), Request: r}
+	}
+	hc := &http.Client{Transport: transportFunc(func(r *http.Request) (*http.Response, error) {
+		switch {
+		case r.URL.Path == "/.well-known/openai-apps-challenge":
+			return fail(r, http.StatusServiceUnavailable), nil
+		case r.Method == http.MethodPost && r.Header.Get("Authorization") == "" && r.Header.Get("Mcp-Session-Id") == "":
+			return fail(r, http.StatusInternalServerError), nil
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	m := f.manifest(manifest.AuthOAuth)
+	m.Submission = &manifest.Submission{ChallengeToken: "tok-0123456789"}
+	rep, _ := runProbe(t, Options{Manifest: m, Tokens: f.tokens(), HTTPClient: hc})
+	wantResult(t, rep, "auth.required", "app", check.Error, "HTTP 500")
+	wantResult(t, rep, "submission.domain-verification", "app", check.Error, "HTTP 503", "run again later")
+}
