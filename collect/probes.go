@@ -315,6 +315,11 @@ func (p *prober) checkTokenInQuery(ctx context.Context) {
 			if id := headerOf(rep, "Mcp-Session-Id"); id != "" {
 				p.closeRaw(withStep(ctx, stepTokenQuery), rawSession{id: id, version: version20251125, token: p.token.Value})
 			}
+			if p.unauth.ok() {
+				// Open to anyone: the query's token made no difference.
+				p.result("auth.token-in-query", "app", check.Error, check.Probed, "Not judged: initialize succeeds without any token (mixed mode, or see auth.required), so its success with the token in ?access_token= says nothing of the query's token. A protected tool would have to be called with it, which this check does not do yet.", stepUnauth, stepTokenQuery)
+				return
+			}
 			p.result("auth.token-in-query", "app", check.Fail, check.Probed, "initialize with the token in ?access_token= and no Authorization header was accepted.", stepTokenQuery)
 		case rep.status/100 == 5:
 			p.result("auth.token-in-query", "app", check.Error, check.Probed, fmt.Sprintf("Not judged: initialize with ?access_token= got %s, which says neither yes nor no.", rep.describe()), stepTokenQuery)

@@ -600,3 +600,12 @@ func TestServerErrorsSayNothing(t *testing.T) {
 	wantResult(t, rep, "auth.required", "app", check.Error, "HTTP 500")
 	wantResult(t, rep, "submission.domain-verification", "app", check.Error, "HTTP 503", "run again later")
 }
+
+// TestTokenInQueryOnOpenInitialize: where initialize needs no token (mixed
+// mode), auth.token-in-query once failed because initialize with the
+// token in the query succeeded, which it does with no token at all.
+func TestTokenInQueryOnOpenInitialize(t *testing.T) {
+	f := newFixture(t, fixtureOpts{openInit: true})
+	rep, _ := runProbe(t, Options{Manifest: f.manifest(manifest.AuthMixed), Tokens: f.tokens()})
+	wantResult(t, rep, "auth.token-in-query", "app", check.Error, "succeeds without any token")
+}
