@@ -131,6 +131,9 @@ func (p *prober) probeSecondSession(ctx context.Context) {
 			p.result(sna, "app", check.Error, check.Probed, "tools/list with the session id and no token got "+rep.describe()+".", stepSessionNoAuth)
 		case rep.status == http.StatusUnauthorized:
 			p.result(sna, "app", check.Pass, check.Probed, "tools/list with a valid session id and no token got 401.", stepSecondSession, stepSessionNoAuth)
+		case rep.ok() && p.m.Server.Auth.Mode == manifest.AuthMixed:
+			// Listing may be open to anyone on a mixed server.
+			p.result(sna, "app", check.Error, check.Probed, "Not judged: tools/list with the session id and no token succeeded, but the server is declared mixed, where listing may need no token at all; that says nothing of the session id. A protected tool would have to be called, which this check does not do yet.", stepSecondSession, stepSessionNoAuth)
 		case rep.ok():
 			p.result(sna, "app", check.Fail, check.Probed, "tools/list with a valid session id and no token succeeded: the session id works as a credential.", stepSecondSession, stepSessionNoAuth)
 		case rep.status/100 == 5:

@@ -603,9 +603,13 @@ func TestServerErrorsSayNothing(t *testing.T) {
 
 // TestTokenInQueryOnOpenInitialize: where initialize needs no token (mixed
 // mode), auth.token-in-query once failed because initialize with the
-// token in the query succeeded, which it does with no token at all.
+// token in the query succeeded, which it does with no token at all, and
+// auth.session-not-auth failed because tools/list with a session id and no
+// token succeeded, which listing may on a mixed server.
 func TestTokenInQueryOnOpenInitialize(t *testing.T) {
 	f := newFixture(t, fixtureOpts{openInit: true})
 	rep, _ := runProbe(t, Options{Manifest: f.manifest(manifest.AuthMixed), Tokens: f.tokens()})
 	wantResult(t, rep, "auth.token-in-query", "app", check.Error, "succeeds without any token")
+	// The same holds for listing with a session id and no token.
+	wantResult(t, rep, "auth.session-not-auth", "app", check.Error, "declared mixed")
 }
