@@ -193,7 +193,7 @@ func (p *prober) fetchJSON(ctx context.Context, u string, v any) (status int, ra
 // metadata found is not judged (a 404 at one URL and a 503 at the right
 // one is no proof there is none).
 func saysNothingOfDoc(status int) bool {
-	return status == 0 || status/100 == 5 || saysNothing(status)
+	return status == 0 || inconclusive(status)
 }
 
 // wellKnown inserts a well-known segment between host and path (RFC 8414 §3.1, RFC 9728 §3.1).
@@ -505,7 +505,7 @@ func (p *prober) registerClient(ctx context.Context) {
 		cimd = " The AS also offers CIMD."
 	}
 	switch {
-	case resp.StatusCode/100 == 5 || saysNothing(resp.StatusCode):
+	case inconclusive(resp.StatusCode):
 		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: a minimal DCR registration got HTTP %d, which says neither that registration works nor that it does not; run again later.%s", resp.StatusCode, cimd), stepASMeta, stepDCR)
 	case resp.StatusCode == http.StatusCreated && reg.ClientID != "":
 		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("A minimal DCR registration got 201 with a client_id.%s", cimd), stepASMeta, stepDCR)

@@ -91,7 +91,7 @@ func (p *prober) checkDocURL(ctx context.Context, id, what, raw string, document
 	switch {
 	case resp.StatusCode/100 == 3:
 		p.result(id, sub, check.Warn, check.Probed, fmt.Sprintf("The %s at %s redirects to another origin (%s), which the probe does not follow; a person should check the target.%s", what, quote(raw), quote(resp.Header.Get("Location")), note), step)
-	case resp.StatusCode/100 == 5 || saysNothing(resp.StatusCode):
+	case inconclusive(resp.StatusCode):
 		// A server error, a rate limit or a timeout says nothing of
 		// whether the page is there.
 		p.result(id, sub, check.Error, check.Probed, fmt.Sprintf("Not judged: the %s at %s answered HTTP %d, which says neither that the page is there nor that it is not; fetch it again later.%s", what, quote(raw), resp.StatusCode, note), step)

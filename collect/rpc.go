@@ -332,3 +332,7 @@ func unanswered(method string, status int, h http.Header) error {
 func saysNothing(status int) bool {
 	return status == http.StatusTooManyRequests || status == http.StatusRequestTimeout
 }
+
+// inconclusive reports whether an HTTP status says neither yes nor no
+// about what was asked: a server error, a rate limit or a timeout.
+func inconclusive(status int) bool { return status/100 == 5 || saysNothing(status) }

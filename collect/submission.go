@@ -301,7 +301,7 @@ func (p *prober) checkDomainVerification(ctx context.Context) {
 	var st check.Status
 	var why string
 	switch {
-	case resp.StatusCode/100 == 5 || saysNothing(resp.StatusCode):
+	case inconclusive(resp.StatusCode):
 		st, why = check.Error, fmt.Sprintf("answers HTTP %d, which says neither that the token is served nor that it is not; run again later", resp.StatusCode)
 	case resp.StatusCode != http.StatusOK:
 		st, why = check.Fail, fmt.Sprintf("answers HTTP %d", resp.StatusCode)
