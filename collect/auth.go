@@ -87,6 +87,7 @@ func (p *prober) probeUnauthenticated(ctx context.Context) {
 			}
 		}
 	}
+	close(p.unauthKnown)
 	if p.unauth.status == http.StatusUnauthorized {
 		for _, h := range p.unauth.header.Values("WWW-Authenticate") {
 			p.ensureOAuth()

@@ -134,6 +134,8 @@ func (p *prober) probeSecondSession(ctx context.Context) {
 		case rep.ok() && p.m.Server.Auth.Mode == manifest.AuthMixed:
 			// Listing may be open to anyone on a mixed server.
 			p.result(sna, "app", check.Error, check.Probed, "Not judged: tools/list with the session id and no token succeeded, but the server is declared mixed, where listing may need no token at all; that says nothing of the session id. A protected tool would have to be called, which this check does not do yet.", stepSecondSession, stepSessionNoAuth)
+		case rep.ok() && p.openToAllKnown(ctx):
+			p.result(sna, "app", check.Error, check.Probed, "Not judged: tools/list with the session id and no token succeeded, but initialize needs no token at all (see auth.required), so this repeats that failure.", stepUnauth, stepSecondSession, stepSessionNoAuth)
 		case rep.ok():
 			p.result(sna, "app", check.Fail, check.Probed, "tools/list with a valid session id and no token succeeded: the session id works as a credential.", stepSecondSession, stepSessionNoAuth)
 		case rep.status/100 == 5:
@@ -288,6 +290,8 @@ func (p *prober) checkInvalidTokens(ctx context.Context) {
 		}
 	}
 	switch {
+	case len(accepted) > 0 && p.openToAll():
+		p.result("auth.invalid-token", "app", check.Error, check.Probed, "Not judged: invalid bearer tokens were accepted on initialize, but so is no token at all (see auth.required), so this repeats that failure: "+strings.Join(seen, "; ")+".", stepUnauth, stepInvalidTokens)
 	case len(accepted) > 0:
 		p.result("auth.invalid-token", "app", check.Fail, check.Probed, "Invalid bearer tokens were accepted on initialize: "+strings.Join(seen, "; ")+".", stepInvalidTokens)
 	case len(unanswered) > 0:
@@ -386,8 +390,29 @@ func (p *prober) checkAudience(ctx context.Context) {
 		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("%s got 401%s.", upperFirst(what), called), stepForeign)
 	case rep.status/100 == 5:
 		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: %s got %s%s, which says neither yes nor no.", what, rep.describe(), called), stepForeign)
+	case rep.ok() && p.openToAll():
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: %s was accepted on initialize, but so is no token at all (see auth.required), so this repeats that failure.", what), stepUnauth, stepForeign)
 	default:
 		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("%s was not refused with 401%s: %s.", upperFirst(what), called, rep.describe()), stepForeign)
+	}
+}
+
+// openToAll reports whether initialize succeeded without any token on a
+// server declared to need OAuth throughout: auth.required fails, and a
+// check that a bad credential is refused on initialize can only repeat
+// that failure (one root cause, one failure).
+func (p *prober) openToAll() bool {
+	return p.m.Server.Auth.Mode == manifest.AuthOAuth && p.unauth.ok()
+}
+
+// openToAllKnown is openToAll for the strands that do not send the
+// unauthenticated initialize: it waits for its answer first.
+func (p *prober) openToAllKnown(ctx context.Context) bool {
+	select {
+	case <-p.unauthKnown:
+		return p.openToAll()
+	case <-ctx.Done():
+		return false
 	}
 }
 

@@ -613,3 +613,18 @@ func TestTokenInQueryOnOpenInitialize(t *testing.T) {
 	// The same holds for listing with a session id and no token.
 	wantResult(t, rep, "auth.session-not-auth", "app", check.Error, "declared mixed")
 }
+
+// TestOpenInitializeOneFailure: a server declared to need OAuth whose
+// initialize needs no token fails auth.required; auth.invalid-token,
+// auth.audience and auth.session-not-auth once failed too, for accepting
+// bad credentials or none where it needs none at all: one root cause,
+// four failures. They point at auth.required now.
+func TestOpenInitializeOneFailure(t *testing.T) {
+	f := newFixture(t, fixtureOpts{openInit: true})
+	toks := append(f.tokens(), Token{Value: "foreign-token-0123456789", Scopes: []string{"orders:read"}, Source: "FOREIGN_TOKEN", Audience: "https://other.example/mcp"})
+	rep, _ := runProbe(t, Options{Manifest: f.manifest(manifest.AuthOAuth), Tokens: toks})
+	wantResult(t, rep, "auth.required", "app", check.Fail, "succeeded")
+	wantResult(t, rep, "auth.invalid-token", "app", check.Error, "see auth.required")
+	wantResult(t, rep, "auth.audience", "app", check.Error, "see auth.required")
+	wantResult(t, rep, "auth.session-not-auth", "app", check.Error, "see auth.required")
+}
