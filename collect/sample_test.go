@@ -3,7 +3,6 @@ package collect
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -189,15 +188,12 @@ func TestSampleNoSecretLeaks(t *testing.T) {
 func TestWidgetsHook(t *testing.T) {
 	var reads atomic.Int32
 	counting := &http.Client{Transport: transportFunc(func(r *http.Request) (*http.Response, error) {
-		if r.Body != nil {
-			body, err := io.ReadAll(r.Body)
-			if err != nil {
-				return nil, err
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			if bytes.Contains(body, []byte(`"resources/read"`)) {
-				reads.Add(1)
-			}
+		body, err := peekBody(r)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Contains(body, []byte(`"resources/read"`)) {
+			reads.Add(1)
 		}
 		return http.DefaultTransport.RoundTrip(r)
 	})}

@@ -5,6 +5,7 @@ package collect
 // failure or a warning the probe had no grounds for.
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -431,14 +432,10 @@ func TestBogusProtocolVersion(t *testing.T) {
 func TestGatewayErrorsAreNoAnswer(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
 	unavailable := &http.Client{Transport: transportFunc(func(r *http.Request) (*http.Response, error) {
-		if r.Body == nil { // GET, DELETE
-			return http.DefaultTransport.RoundTrip(r)
-		}
-		body, err := io.ReadAll(r.Body)
+		body, err := peekBody(r)
 		if err != nil {
 			return nil, err
 		}
-		r.Body = io.NopCloser(strings.NewReader(string(body)))
 		var msg struct {
 			Method string `json:"method"`
 			Params struct {
@@ -463,6 +460,20 @@ func TestGatewayErrorsAreNoAnswer(t *testing.T) {
 type transportFunc func(*http.Request) (*http.Response, error)
 
 func (f transportFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// peekBody reads a request's body and puts it back for the round trip;
+// a request without one (GET, DELETE) has an empty body.
+func peekBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
+}
 
 // TestRateLimitIsNoAnswer: a server (or its gateway) that limits the
 // probe's burst of requests answers some of them 429, and a slow one 408.
