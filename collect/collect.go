@@ -195,7 +195,11 @@ type prober struct {
 	// unauthKnown is closed once unauth holds the unauthenticated
 	// initialize's answer; other strands wait for it (openToAllKnown).
 	unauthKnown chan struct{}
-	progMu      sync.Mutex // one progress line at a time
+	// requiredKnown is closed once auth.required is judged; openRan says
+	// that a protected tool ran without a token (mixed mode).
+	requiredKnown chan struct{}
+	openRan       bool
+	progMu        sync.Mutex // one progress line at a time
 
 	// Facts gathered by the steps. Each is written by one step and read
 	// by steps that run after it (see run).
@@ -237,7 +241,7 @@ func newProber(opts Options, u *url.URL) *prober {
 		m.Server.Auth.Revocation, m.App.PrivacyPolicy, m.App.Terms, m.App.Support}, submissionURLs(opts)...)
 	rec := newRecorder(base, b.Request, cmp.Or(opts.inFlight, maxInFlight), red, named...)
 	rec.body = readBound{b.Body, "--max-body"}
-	p := &prober{opts: opts, bounds: b, m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}, toolsKnown: make(chan struct{}), secondOpened: make(chan struct{}), unauthKnown: make(chan struct{})}
+	p := &prober{opts: opts, bounds: b, m: opts.Manifest, mcpURL: u, red: red, rec: rec, hc: rec.client(), called: map[string]callOutcome{}, toolsKnown: make(chan struct{}), secondOpened: make(chan struct{}), unauthKnown: make(chan struct{}), requiredKnown: make(chan struct{})}
 	p.obs.Server.URL = opts.Manifest.Server.URL
 	if p.m.Server.Auth.Mode != manifest.AuthNone {
 		p.token = pickToken(opts.Tokens)

@@ -165,12 +165,18 @@ func TestCrossOriginRedirectRefused(t *testing.T) {
 	}
 }
 
+// TestMixedAuthRequired: on a mixed server, a protected tool must refuse a
+// call without a token, and one with a token minted for another resource.
+// A tool-level refusal (an isError result with an auth challenge) once
+// failed auth.audience ("not refused with 401"), and a tool that runs
+// without any token failed it too, besides auth.required.
 func TestMixedAuthRequired(t *testing.T) {
 	for _, tt := range []struct {
-		name   string
-		refuse bool
-		want   check.Status
-	}{{"refused", true, check.Pass}, {"runs without token", false, check.Fail}} {
+		name     string
+		refuse   bool
+		want     check.Status
+		audience check.Status
+	}{{"refused", true, check.Pass, check.Pass}, {"runs without token", false, check.Fail, check.Error}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var srvURL string
 			srv := rawServer(t, func(id, method string, _ json.RawMessage, w http.ResponseWriter) bool {
@@ -194,10 +200,14 @@ func TestMixedAuthRequired(t *testing.T) {
 			m.Server.Auth.Mode = manifest.AuthMixed
 			m.Probe.Callable = []string{"get_thing"}
 			m.Tools = []manifest.Tool{{Name: "get_thing", Kind: manifest.KindRead, Scopes: []string{"things:read"}}}
-			rep, _ := runProbe(t, Options{Manifest: m})
+			foreign := Token{Value: "foreign-token-0123456789", Scopes: []string{"things:read"}, Source: "FOREIGN_TOKEN", Audience: "https://other.example/mcp"}
+			rep, _ := runProbe(t, Options{Manifest: m, Tokens: []Token{foreign}})
 			checkInvariants(t, rep)
 			if r, _ := find(rep.Results, "auth.required", "app"); r.Status != tt.want {
 				t.Errorf("auth.required: %+v", r)
+			}
+			if r, _ := find(rep.Results, "auth.audience", "app"); r.Status != tt.audience {
+				t.Errorf("auth.audience: %s, want %s: %s", r.Status, tt.audience, r.Detail)
 			}
 		})
 	}

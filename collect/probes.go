@@ -382,6 +382,8 @@ func (p *prober) checkAudience(ctx context.Context) {
 			p.skip(ctx, id, "app", "no protected tool may be called")
 			return
 		}
+		p.judgeForeignCall(ctx, what, called, rep)
+		return
 	}
 	switch {
 	case rep.err != nil:
@@ -394,6 +396,34 @@ func (p *prober) checkAudience(ctx context.Context) {
 		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: %s was accepted on initialize, but so is no token at all (see auth.required), so this repeats that failure.", what), stepUnauth, stepForeign)
 	default:
 		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("%s was not refused with 401%s: %s.", upperFirst(what), called, rep.describe()), stepForeign)
+	}
+}
+
+// judgeForeignCall judges auth.audience on a mixed server from the call of
+// a protected tool with the foreign token, as auth.required judges the call
+// without a token: a refusal may be a 401 or a tool-level isError result
+// with an auth challenge. A tool that runs without any token (see
+// auth.required) says nothing of the foreign token.
+func (p *prober) judgeForeignCall(ctx context.Context, what, called string, rep rpcReply) {
+	const id = "auth.audience"
+	v := judgeRefusal(rep)
+	switch {
+	case v.kind == refusedChallenge || v.kind == refusedOther && v.status == http.StatusUnauthorized:
+		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("%s was refused%s: %s.", upperFirst(what), called, v.detail), stepForeign)
+	case v.kind == refusedOther:
+		p.result(id, "app", check.Warn, check.Probed, fmt.Sprintf("%s was refused%s, but without an auth challenge: %s.", upperFirst(what), called, v.detail), stepForeign)
+	case v.kind == ran:
+		select {
+		case <-p.requiredKnown:
+		case <-ctx.Done():
+		}
+		if p.openRan {
+			p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the protected tool ran%s with %s, but it also runs without any token (see auth.required), so this repeats that failure.", called, what), stepForeign)
+			return
+		}
+		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("The protected tool ran%s with %s: %s.", called, what, v.detail), stepForeign)
+	default:
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: %s got %s%s, which says neither yes nor no.", what, v.detail, called), stepForeign)
 	}
 }
 
@@ -495,6 +525,7 @@ func randomHex(n int) string {
 // and for mixed servers from an unauthenticated call of a protected tool.
 func (p *prober) checkRequired(ctx context.Context) {
 	const id = "auth.required"
+	defer close(p.requiredKnown)
 	u := p.unauth
 	switch {
 	case u.err != nil:
@@ -549,6 +580,7 @@ func (p *prober) checkRequired(ctx context.Context) {
 	case refusedOther:
 		p.result(id, "app", check.Warn, check.Probed, fmt.Sprintf("initialize is open (mixed mode); calling the protected tool %s without a token was refused without an auth challenge: %s.", quote(tool.Name), v.detail), stepUnauth, step)
 	case ran:
+		p.openRan = true
 		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("The protected tool %s ran without a token: %s.", quote(tool.Name), v.detail), stepUnauth, step)
 	default:
 		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Calling %s without a token got %s.", quote(tool.Name), v.detail), stepUnauth, step)
