@@ -368,14 +368,10 @@ func (p *prober) checkAudience(ctx context.Context) {
 	s, rep := p.openRaw(sctx, tok.Value, nil)
 	defer p.closeRaw(sctx, s)
 	called := ""
-	if rep.ok() && p.m.Server.Auth.Mode == manifest.AuthMixed && p.waitTools(ctx) {
-		for _, t := range p.m.Tools {
-			if t.NoAuth || !p.mayCall(t.Name) {
-				continue
-			}
-			rep = p.call(sctx, s, "tools/call", map[string]any{"name": t.Name, "arguments": exampleArgs(t)})
+	if rep.ok() && p.m.Server.Auth.Mode == manifest.AuthMixed {
+		if t := p.protectedTool(ctx); t != nil {
+			rep = p.call(sctx, s, "tools/call", map[string]any{"name": t.Name, "arguments": exampleArgs(*t)})
 			called = " calling " + quote(t.Name)
-			break
 		}
 		if called == "" {
 			p.result(id, "app", check.NA, check.Probed, fmt.Sprintf("initialize is open (mixed mode) and no protected tool may be called (listed in probe.callable and read-only live, or named with --allow-write), so %s was not tried on protected work.", what), stepForeign)
@@ -552,15 +548,7 @@ func (p *prober) checkRequired(ctx context.Context) {
 		return
 	}
 	// Mixed: initialize may be open; a protected tool must not be.
-	var tool *manifest.Tool
-	p.waitTools(ctx)
-	for i, t := range p.m.Tools {
-		if t.NoAuth || !p.mayCall(t.Name) {
-			continue
-		}
-		tool = &p.m.Tools[i]
-		break
-	}
+	tool := p.protectedTool(ctx)
 	if tool == nil {
 		p.result(id, "app", check.NA, check.Probed, "initialize is open (mixed mode) and no protected tool may be called (listed in probe.callable and read-only live, or named with --allow-write), so protected work was not tried without a token.", stepUnauth)
 		p.skip(ctx, "auth.required", "app", "no protected tool may be called")
@@ -585,6 +573,20 @@ func (p *prober) checkRequired(ctx context.Context) {
 	default:
 		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Calling %s without a token got %s.", quote(tool.Name), v.detail), stepUnauth, step)
 	}
+}
+
+// protectedTool is the first declared tool that needs sign-in and that the
+// probe may call, or nil; it waits until the live tools are known.
+func (p *prober) protectedTool(ctx context.Context) *manifest.Tool {
+	if !p.waitTools(ctx) {
+		return nil
+	}
+	for i, t := range p.m.Tools {
+		if !t.NoAuth && p.mayCall(t.Name) {
+			return &p.m.Tools[i]
+		}
+	}
+	return nil
 }
 
 // mayCall reports whether the probe may call a tool; see callable.
