@@ -132,8 +132,9 @@ func (p *prober) probeSecondSession(ctx context.Context) {
 		case rep.status == http.StatusUnauthorized:
 			p.result(sna, "app", check.Pass, check.Probed, "tools/list with a valid session id and no token got 401.", stepSecondSession, stepSessionNoAuth)
 		case rep.ok() && p.m.Server.Auth.Mode == manifest.AuthMixed:
-			// Listing may be open to anyone on a mixed server.
-			p.result(sna, "app", check.Error, check.Probed, "Not judged: tools/list with the session id and no token succeeded, but the server is declared mixed, where listing may need no token at all; that says nothing of the session id. A protected tool would have to be called, which this check does not do yet.", stepSecondSession, stepSessionNoAuth)
+			// Listing may be open to anyone on a mixed server: protected
+			// work is what a session id alone must not open.
+			p.sessionOnProtectedWork(ctx, noTok)
 		case rep.ok() && p.openToAllKnown(ctx):
 			p.result(sna, "app", check.Error, check.Probed, "Not judged: tools/list with the session id and no token succeeded, but initialize needs no token at all (see auth.required), so this repeats that failure.", stepUnauth, stepSecondSession, stepSessionNoAuth)
 		case rep.ok():
@@ -143,6 +144,39 @@ func (p *prober) probeSecondSession(ctx context.Context) {
 		default:
 			p.result(sna, "app", check.Pass, check.Probed, fmt.Sprintf("tools/list with a valid session id and no token was refused (%s; 401 is usual).", rep.describe()), stepSecondSession, stepSessionNoAuth)
 		}
+	}
+}
+
+// sessionOnProtectedWork judges auth.session-not-auth on a mixed server,
+// where listing may need no token: a protected tool is called with the
+// authenticated session's id and no token. A tool that runs without any
+// session or token is auth.required's failure, not this one's.
+func (p *prober) sessionOnProtectedWork(ctx context.Context, noTok rawSession) {
+	const sna = "auth.session-not-auth"
+	tool := p.protectedTool(ctx)
+	if tool == nil {
+		p.result(sna, "app", check.NA, check.Probed, "tools/list with the session id and no token succeeded, which a mixed server may allow anyone, and no protected tool may be called (listed in probe.callable and read-only live, or named with --allow-write), so the session id was not tried on protected work.", stepSecondSession, stepSessionNoAuth)
+		p.skip(ctx, sna, "app", "no protected tool may be called")
+		return
+	}
+	step := stepCall(tool.Name) + " with a session id and no token"
+	rep := p.call(withStep(ctx, step), noTok, "tools/call", map[string]any{"name": tool.Name, "arguments": exampleArgs(*tool)})
+	v := judgeRefusal(rep)
+	switch v.kind {
+	case refusedChallenge, refusedOther:
+		p.result(sna, "app", check.Pass, check.Probed, fmt.Sprintf("Calling the protected tool %s with a valid session id and no token was refused: %s.", quote(tool.Name), v.detail), stepSecondSession, step)
+	case ran:
+		select {
+		case <-p.requiredKnown:
+		case <-ctx.Done():
+		}
+		if p.openRan {
+			p.result(sna, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the protected tool %s ran with the session id and no token, but it also runs without any (see auth.required), so this repeats that failure.", quote(tool.Name)), stepSecondSession, step)
+			return
+		}
+		p.result(sna, "app", check.Fail, check.Probed, fmt.Sprintf("The protected tool %s ran with a valid session id and no token (%s): the session id works as a credential.", quote(tool.Name), v.detail), stepSecondSession, step)
+	default:
+		p.result(sna, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: calling %s with the session id and no token got %s, which says neither yes nor no.", quote(tool.Name), v.detail), stepSecondSession, step)
 	}
 }
 

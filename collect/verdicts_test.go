@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dossier-dev/dossier/pack/check"
@@ -621,8 +622,82 @@ func TestTokenInQueryOnOpenInitialize(t *testing.T) {
 	f := newFixture(t, fixtureOpts{openInit: true})
 	rep, _ := runProbe(t, Options{Manifest: f.manifest(manifest.AuthMixed), Tokens: f.tokens()})
 	wantResult(t, rep, "auth.token-in-query", "app", check.Error, "succeeds without any token")
-	// The same holds for listing with a session id and no token.
-	wantResult(t, rep, "auth.session-not-auth", "app", check.Error, "declared mixed")
+	// Listing with a session id and no token succeeds too; the protected
+	// tool called with the session id alone runs, but it runs without
+	// any token as well: auth.required's failure.
+	wantResult(t, rep, "auth.session-not-auth", "app", check.Error, "see auth.required")
+	wantResult(t, rep, "auth.required", "app", check.Fail, "ran without a token")
+}
+
+// TestSessionOnProtectedWork: on a mixed server, listing may need no
+// token, so auth.session-not-auth calls a protected tool with the
+// authenticated session's id and no token: a server that binds sign-in to
+// the session lets it run (fail), one that asks for the token refuses it
+// (pass). A tool-level refusal counts, as for auth.required.
+func TestSessionOnProtectedWork(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		sessionAuth bool // the flaw: a session opened with a token stays signed in
+		want        check.Status
+	}{{"token asked for", false, check.Pass}, {"session as credential", true, check.Fail}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			signedIn := map[string]bool{} // by session id
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodDelete {
+					return
+				}
+				if r.Method != http.MethodPost {
+					w.WriteHeader(http.StatusMethodNotAllowed)
+					return
+				}
+				var msg struct {
+					ID     json.RawMessage `json:"id"`
+					Method string          `json:"method"`
+				}
+				body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+				_ = json.Unmarshal(body, &msg)
+				if msg.ID == nil {
+					w.WriteHeader(http.StatusAccepted)
+					return
+				}
+				token := r.Header.Get("Authorization") != ""
+				sid := r.Header.Get("Mcp-Session-Id")
+				result := `{}`
+				switch msg.Method {
+				case "initialize":
+					sid = "s-" + randomHex(16)
+					mu.Lock()
+					signedIn[sid] = token
+					mu.Unlock()
+					w.Header().Set("Mcp-Session-Id", sid)
+					result = `{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"mixed","version":"1"}}`
+				case "tools/list":
+					result = `{"tools":[{"name":"get_thing","description":"Get a thing.","inputSchema":{"type":"object"},"annotations":{"readOnlyHint":true,"destructiveHint":false,"openWorldHint":false},"securitySchemes":[{"type":"oauth2","scopes":["things:read"]}]}]}`
+				case "tools/call":
+					mu.Lock()
+					ok := token || tc.sessionAuth && signedIn[sid]
+					mu.Unlock()
+					result = `{"isError":true,"content":[{"type":"text","text":"sign in"}],"_meta":{"mcp/www_authenticate":["Bearer error=\"invalid_token\""]}}`
+					if ok {
+						result = `{"content":[{"type":"text","text":"a thing"}]}`
+					}
+				case "resources/list":
+					result = `{"resources":[]}`
+				}
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%s}`, msg.ID, result)
+			}))
+			t.Cleanup(srv.Close)
+			m := noAuthManifest(srv.URL + "/mcp")
+			m.Server.Auth.Mode = manifest.AuthMixed
+			m.Probe.Callable = []string{"get_thing"}
+			m.Tools = []manifest.Tool{{Name: "get_thing", Kind: manifest.KindRead, Scopes: []string{"things:read"}}}
+			rep, _ := runProbe(t, Options{Manifest: m, Tokens: []Token{{Value: "token-0123456789abcdef", Scopes: []string{"things:read"}, Source: "TOKEN"}}})
+			wantResult(t, rep, "auth.required", "app", check.Pass, "refused")
+			wantResult(t, rep, "auth.session-not-auth", "app", tc.want, `"get_thing"`, "session id")
+		})
+	}
 }
 
 // TestOpenInitializeOneFailure: a server declared to need OAuth whose
