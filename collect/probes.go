@@ -348,25 +348,59 @@ func (p *prober) checkTokenInQuery(ctx context.Context) {
 		q := u.Query()
 		q.Set("access_token", p.token.Value)
 		u.RawQuery = q.Encode()
-		rep := p.post(withStep(ctx, stepTokenQuery), rawCall{url: u.String(), method: "initialize", params: initParams(version20251125)})
+		qctx := withStep(ctx, stepTokenQuery)
+		qs, rep := p.openRawAt(qctx, u.String(), "", nil)
+		defer p.closeRaw(qctx, qs)
 		switch {
 		case rep.err != nil:
 			p.result("auth.token-in-query", "app", check.Error, check.Probed, "initialize with ?access_token= got "+rep.describe()+".", stepTokenQuery)
+		case rep.ok() && p.unauth.ok() && p.m.Server.Auth.Mode == manifest.AuthMixed:
+			// Initialize is open to anyone: protected work is what a
+			// token in the query must not open.
+			p.queryTokenOnProtectedWork(ctx, qs)
+		case rep.ok() && p.unauth.ok():
+			p.result("auth.token-in-query", "app", check.Error, check.Probed, "Not judged: initialize succeeds without any token (see auth.required), so its success with the token in ?access_token= says nothing of the query's token.", stepUnauth, stepTokenQuery)
 		case rep.ok():
-			if id := headerOf(rep, "Mcp-Session-Id"); id != "" {
-				p.closeRaw(withStep(ctx, stepTokenQuery), rawSession{id: id, version: version20251125, token: p.token.Value})
-			}
-			if p.unauth.ok() {
-				// Open to anyone: the query's token made no difference.
-				p.result("auth.token-in-query", "app", check.Error, check.Probed, "Not judged: initialize succeeds without any token (mixed mode, or see auth.required), so its success with the token in ?access_token= says nothing of the query's token. A protected tool would have to be called with it, which this check does not do yet.", stepUnauth, stepTokenQuery)
-				return
-			}
 			p.result("auth.token-in-query", "app", check.Fail, check.Probed, "initialize with the token in ?access_token= and no Authorization header was accepted.", stepTokenQuery)
 		case rep.status/100 == 5:
 			p.result("auth.token-in-query", "app", check.Error, check.Probed, fmt.Sprintf("Not judged: initialize with ?access_token= got %s, which says neither yes nor no.", rep.describe()), stepTokenQuery)
 		default:
 			p.result("auth.token-in-query", "app", check.Pass, check.Probed, fmt.Sprintf("initialize with the token in ?access_token= and no header was refused (%s).", rep.describe()), stepTokenQuery)
 		}
+	}
+}
+
+// queryTokenOnProtectedWork judges auth.token-in-query on a mixed server,
+// whose initialize needs no token: a protected tool is called in the
+// session opened at the URL with ?access_token=, with no Authorization
+// header. A tool that runs without any token is auth.required's failure,
+// not this one's.
+func (p *prober) queryTokenOnProtectedWork(ctx context.Context, qs rawSession) {
+	const id = "auth.token-in-query"
+	tool := p.protectedTool(ctx)
+	if tool == nil {
+		p.result(id, "app", check.NA, check.Probed, "initialize is open (mixed mode) and no protected tool may be called (listed in probe.callable and read-only live, or named with --allow-write), so the token in ?access_token= was not tried on protected work.", stepTokenQuery)
+		p.skip(ctx, id, "app", "no protected tool may be called")
+		return
+	}
+	step := stepCall(tool.Name) + " with the token in the query string"
+	rep := p.call(withStep(ctx, step), qs, "tools/call", map[string]any{"name": tool.Name, "arguments": exampleArgs(*tool)})
+	v := judgeRefusal(rep)
+	switch v.kind {
+	case refusedChallenge, refusedOther:
+		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("Calling the protected tool %s with the token in ?access_token= and no header was refused: %s.", quote(tool.Name), v.detail), stepTokenQuery, step)
+	case ran:
+		select {
+		case <-p.requiredKnown:
+		case <-ctx.Done():
+		}
+		if p.openRan {
+			p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the protected tool %s ran with the token in ?access_token=, but it also runs without any (see auth.required), so this repeats that failure.", quote(tool.Name)), stepTokenQuery, step)
+			return
+		}
+		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("The protected tool %s ran with the token in ?access_token= and no header (%s): the query's token was accepted.", quote(tool.Name), v.detail), stepTokenQuery, step)
+	default:
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: calling %s with the token in ?access_token= got %s, which says neither yes nor no.", quote(tool.Name), v.detail), stepTokenQuery, step)
 	}
 }
 

@@ -260,13 +260,20 @@ type rawSession struct {
 	id      string
 	version string
 	token   string
+	url     string // where its requests go; "" for the MCP URL
 }
 
 // openRaw sends initialize and notifications/initialized. The reply is that
 // of the initialize.
 func (p *prober) openRaw(ctx context.Context, token string, header http.Header) (rawSession, rpcReply) {
-	rep := p.post(ctx, rawCall{method: "initialize", params: initParams(version20251125), token: token, header: header})
-	s := rawSession{token: token, id: "", version: version20251125}
+	return p.openRawAt(ctx, "", token, header)
+}
+
+// openRawAt is openRaw at another URL than the MCP URL ("" for it): every
+// request of the session goes there.
+func (p *prober) openRawAt(ctx context.Context, url, token string, header http.Header) (rawSession, rpcReply) {
+	rep := p.post(ctx, rawCall{url: url, method: "initialize", params: initParams(version20251125), token: token, header: header})
+	s := rawSession{token: token, id: "", version: version20251125, url: url}
 	if rep.header != nil {
 		s.id = rep.header.Get("Mcp-Session-Id")
 	}
@@ -277,14 +284,14 @@ func (p *prober) openRaw(ctx context.Context, token string, header http.Header) 
 		s.version = res.ProtocolVersion
 	}
 	if rep.ok() {
-		p.post(ctx, rawCall{method: "notifications/initialized", token: token, sessionID: s.id, version: s.version, notify: true})
+		p.post(ctx, rawCall{url: url, method: "notifications/initialized", token: token, sessionID: s.id, version: s.version, notify: true})
 	}
 	return s, rep
 }
 
 // call sends one request in a raw session.
 func (p *prober) call(ctx context.Context, s rawSession, method string, params any) rpcReply {
-	return p.post(ctx, rawCall{method: method, params: params, token: s.token, sessionID: s.id, version: s.version})
+	return p.post(ctx, rawCall{url: s.url, method: method, params: params, token: s.token, sessionID: s.id, version: s.version})
 }
 
 // closeRaw ends a raw session politely; the answer does not matter.
@@ -292,7 +299,11 @@ func (p *prober) closeRaw(ctx context.Context, s rawSession) {
 	if s.id == "" {
 		return
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, p.mcpURL.String(), nil)
+	target := s.url
+	if target == "" {
+		target = p.mcpURL.String()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, target, nil)
 	if err != nil {
 		return
 	}

@@ -621,12 +621,83 @@ func TestServerErrorsSayNothing(t *testing.T) {
 func TestTokenInQueryOnOpenInitialize(t *testing.T) {
 	f := newFixture(t, fixtureOpts{openInit: true})
 	rep, _ := runProbe(t, Options{Manifest: f.manifest(manifest.AuthMixed), Tokens: f.tokens()})
-	wantResult(t, rep, "auth.token-in-query", "app", check.Error, "succeeds without any token")
+	wantResult(t, rep, "auth.token-in-query", "app", check.Error, "see auth.required")
 	// Listing with a session id and no token succeeds too; the protected
 	// tool called with the session id alone runs, but it runs without
 	// any token as well: auth.required's failure.
 	wantResult(t, rep, "auth.session-not-auth", "app", check.Error, "see auth.required")
 	wantResult(t, rep, "auth.required", "app", check.Fail, "ran without a token")
+}
+
+// mixedServer is a stateful MCP server in mixed mode: initialize and
+// tools/list need no token, and its one tool, get_thing, refuses a call
+// without credentials with an isError result carrying an auth challenge.
+// The Authorization header is a credential; with sessionAuth, so is a
+// session opened with one, and with queryAuth a token in ?access_token=.
+func mixedServer(t *testing.T, sessionAuth, queryAuth bool) *httptest.Server {
+	t.Helper()
+	var mu sync.Mutex
+	signedIn := map[string]bool{} // by session id
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete {
+			return
+		}
+		if r.Method != http.MethodPost {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		var msg struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		_ = json.Unmarshal(body, &msg)
+		if msg.ID == nil {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		token := r.Header.Get("Authorization") != "" || queryAuth && r.URL.Query().Get("access_token") != ""
+		sid := r.Header.Get("Mcp-Session-Id")
+		result := `{}`
+		switch msg.Method {
+		case "initialize":
+			sid = "s-" + randomHex(16)
+			mu.Lock()
+			signedIn[sid] = token
+			mu.Unlock()
+			w.Header().Set("Mcp-Session-Id", sid)
+			result = `{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"mixed","version":"1"}}`
+		case "tools/list":
+			result = `{"tools":[{"name":"get_thing","description":"Get a thing.","inputSchema":{"type":"object"},"annotations":{"readOnlyHint":true,"destructiveHint":false,"openWorldHint":false},"securitySchemes":[{"type":"oauth2","scopes":["things:read"]}]}]}`
+		case "tools/call":
+			mu.Lock()
+			ok := token || sessionAuth && signedIn[sid]
+			mu.Unlock()
+			result = `{"isError":true,"content":[{"type":"text","text":"sign in"}],"_meta":{"mcp/www_authenticate":["Bearer error=\"invalid_token\""]}}`
+			if ok {
+				result = `{"content":[{"type":"text","text":"a thing"}]}`
+			}
+		case "resources/list":
+			result = `{"resources":[]}`
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%s}`, msg.ID, result)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// probeMixed probes a mixedServer as a mixed app whose get_thing needs
+// sign-in and may be called, with one token.
+func probeMixed(t *testing.T, srv *httptest.Server) *Report {
+	t.Helper()
+	m := noAuthManifest(srv.URL + "/mcp")
+	m.Server.Auth.Mode = manifest.AuthMixed
+	m.Probe.Callable = []string{"get_thing"}
+	m.Tools = []manifest.Tool{{Name: "get_thing", Kind: manifest.KindRead, Scopes: []string{"things:read"}}}
+	rep, _ := runProbe(t, Options{Manifest: m, Tokens: []Token{{Value: "token-0123456789abcdef", Scopes: []string{"things:read"}, Source: "TOKEN"}}})
+	wantResult(t, rep, "auth.required", "app", check.Pass, "refused")
+	return rep
 }
 
 // TestSessionOnProtectedWork: on a mixed server, listing may need no
@@ -637,65 +708,29 @@ func TestTokenInQueryOnOpenInitialize(t *testing.T) {
 func TestSessionOnProtectedWork(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
-		sessionAuth bool // the flaw: a session opened with a token stays signed in
+		sessionAuth bool
 		want        check.Status
 	}{{"token asked for", false, check.Pass}, {"session as credential", true, check.Fail}} {
 		t.Run(tc.name, func(t *testing.T) {
-			var mu sync.Mutex
-			signedIn := map[string]bool{} // by session id
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.Method == http.MethodDelete {
-					return
-				}
-				if r.Method != http.MethodPost {
-					w.WriteHeader(http.StatusMethodNotAllowed)
-					return
-				}
-				var msg struct {
-					ID     json.RawMessage `json:"id"`
-					Method string          `json:"method"`
-				}
-				body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-				_ = json.Unmarshal(body, &msg)
-				if msg.ID == nil {
-					w.WriteHeader(http.StatusAccepted)
-					return
-				}
-				token := r.Header.Get("Authorization") != ""
-				sid := r.Header.Get("Mcp-Session-Id")
-				result := `{}`
-				switch msg.Method {
-				case "initialize":
-					sid = "s-" + randomHex(16)
-					mu.Lock()
-					signedIn[sid] = token
-					mu.Unlock()
-					w.Header().Set("Mcp-Session-Id", sid)
-					result = `{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"mixed","version":"1"}}`
-				case "tools/list":
-					result = `{"tools":[{"name":"get_thing","description":"Get a thing.","inputSchema":{"type":"object"},"annotations":{"readOnlyHint":true,"destructiveHint":false,"openWorldHint":false},"securitySchemes":[{"type":"oauth2","scopes":["things:read"]}]}]}`
-				case "tools/call":
-					mu.Lock()
-					ok := token || tc.sessionAuth && signedIn[sid]
-					mu.Unlock()
-					result = `{"isError":true,"content":[{"type":"text","text":"sign in"}],"_meta":{"mcp/www_authenticate":["Bearer error=\"invalid_token\""]}}`
-					if ok {
-						result = `{"content":[{"type":"text","text":"a thing"}]}`
-					}
-				case "resources/list":
-					result = `{"resources":[]}`
-				}
-				w.Header().Set("Content-Type", "application/json")
-				fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":%s}`, msg.ID, result)
-			}))
-			t.Cleanup(srv.Close)
-			m := noAuthManifest(srv.URL + "/mcp")
-			m.Server.Auth.Mode = manifest.AuthMixed
-			m.Probe.Callable = []string{"get_thing"}
-			m.Tools = []manifest.Tool{{Name: "get_thing", Kind: manifest.KindRead, Scopes: []string{"things:read"}}}
-			rep, _ := runProbe(t, Options{Manifest: m, Tokens: []Token{{Value: "token-0123456789abcdef", Scopes: []string{"things:read"}, Source: "TOKEN"}}})
-			wantResult(t, rep, "auth.required", "app", check.Pass, "refused")
+			rep := probeMixed(t, mixedServer(t, tc.sessionAuth, false))
 			wantResult(t, rep, "auth.session-not-auth", "app", tc.want, `"get_thing"`, "session id")
+		})
+	}
+}
+
+// TestQueryTokenOnProtectedWork: on a mixed server, initialize needs no
+// token, so auth.token-in-query calls a protected tool in a session opened
+// with the token in ?access_token= and no header: a server that takes the
+// query's token lets it run (fail), one that does not refuses it (pass).
+func TestQueryTokenOnProtectedWork(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		queryAuth bool
+		want      check.Status
+	}{{"query token ignored", false, check.Pass}, {"query token taken", true, check.Fail}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := probeMixed(t, mixedServer(t, false, tc.queryAuth))
+			wantResult(t, rep, "auth.token-in-query", "app", tc.want, `"get_thing"`, "?access_token=")
 		})
 	}
 }
