@@ -134,7 +134,7 @@ func (p *prober) probeSecondSession(ctx context.Context) {
 		case rep.ok() && p.m.Server.Auth.Mode == manifest.AuthMixed:
 			// Listing may be open to anyone on a mixed server: protected
 			// work is what a session id alone must not open.
-			p.sessionOnProtectedWork(ctx, noTok)
+			p.onProtectedWork(ctx, sna, noTok, "the session id", "with a valid session id and no token", "the session id works as a credential", stepSecondSession)
 		case rep.ok() && p.openToAllKnown(ctx):
 			p.result(sna, "app", check.Error, check.Probed, "Not judged: tools/list with the session id and no token succeeded, but initialize needs no token at all (see auth.required), so this repeats that failure.", stepUnauth, stepSecondSession, stepSessionNoAuth)
 		case rep.ok():
@@ -144,39 +144,6 @@ func (p *prober) probeSecondSession(ctx context.Context) {
 		default:
 			p.result(sna, "app", check.Pass, check.Probed, fmt.Sprintf("tools/list with a valid session id and no token was refused (%s; 401 is usual).", rep.describe()), stepSecondSession, stepSessionNoAuth)
 		}
-	}
-}
-
-// sessionOnProtectedWork judges auth.session-not-auth on a mixed server,
-// where listing may need no token: a protected tool is called with the
-// authenticated session's id and no token. A tool that runs without any
-// session or token is auth.required's failure, not this one's.
-func (p *prober) sessionOnProtectedWork(ctx context.Context, noTok rawSession) {
-	const sna = "auth.session-not-auth"
-	tool := p.protectedTool(ctx)
-	if tool == nil {
-		p.result(sna, "app", check.NA, check.Probed, "tools/list with the session id and no token succeeded, which a mixed server may allow anyone, and no protected tool may be called (listed in probe.callable and read-only live, or named with --allow-write), so the session id was not tried on protected work.", stepSecondSession, stepSessionNoAuth)
-		p.skip(ctx, sna, "app", "no protected tool may be called")
-		return
-	}
-	step := stepCall(tool.Name) + " with a session id and no token"
-	rep := p.call(withStep(ctx, step), noTok, "tools/call", map[string]any{"name": tool.Name, "arguments": exampleArgs(*tool)})
-	v := judgeRefusal(rep)
-	switch v.kind {
-	case refusedChallenge, refusedOther:
-		p.result(sna, "app", check.Pass, check.Probed, fmt.Sprintf("Calling the protected tool %s with a valid session id and no token was refused: %s.", quote(tool.Name), v.detail), stepSecondSession, step)
-	case ran:
-		select {
-		case <-p.requiredKnown:
-		case <-ctx.Done():
-		}
-		if p.openRan {
-			p.result(sna, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the protected tool %s ran with the session id and no token, but it also runs without any (see auth.required), so this repeats that failure.", quote(tool.Name)), stepSecondSession, step)
-			return
-		}
-		p.result(sna, "app", check.Fail, check.Probed, fmt.Sprintf("The protected tool %s ran with a valid session id and no token (%s): the session id works as a credential.", quote(tool.Name), v.detail), stepSecondSession, step)
-	default:
-		p.result(sna, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: calling %s with the session id and no token got %s, which says neither yes nor no.", quote(tool.Name), v.detail), stepSecondSession, step)
 	}
 }
 
@@ -357,7 +324,7 @@ func (p *prober) checkTokenInQuery(ctx context.Context) {
 		case rep.ok() && p.unauth.ok() && p.m.Server.Auth.Mode == manifest.AuthMixed:
 			// Initialize is open to anyone: protected work is what a
 			// token in the query must not open.
-			p.queryTokenOnProtectedWork(ctx, qs)
+			p.onProtectedWork(ctx, "auth.token-in-query", qs, "the token in ?access_token=", "with the token in ?access_token= and no header", "the query's token was accepted", stepTokenQuery)
 		case rep.ok() && p.unauth.ok():
 			p.result("auth.token-in-query", "app", check.Error, check.Probed, "Not judged: initialize succeeds without any token (see auth.required), so its success with the token in ?access_token= says nothing of the query's token.", stepUnauth, stepTokenQuery)
 		case rep.ok():
@@ -370,37 +337,38 @@ func (p *prober) checkTokenInQuery(ctx context.Context) {
 	}
 }
 
-// queryTokenOnProtectedWork judges auth.token-in-query on a mixed server,
-// whose initialize needs no token: a protected tool is called in the
-// session opened at the URL with ?access_token=, with no Authorization
-// header. A tool that runs without any token is auth.required's failure,
-// not this one's.
-func (p *prober) queryTokenOnProtectedWork(ctx context.Context, qs rawSession) {
-	const id = "auth.token-in-query"
+// onProtectedWork judges id on a mixed server, where initialize and
+// listing may need no token, by calling the first protected tool the probe
+// may call in s, a session made with what must not open protected work
+// (what: "the session id", how: "with a valid session id and no token").
+// A refusal passes; a run fails with what it means, unless the tool also
+// runs without any token, which is auth.required's failure. opened is the
+// step that opened s.
+func (p *prober) onProtectedWork(ctx context.Context, id string, s rawSession, what, how, means, opened string) {
 	tool := p.protectedTool(ctx)
 	if tool == nil {
-		p.result(id, "app", check.NA, check.Probed, "initialize is open (mixed mode) and no protected tool may be called (listed in probe.callable and read-only live, or named with --allow-write), so the token in ?access_token= was not tried on protected work.", stepTokenQuery)
+		p.result(id, "app", check.NA, check.Probed, fmt.Sprintf("The server is mixed, where initialize and listing may need no token, and no protected tool may be called (listed in probe.callable and read-only live, or named with --allow-write), so %s was not tried on protected work.", what), opened)
 		p.skip(ctx, id, "app", "no protected tool may be called")
 		return
 	}
-	step := stepCall(tool.Name) + " with the token in the query string"
-	rep := p.call(withStep(ctx, step), qs, "tools/call", map[string]any{"name": tool.Name, "arguments": exampleArgs(*tool)})
+	step := stepCall(tool.Name) + " " + how
+	rep := p.call(withStep(ctx, step), s, "tools/call", map[string]any{"name": tool.Name, "arguments": exampleArgs(*tool)})
 	v := judgeRefusal(rep)
 	switch v.kind {
 	case refusedChallenge, refusedOther:
-		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("Calling the protected tool %s with the token in ?access_token= and no header was refused: %s.", quote(tool.Name), v.detail), stepTokenQuery, step)
+		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("Calling the protected tool %s %s was refused: %s.", quote(tool.Name), how, v.detail), opened, step)
 	case ran:
 		select {
 		case <-p.requiredKnown:
 		case <-ctx.Done():
 		}
 		if p.openRan {
-			p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the protected tool %s ran with the token in ?access_token=, but it also runs without any (see auth.required), so this repeats that failure.", quote(tool.Name)), stepTokenQuery, step)
+			p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the protected tool %s ran %s, but it also runs without any token (see auth.required), so this repeats that failure.", quote(tool.Name), how), opened, step)
 			return
 		}
-		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("The protected tool %s ran with the token in ?access_token= and no header (%s): the query's token was accepted.", quote(tool.Name), v.detail), stepTokenQuery, step)
+		p.result(id, "app", check.Fail, check.Probed, fmt.Sprintf("The protected tool %s ran %s (%s): %s.", quote(tool.Name), how, v.detail, means), opened, step)
 	default:
-		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: calling %s with the token in ?access_token= got %s, which says neither yes nor no.", quote(tool.Name), v.detail), stepTokenQuery, step)
+		p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: calling %s %s got %s, which says neither yes nor no.", quote(tool.Name), how, v.detail), opened, step)
 	}
 }
 

@@ -700,37 +700,28 @@ func probeMixed(t *testing.T, srv *httptest.Server) *Report {
 	return rep
 }
 
-// TestSessionOnProtectedWork: on a mixed server, listing may need no
-// token, so auth.session-not-auth calls a protected tool with the
-// authenticated session's id and no token: a server that binds sign-in to
-// the session lets it run (fail), one that asks for the token refuses it
-// (pass). A tool-level refusal counts, as for auth.required.
-func TestSessionOnProtectedWork(t *testing.T) {
+// TestMixedProtectedWork: on a mixed server initialize and listing may
+// need no token, so auth.session-not-auth and auth.token-in-query call a
+// protected tool: with the authenticated session's id and no token, and in
+// a session opened with the token in ?access_token= and no header. A
+// server that takes the credential lets the tool run (fail), one that
+// does not refuses it (pass); a tool-level refusal counts, as for
+// auth.required.
+func TestMixedProtectedWork(t *testing.T) {
 	for _, tc := range []struct {
-		name        string
-		sessionAuth bool
-		want        check.Status
-	}{{"token asked for", false, check.Pass}, {"session as credential", true, check.Fail}} {
-		t.Run(tc.name, func(t *testing.T) {
-			rep := probeMixed(t, mixedServer(t, tc.sessionAuth, false))
-			wantResult(t, rep, "auth.session-not-auth", "app", tc.want, `"get_thing"`, "session id")
-		})
-	}
-}
-
-// TestQueryTokenOnProtectedWork: on a mixed server, initialize needs no
-// token, so auth.token-in-query calls a protected tool in a session opened
-// with the token in ?access_token= and no header: a server that takes the
-// query's token lets it run (fail), one that does not refuses it (pass).
-func TestQueryTokenOnProtectedWork(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		queryAuth bool
-		want      check.Status
-	}{{"query token ignored", false, check.Pass}, {"query token taken", true, check.Fail}} {
-		t.Run(tc.name, func(t *testing.T) {
-			rep := probeMixed(t, mixedServer(t, false, tc.queryAuth))
-			wantResult(t, rep, "auth.token-in-query", "app", tc.want, `"get_thing"`, "?access_token=")
+		id                     string
+		sessionAuth, queryAuth bool
+		want                   check.Status
+		detail                 string
+	}{
+		{"auth.session-not-auth", false, false, check.Pass, "with a valid session id and no token was refused"},
+		{"auth.session-not-auth", true, false, check.Fail, "the session id works as a credential"},
+		{"auth.token-in-query", false, false, check.Pass, "with the token in ?access_token= and no header was refused"},
+		{"auth.token-in-query", false, true, check.Fail, "the query's token was accepted"},
+	} {
+		t.Run(fmt.Sprintf("%s %s", tc.id, tc.want), func(t *testing.T) {
+			rep := probeMixed(t, mixedServer(t, tc.sessionAuth, tc.queryAuth))
+			wantResult(t, rep, tc.id, "app", tc.want, `"get_thing"`, tc.detail)
 		})
 	}
 }
