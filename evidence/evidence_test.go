@@ -666,3 +666,34 @@ func TestRunBrokenBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowLogBatch: the host page forwards its events in batches, and the
+// page settles with the last. When an earlier batch (the one with the
+// widget's handshake) reached the harness after the last one, as it can on
+// a loaded machine, the capture was judged without it: a widget that
+// started was "never began the host handshake" (widget.render fail; seen
+// once in CI). The first batch is held here; the handshake must count.
+func TestSlowLogBatch(t *testing.T) {
+	path := needBrowser(t)
+	in := demoShaped(t)
+	in.Resources, in.Tools = in.Resources[:1], in.Tools[:1]
+	logHook = func(evs []event) {
+		if slices.ContainsFunc(evs, func(e event) bool { return e.T == "bridge" && e.Method == "ui/initialize" }) {
+			time.Sleep(time.Second)
+		}
+	}
+	t.Cleanup(func() { logHook = nil })
+	out, err := Run(t.Context(), in, Options{ChromePath: path, Allow: allowOf(in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(out.Results, func(r check.Result) bool {
+		return r.ID == checkRender && r.Subject == "widget:"+in.Resources[0].URI
+	})
+	if i < 0 {
+		t.Fatalf("no widget.render result: %+v", out.Results)
+	}
+	if r := out.Results[i]; r.Status != check.Pass {
+		t.Errorf("widget.render: %s %q, want pass", r.Status, r.Detail)
+	}
+}

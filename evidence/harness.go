@@ -166,6 +166,10 @@ func (h *harness) serveFrame(w http.ResponseWriter, r *http.Request) {
 	w.Write(p.frameDoc)
 }
 
+// logHook, when set (by tests only), runs before each log batch is
+// recorded: a test slows a batch down as a loaded machine does.
+var logHook func([]event)
+
 // serveLog takes the batches of events the host page forwards: its own
 // bridge records and the instrumentation's messages from the frame.
 func (h *harness) serveLog(w http.ResponseWriter, r *http.Request) {
@@ -178,6 +182,9 @@ func (h *harness) serveLog(w http.ResponseWriter, r *http.Request) {
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&evs); err != nil {
 		http.Error(w, "bad log batch", http.StatusBadRequest)
 		return
+	}
+	if logHook != nil {
+		logHook(evs)
 	}
 	record(p, &p.events, evs, maxEvents)
 	w.WriteHeader(http.StatusNoContent)
