@@ -325,7 +325,7 @@ func (p *prober) checkTokenInQuery(ctx context.Context) {
 			// Initialize is open to anyone: protected work is what a
 			// token in the query must not open.
 			p.onProtectedWork(ctx, "auth.token-in-query", qs, "the token in ?access_token=", "with the token in ?access_token= and no header", "the query's token was accepted", stepTokenQuery)
-		case rep.ok() && p.unauth.ok():
+		case rep.ok() && p.openToAll():
 			p.result("auth.token-in-query", "app", check.Error, check.Probed, "Not judged: initialize succeeds without any token (see auth.required), so its success with the token in ?access_token= says nothing of the query's token.", stepUnauth, stepTokenQuery)
 		case rep.ok():
 			p.result("auth.token-in-query", "app", check.Fail, check.Probed, "initialize with the token in ?access_token= and no Authorization header was accepted.", stepTokenQuery)
@@ -358,11 +358,7 @@ func (p *prober) onProtectedWork(ctx context.Context, id string, s rawSession, w
 	case refusedChallenge, refusedOther:
 		p.result(id, "app", check.Pass, check.Probed, fmt.Sprintf("Calling the protected tool %s %s was refused: %s.", quote(tool.Name), how, v.detail), opened, step)
 	case ran:
-		select {
-		case <-p.requiredKnown:
-		case <-ctx.Done():
-		}
-		if p.openRan {
+		if p.repeatsRequired(ctx) {
 			p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the protected tool %s ran %s, but it also runs without any token (see auth.required), so this repeats that failure.", quote(tool.Name), how), opened, step)
 			return
 		}
@@ -445,11 +441,7 @@ func (p *prober) judgeForeignCall(ctx context.Context, what, called string, rep 
 	case v.kind == refusedOther:
 		p.result(id, "app", check.Warn, check.Probed, fmt.Sprintf("%s was refused%s, but without an auth challenge: %s.", upperFirst(what), called, v.detail), stepForeign)
 	case v.kind == ran:
-		select {
-		case <-p.requiredKnown:
-		case <-ctx.Done():
-		}
-		if p.openRan {
+		if p.repeatsRequired(ctx) {
 			p.result(id, "app", check.Error, check.Probed, fmt.Sprintf("Not judged: the protected tool ran%s with %s, but it also runs without any token (see auth.required), so this repeats that failure.", called, what), stepForeign)
 			return
 		}
@@ -465,6 +457,19 @@ func (p *prober) judgeForeignCall(ctx context.Context, what, called string, rep 
 // that failure (one root cause, one failure).
 func (p *prober) openToAll() bool {
 	return p.m.Server.Auth.Mode == manifest.AuthOAuth && p.unauth.ok()
+}
+
+// repeatsRequired reports whether a protected tool that ran with a bad
+// credential also runs with none (auth.required fails for it), so that a
+// check of the credential only repeats that failure. It waits for
+// auth.required to be judged.
+func (p *prober) repeatsRequired(ctx context.Context) bool {
+	select {
+	case <-p.requiredKnown:
+		return p.openRan
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // openToAllKnown is openToAll for the strands that do not send the
