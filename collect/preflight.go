@@ -229,11 +229,8 @@ func (p *prober) diagnoseAnswer(ctx context.Context, rep rpcReply) (problem, hin
 		return fmt.Sprintf("%s speaks HTTPS, not plain HTTP (it answered the plain request with 400 and a TLS handshake succeeds)", u.Host),
 			fmt.Sprintf("set server.url to %s", withScheme(u, "https"))
 	case rep.status == http.StatusTooManyRequests:
-		prob := "it answered 429 Too Many Requests: the server is limiting how often it may be called"
-		if ra := rep.header.Get("Retry-After"); ra != "" {
-			prob += " (Retry-After " + quote(ra) + ")"
-		}
-		return prob, "try again later, or have the server allow the probe's address more requests"
+		return "it answered 429 Too Many Requests: the server is limiting how often it may be called" + retryAfter(rep.header),
+			"try again later, or have the server allow the probe's address more requests"
 	case rep.status == http.StatusRequestTimeout:
 		return "it answered 408 Request Timeout: it stopped waiting for the probe's initialize", "try again later; if it keeps happening, something between the probe and the server holds requests up"
 	case rep.status == http.StatusBadGateway, rep.status == http.StatusServiceUnavailable, rep.status == http.StatusGatewayTimeout:

@@ -80,11 +80,7 @@ func (p *prober) post(ctx context.Context, c rawCall) rpcReply {
 		msg["id"] = id
 	}
 	data, _ := json.Marshal(msg)
-	target := c.url
-	if target == "" {
-		target = p.mcpURL.String()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(data))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.target(c.url), bytes.NewReader(data))
 	if err != nil {
 		return rpcReply{err: err}
 	}
@@ -294,16 +290,20 @@ func (p *prober) call(ctx context.Context, s rawSession, method string, params a
 	return p.post(ctx, rawCall{url: s.url, method: method, params: params, token: s.token, sessionID: s.id, version: s.version})
 }
 
+// target is where a raw request goes: u, or the MCP URL for "".
+func (p *prober) target(u string) string {
+	if u == "" {
+		return p.mcpURL.String()
+	}
+	return u
+}
+
 // closeRaw ends a raw session politely; the answer does not matter.
 func (p *prober) closeRaw(ctx context.Context, s rawSession) {
 	if s.id == "" {
 		return
 	}
-	target := s.url
-	if target == "" {
-		target = p.mcpURL.String()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, target, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, p.target(s.url), nil)
 	if err != nil {
 		return
 	}
@@ -330,12 +330,17 @@ func unanswered(method string, status int, h http.Header) error {
 	}
 	why := "it stopped waiting for the request"
 	if status == http.StatusTooManyRequests {
-		why = "it is limiting requests"
-		if ra := h.Get("Retry-After"); ra != "" {
-			why += " (Retry-After " + quote(ra) + ")"
-		}
+		why = "it is limiting requests" + retryAfter(h)
 	}
 	return fmt.Errorf("the server answered %d %s to %s: %s; run again later", status, http.StatusText(status), method, why)
+}
+
+// retryAfter is " (Retry-After …)" when h names when to come back, else "".
+func retryAfter(h http.Header) string {
+	if ra := h.Get("Retry-After"); ra != "" {
+		return " (Retry-After " + quote(ra) + ")"
+	}
+	return ""
 }
 
 // saysNothing reports whether an HTTP status says nothing about what was
