@@ -43,6 +43,11 @@ type Options struct {
 	// write tool judged without a drawing (gone, live read-only) is
 	// judged as always.
 	NoPrompts bool
+	// Spool is a directory to write each screenshot into as soon as it is
+	// taken; the Output's evidence then names the file instead of holding
+	// the bytes, and the caller removes the directory once the pack is
+	// written. "" keeps the screenshots in memory.
+	Spool string
 	// Allow are more URLs the user named: widgets may reach their origins
 	// although they are loopback or private addresses. The harness's own
 	// origins and Input.Server's are allowed too, and no other such

@@ -180,9 +180,25 @@ func TestRun(t *testing.T) {
 	}
 	// The test servers are loopback: the browser's guard refuses them
 	// unless the user named them, as the pipeline names the MCP server.
-	out, err := Run(t.Context(), in, Options{Now: func() time.Time { return fixed }, Parallel: 2, Allow: []string{allowed.URL, other.URL, assets.URL}})
+	// Screenshots go to the spool as they are taken; the other tests keep
+	// them in memory.
+	spool := t.TempDir()
+	out, err := Run(t.Context(), in, Options{Now: func() time.Time { return fixed }, Parallel: 2, Allow: []string{allowed.URL, other.URL, assets.URL}, Spool: spool})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i, e := range out.Evidence {
+		if spooled := e.File != ""; spooled != (e.Kind == check.KindScreenshot) || spooled && (e.Data != nil || filepath.Dir(e.File) != spool) {
+			t.Fatalf("evidence %s (%s): file %q, %d bytes in memory; want every screenshot in %s and nothing else", e.ID, e.Kind, e.File, len(e.Data), spool)
+		}
+		data, err := e.Content()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum(data) != e.SHA256 || int64(len(data)) != e.Size {
+			t.Errorf("evidence %s: %d bytes with SHA-256 %s, the index says %d and %s", e.ID, len(data), sum(data), e.Size, e.SHA256)
+		}
+		out.Evidence[i].Data = data // for the checks below
 	}
 	results := map[string]check.Result{}
 	for _, r := range out.Results {

@@ -45,14 +45,15 @@ func errorResults(j *job, detail string) []check.Result {
 func assemble(jobs []*job) *Output {
 	out := &Output{}
 	n := 0
-	next := func(kind, title, ext string, data []byte) check.EvidenceID {
+	next := func(e check.Evidence, ext string) check.EvidenceID {
 		n++
-		id := check.EvidenceID(fmt.Sprintf("C%04d", n))
-		out.Evidence = append(out.Evidence, check.Evidence{
-			ID: id, Kind: kind, Title: title, Path: "evidence/captures/" + string(id) + "." + ext,
-			SHA256: sum(data), Size: int64(len(data)), Data: data,
-		})
-		return id
+		e.ID = check.EvidenceID(fmt.Sprintf("C%04d", n))
+		e.Path = "evidence/captures/" + string(e.ID) + "." + ext
+		if e.File == "" {
+			e.SHA256, e.Size = sum(e.Data), int64(len(e.Data))
+		}
+		out.Evidence = append(out.Evidence, e)
+		return e.ID
 	}
 	for _, j := range jobs {
 		if j.kind == promptJob {
@@ -63,19 +64,24 @@ func assemble(jobs []*job) *Output {
 			out.Results = append(out.Results, errorResults(j, j.skip)...)
 			continue
 		}
-		if j.err != nil || j.png == nil {
+		if j.err != nil || !j.shot() {
 			out.Results = append(out.Results, errorResults(j, renderError(j))...)
 			continue
 		}
-		png := next(check.KindScreenshot, "Widget "+j.res.URI+" rendered in the test host", "png", j.png)
+		png := next(j.screenshot("Widget "+j.res.URI+" rendered in the test host"), "png")
 		j.capture.ID = png
 		collect(j)
-		logID := next(check.KindCSPLog, "CSP reports and request log of widget "+j.res.URI, "json", j.log)
+		logID := next(check.Evidence{Kind: check.KindCSPLog, Title: "CSP reports and request log of widget " + j.res.URI, Data: j.log}, "json")
 		out.Captures = append(out.Captures, j.capture)
 		out.Results = append(out.Results, judgeWidget(j, []check.EvidenceID{png, logID})...)
 	}
 	check.Sort(out.Results)
 	return out
+}
+
+// screenshot is the job's screenshot as an evidence item.
+func (j *job) screenshot(title string) check.Evidence {
+	return check.Evidence{Kind: check.KindScreenshot, Title: title, Data: j.png, File: j.pngFile, SHA256: j.capture.PNGSHA256, Size: j.pngSize}
 }
 
 func renderError(j *job) string {
@@ -85,22 +91,22 @@ func renderError(j *job) string {
 	return "rendering " + j.subject + ": no screenshot"
 }
 
-func judgePrompt(j *job, next func(kind, title, ext string, data []byte) check.EvidenceID, out *Output) check.Result {
+func judgePrompt(j *job, next func(e check.Evidence, ext string) check.EvidenceID, out *Output) check.Result {
 	r := check.Result{ID: checkConfirmation, Subject: j.subject}
 	name := strings.TrimPrefix(j.subject, "tool:")
 	if j.decided != nil {
 		r.Status, r.Basis, r.Severity, r.Detail = j.decided.Status, j.decided.Basis, j.decided.Severity, j.decided.Detail
 		if j.tool != nil {
-			r.Evidence = []check.EvidenceID{next(check.KindTrace, "Live tools/list entry of "+name, "json", trace(j))}
+			r.Evidence = []check.EvidenceID{next(check.Evidence{Kind: check.KindTrace, Title: "Live tools/list entry of " + name, Data: trace(j)}, "json")}
 		}
 		return r
 	}
-	if j.err != nil || j.png == nil {
+	if j.err != nil || !j.shot() {
 		r.Status, r.Basis, r.Detail = check.Error, check.Absent, renderError(j)
 		return r
 	}
-	png := next(check.KindScreenshot, "Simulated confirmation prompt of "+name+" (not a real host)", "png", j.png)
-	tr := next(check.KindTrace, "Live tools/list entry of "+name+" that makes the host ask", "json", trace(j))
+	png := next(j.screenshot("Simulated confirmation prompt of "+name+" (not a real host)"), "png")
+	tr := next(check.Evidence{Kind: check.KindTrace, Title: "Live tools/list entry of " + name + " that makes the host ask", Data: trace(j)}, "json")
 	j.capture.ID = png
 	out.Captures = append(out.Captures, j.capture)
 	r.Status, r.Basis = check.Pass, check.Probed

@@ -43,9 +43,11 @@ type job struct {
 	// filled by render
 	capture live.Capture
 	start   startup
-	blank   bool // the screenshot's widget area is nearly uniform
-	differ  int  // how many of its pixels differ from the dominant colour
-	png     []byte
+	blank   bool   // the screenshot's widget area is nearly uniform
+	differ  int    // how many of its pixels differ from the dominant colour
+	png     []byte // the screenshot, unless it was written to pngFile
+	pngFile string // where the screenshot was written (Options.Spool)
+	pngSize int64
 	log     []byte
 	trace   []byte
 	err     error

@@ -84,8 +84,14 @@ func promptPage(j *job) ([]byte, error) {
 	}
 	if t.UI != "" {
 		data.PreviewURI = t.UI
-		if j.preview != nil && len(j.preview.png) > 0 {
-			data.Preview = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(j.preview.png))
+		if j.preview != nil {
+			png, err := j.preview.image()
+			if err != nil {
+				return nil, fmt.Errorf("reading the preview of %q: %w", t.Name, err)
+			}
+			if len(png) > 0 {
+				data.Preview = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+			}
 		}
 	}
 	var buf bytes.Buffer

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"image/png"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -133,8 +134,50 @@ func renderJob(ctx context.Context, h *harness, b Browser, j *job, opts Options)
 		}
 		j.capture.Image = imageSize(png)
 	}
-	j.png = png
 	j.capture.PNGSHA256 = sum(png)
+	j.keep(png, opts.Spool)
+}
+
+// keep stores the job's screenshot: in a file of spool when there is one,
+// so that a run of hundreds of prompts does not hold them all in memory
+// while the browser runs, its peak; else, or if the file cannot be
+// written, in memory.
+func (j *job) keep(png []byte, spool string) {
+	j.pngSize = int64(len(png))
+	if spool != "" {
+		if name, err := spoolFile(spool, png); err == nil {
+			j.pngFile = name
+			return
+		}
+	}
+	j.png = png
+}
+
+func spoolFile(dir string, data []byte) (string, error) {
+	f, err := os.CreateTemp(dir, "capture-*.png")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// shot reports whether the job has a screenshot.
+func (j *job) shot() bool { return j.png != nil || j.pngFile != "" }
+
+// image returns the job's screenshot, from memory or from its file.
+func (j *job) image() ([]byte, error) {
+	if j.pngFile == "" {
+		return j.png, nil
+	}
+	return os.ReadFile(j.pngFile)
 }
 
 // widgetPage builds the host page and the widget document for a widget job.

@@ -71,6 +71,9 @@ func Assemble(in Input) (*bundle.Bundle, error) {
 	evidence := append([]check.Evidence(nil), in.Evidence...)
 	for i := range evidence {
 		e := &evidence[i]
+		if e.File != "" {
+			continue // hashed when it was written
+		}
 		sum := sha256.Sum256(e.Data)
 		e.SHA256 = hex.EncodeToString(sum[:])
 		e.Size = int64(len(e.Data))

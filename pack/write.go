@@ -186,10 +186,14 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 			return put(rel, data)
 		}
 		for _, e := range b.Evidence {
-			if e.Data == nil && e.Size > 0 {
+			data, err := e.Content()
+			if err != nil {
+				return err
+			}
+			if data == nil && e.Size > 0 {
 				continue // not at hand: a pack re-rendered without its evidence files
 			}
-			if err := keep(e.Path, e.Data); err != nil {
+			if err := keep(e.Path, data); err != nil {
 				return err
 			}
 		}

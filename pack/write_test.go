@@ -2,6 +2,8 @@ package pack
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -113,4 +115,39 @@ func TestWritePDFDigestIsPackJSON(t *testing.T) {
 	if !bytes.Equal(written, alone) {
 		t.Errorf("the written pack.pdf (%d bytes) differs from Render's (%d bytes)", len(written), len(alone))
 	}
+}
+
+// TestWriteSpooledEvidence: evidence kept in a file (a screenshot spooled
+// while the browser ran) is written into the pack like the rest; a spooled
+// file that is gone fails the write, and nothing is left in place.
+func TestWriteSpooledEvidence(t *testing.T) {
+	spooled := filepath.Join(t.TempDir(), "capture-1.png")
+	content := []byte("\x89PNG spooled")
+	if err := os.WriteFile(spooled, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := smallBundle()
+	b.Evidence = append(b.Evidence, check.Evidence{ID: "C0001", Kind: check.KindScreenshot, Path: "evidence/captures/C0001.png", File: spooled,
+		SHA256: fmt.Sprintf("%x", sha256.Sum256(content)), Size: int64(len(content))})
+	dir := filepath.Join(t.TempDir(), "out")
+	if _, err := Write(t.Context(), b, dir, []string{"json"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "evidence", "captures", "C0001.png")); err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("the spooled screenshot was written as %q (%v), want %q", got, err, content)
+	}
+	sums, err := os.ReadFile(filepath.Join(dir, "SHA256SUMS"))
+	if err != nil || !bytes.Contains(sums, []byte("  evidence/captures/C0001.png\n")) {
+		t.Errorf("SHA256SUMS does not list the spooled screenshot:\n%s", sums)
+	}
+
+	os.Remove(spooled)
+	again := filepath.Join(t.TempDir(), "again")
+	if _, err := Write(t.Context(), b, again, []string{"json"}); err == nil || !strings.Contains(err.Error(), "reading evidence C0001") {
+		t.Fatalf("err = %v, want the spooled file that could not be read", err)
+	}
+	if _, err := os.Stat(again); !os.IsNotExist(err) {
+		t.Error("a half-written pack was left in place")
+	}
+	assertNoLeftovers(t, filepath.Dir(again), "again")
 }

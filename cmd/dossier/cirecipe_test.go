@@ -37,7 +37,7 @@ func TestCIRecipeCommands(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, args := range lines {
-		root := newRootCmd(io.Discard, io.Discard)
+		root := newEnv(io.Discard, io.Discard).rootCmd()
 		cmd, rest, err := root.Find(args)
 		if err != nil {
 			t.Errorf("dossier %s: %v", strings.Join(args, " "), err)

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -129,5 +131,40 @@ func TestNoBrowserStillCompletes(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("no evidence results at all")
+	}
+}
+
+// TestRunRemovesItsSpool: the screenshots of a run go through a spool
+// directory under TMPDIR (pipeline.Options.Spool), and nothing of it, or
+// of Chrome, is left there once the command has ended.
+func TestRunRemovesItsSpool(t *testing.T) {
+	requireBrowser(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+
+	e := newEnv(io.Discard, io.Discard)
+	spool := e.pipelineOptions(time.Now()).Spool
+	if info, err := os.Stat(spool); err != nil || !info.IsDir() || filepath.Dir(spool) != tmp {
+		t.Fatalf("spool %q (%v), want a directory in %s", spool, err, tmp)
+	}
+	if again := e.pipelineOptions(time.Now()).Spool; again != spool {
+		t.Errorf("a second run of the same command got spool %q, want %q", again, spool)
+	}
+	e.removeSpool()
+	if _, err := os.Stat(spool); !os.IsNotExist(err) {
+		t.Errorf("removeSpool left %s (%v)", spool, err)
+	}
+
+	out := filepath.Join(t.TempDir(), "pack")
+	dossier(t, "demo", "--out", out, "--format", "json")
+	if _, err := os.Stat(filepath.Join(out, "evidence", "captures", "C0001.png")); err != nil {
+		t.Fatalf("the demo wrote no screenshot: %v", err)
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the demo left %v in TMPDIR", names)
 	}
 }

@@ -41,16 +41,40 @@ type env struct {
 	now            func() time.Time
 	chrome         string // --chrome: the browser for evidence captures
 	columns        int    // the results table's width; 0 = the terminal's (table.go)
+	spool          string // the run's screenshots on their way into the pack; see spoolDir
+}
+
+func newEnv(stdout, stderr io.Writer) *env {
+	return &env{stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
 }
 
 // pipelineOptions are the settings every run shares; callers add the
 // manifest, tokens and what is theirs.
 func (e *env) pipelineOptions(now time.Time) pipeline.Options {
-	return pipeline.Options{Now: now, Version: buildVersion(), Progress: e.progress, ChromePath: e.chrome, Getenv: e.getenv}
+	return pipeline.Options{Now: now, Version: buildVersion(), Progress: e.progress, ChromePath: e.chrome, Getenv: e.getenv, Spool: e.spoolDir()}
 }
 
-func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
-	e := &env{stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
+// spoolDir is a private temporary directory the run's screenshots are
+// written to as they are taken (pipeline.Options.Spool), made on first
+// use; run removes it when the command ends. "" (it could not be made)
+// keeps them in memory.
+func (e *env) spoolDir() string {
+	if e.spool == "" {
+		if dir, err := os.MkdirTemp("", "dossier-captures-"); err == nil {
+			e.spool = dir
+		}
+	}
+	return e.spool
+}
+
+// removeSpool removes the spool directory, if one was made.
+func (e *env) removeSpool() {
+	if e.spool != "" {
+		os.RemoveAll(e.spool)
+	}
+}
+
+func (e *env) rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "dossier",
 		Short: "Build and verify the security-review pack of a ChatGPT app",
@@ -65,8 +89,8 @@ pack.json (the machine-readable source of truth), pack.pdf and answers.csv.
 	}
 	root.SetVersionTemplate("dossier {{.Version}}\n")
 	root.PersistentFlags().StringVar(&e.chrome, "chrome", "", "the Chrome or Chromium executable for evidence captures (default: Debian's chromium-headless-shell, then Debian's chromium, then chromium-headless-shell, chromium, chromium-browser or google-chrome on PATH)")
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newDemoCmd(e), newBuildCmd(e), newCheckCmd(e), newRenderCmd(e), newSchemaCmd(e), newVersionCmd(e))
 	root.AddCommand(newKeygenCmd(e), newVerifyCmd(e), newDiffCmd(e), newInitCmd(e), newAnswerCmd(e))

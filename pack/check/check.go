@@ -6,6 +6,7 @@ package check
 
 import (
 	"fmt"
+	"os"
 	"sort"
 )
 
@@ -137,6 +138,25 @@ type Evidence struct {
 	SHA256 string     `json:"sha256"`
 	Size   int64      `json:"size"`
 	Data   []byte     `json:"-"`
+	// File holds the content in place of Data: a screenshot written to
+	// disk as soon as it was taken, so that a run of hundreds of them
+	// does not keep them all in memory while the browser runs. SHA256
+	// and Size are then already set.
+	File string `json:"-"`
+}
+
+// Content returns the evidence's content: Data, or what File holds. It is
+// nil for evidence whose content is not at hand (a pack re-rendered
+// without its evidence files).
+func (e Evidence) Content() ([]byte, error) {
+	if e.File == "" {
+		return e.Data, nil
+	}
+	data, err := os.ReadFile(e.File)
+	if err != nil {
+		return nil, fmt.Errorf("reading evidence %s: %w", e.ID, err)
+	}
+	return data, nil
 }
 
 // Sort orders results by check ID, then subject, so outputs are stable.

@@ -463,12 +463,23 @@ func TestRenderWithoutImages(t *testing.T) {
 	for i := range b.Evidence {
 		b.Evidence[i].Data = nil
 	}
+	// A spooled file that is gone is said so too.
+	gone := b.Captures[0].ID
+	for i := range b.Evidence {
+		if b.Evidence[i].ID == gone {
+			b.Evidence[i].File = filepath.Join(t.TempDir(), "gone.png")
+		}
+	}
 	out, err := Render(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := strings.Count(words(extract(t, render(t, out))), "Image not embedded"); c != len(b.Captures) {
+	text := words(extract(t, render(t, out)))
+	if c := strings.Count(text, "Image not embedded"); c != len(b.Captures) {
 		t.Errorf("%d captures say their image is missing, want %d", c, len(b.Captures))
+	}
+	if !strings.Contains(text, "Image not embedded: reading evidence "+string(gone)) {
+		t.Errorf("no word of the spooled file that could not be read:\n%s", text)
 	}
 }
 
@@ -624,7 +635,14 @@ func TestRenderImagesAsCaptured(t *testing.T) {
 		} else {
 			pngs = append(pngs, data)
 		}
-		b.Evidence = append(b.Evidence, check.Evidence{ID: id, Kind: check.KindScreenshot, Title: fmt.Sprintf("Simulated confirmation prompt of tool_%d", i), Path: "evidence/captures/" + string(id) + ".png", Size: int64(len(data)), Data: data})
+		e := check.Evidence{ID: id, Kind: check.KindScreenshot, Title: fmt.Sprintf("Simulated confirmation prompt of tool_%d", i), Path: "evidence/captures/" + string(id) + ".png", Size: int64(len(data)), Data: data}
+		if i%2 == 1 { // half of them spooled to disk, as build keeps them
+			e.File, e.Data = filepath.Join(t.TempDir(), string(id)+".png"), nil
+			if err := os.WriteFile(e.File, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b.Evidence = append(b.Evidence, e)
 		b.Captures = append(b.Captures, live.Capture{ID: id, Subject: fmt.Sprintf("tool:tool_%d", i), Viewport: "1280x800", Simulated: true})
 	}
 	first := mustRender(t, b)

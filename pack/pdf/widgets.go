@@ -262,10 +262,14 @@ func (d *doc) imageRows(c live.Capture, ev check.Evidence) []core.Row {
 		rows = append(rows, row.New().Add(d.line(gridSize, simulatedBand, style{size: 11, bold: true, color: colWhite}).
 			WithStyle(&props.Cell{BackgroundColor: red, BorderType: border.Full, BorderColor: red, BorderThickness: 0.8})))
 	}
-	if len(ev.Data) == 0 {
+	data, err := ev.Content()
+	if err != nil {
+		return append(rows, row.New().Add(d.cell(gridSize, fmt.Sprintf("Image not embedded: %v.", err), bodyBold)).WithStyle(frame))
+	}
+	if len(data) == 0 {
 		return append(rows, row.New().Add(d.cell(gridSize, "Image not embedded: the PNG ("+orDash(ev.Path)+") was not at hand when this PDF was rendered.", bodyBold)).WithStyle(frame))
 	}
-	img, err := prepareImage(ev.Data)
+	img, err := prepareImage(data)
 	if err != nil {
 		return append(rows, row.New().Add(d.cell(gridSize, fmt.Sprintf("Image not embedded: %s is not a readable PNG (%v).", orDash(ev.Path), err), bodyBold)).WithStyle(frame))
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -45,6 +46,11 @@ type Options struct {
 	// na, saying the capture is made when the pack is built), and no
 	// browser is started unless a widget needs rendering.
 	NoPrompts bool
+	// Spool is a directory the evidence stage writes its screenshots into
+	// as they are taken (evidence.Options.Spool): the bundle's evidence
+	// names those files until the pack is written, and the caller
+	// removes the directory after that. "" keeps them in memory.
+	Spool string
 	// Launch starts the browser; nil starts Chromium (evidence's default).
 	// Tests pass a wrapper to count or fake launches.
 	Launch evidence.Launcher
@@ -139,13 +145,17 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		pre.addBrowserNeed(opts.ChromePath, progress)
 	}
 
+	// The probe's garbage goes back to the system before the captures,
+	// the run's peak of memory with the browser's: at 1,000 tools its
+	// pages would otherwise stay resident through them.
+	go debug.FreeOSMemory()
 	shots, err := evidence.Run(ctx, evidence.Input{
 		Resources: rep.Observation.Resources,
 		Tools:     rep.Observation.Tools,
 		Declared:  opts.Manifest.Tools,
 		Results:   rep.Calls,
 		Callable:  opts.Manifest.Probe.Callable, Server: opts.Manifest.Server.URL, ToolsIncomplete: rep.Observation.ToolsIncomplete,
-	}, evidence.Options{ChromePath: opts.ChromePath, Now: func() time.Time { return opts.Now }, Progress: progress, Launch: early.take, NoPrompts: opts.NoPrompts})
+	}, evidence.Options{ChromePath: opts.ChromePath, Now: func() time.Time { return opts.Now }, Progress: progress, Launch: early.take, NoPrompts: opts.NoPrompts, Spool: opts.Spool})
 	if err != nil {
 		return nil, fmt.Errorf("capturing evidence: %w", err)
 	}
