@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/cdproto/heapprofiler"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/dossier-dev/dossier/internal/netguard"
@@ -117,7 +118,7 @@ type Browser struct {
 	flags       []string
 	allocCancel context.CancelFunc
 	rootCancel  context.CancelFunc
-	root        context.Context // the browser's first tab; parent of every page
+	root        context.Context // the browser; parent of every tab
 
 	mu   sync.Mutex
 	idle []*tab // open tabs between pages, reused: opening a tab costs more than a page
@@ -126,8 +127,7 @@ type Browser struct {
 	prepared chan struct{}
 }
 
-// tab is one open tab, used by one page at a time. The root tab is one of
-// them; its cancel is nil, as ending it would end the browser.
+// tab is one open tab, used by one page at a time.
 type tab struct {
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -206,16 +206,62 @@ func Start(ctx context.Context, path string, o Options) (*Browser, error) {
 	// second tab is then ready when the second page starts, not 300 ms
 	// later (BenchmarkCapture cold, interleaved at load ~4: 2.28-2.30 s a
 	// run against 2.35-2.53 s, widgets 560-580 ms against 755-780 ms).
+	//
+	// The first tab is the page Chrome starts with, attached by its ID
+	// before any other tab is opened. Left to find a page on its own, the
+	// first context takes the first page it hears of, which can be a tab
+	// prepare is opening at that moment: two tabs then drive one page,
+	// their navigations abort each other (net::ERR_ABORTED) and one
+	// captures the other's page. That happened in about one start in a
+	// hundred in the pipeline's tests.
+	first, err := startPage(root)
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("starting chrome %q: %w", path, err)
+	}
 	b.prepared = make(chan struct{})
 	go b.prepare(o.Tabs - 1)
-	if err := chromedp.Do(root, chromedp.EmulateViewport(Width, Height)); err != nil {
+	t := &tab{}
+	if first != "" {
+		t.ctx, t.cancel = chromedp.NewContext(root, chromedp.WithTargetID(first))
+		err = chromedp.Do(t.ctx, chromedp.EmulateViewport(Width, Height))
+	} else {
+		t, err = b.open(root)
+	}
+	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("starting chrome %q: %w", path, err)
 	}
 	b.mu.Lock()
-	b.idle = append(b.idle, &tab{ctx: root})
+	b.idle = append(b.idle, t)
 	b.mu.Unlock()
 	return b, nil
+}
+
+// startPageWait bounds the wait for the page Chrome opens as it starts; it
+// is listed within milliseconds of the browser answering.
+const startPageWait = 2 * time.Second
+
+// startPage returns the ID of the page Chrome opened as it started, or ""
+// if none is listed within startPageWait (the first tab is then opened
+// like the others).
+func startPage(browser context.Context) (target.ID, error) {
+	deadline := time.Now().Add(startPageWait)
+	for {
+		targets, err := chromedp.Targets(browser)
+		if err != nil {
+			return "", err
+		}
+		for _, t := range targets {
+			if t.Type == "page" {
+				return t.TargetID, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return "", nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // prepare opens n more tabs and puts them with the idle ones. A tab that
@@ -431,20 +477,9 @@ func (b *Browser) Draw(ctx context.Context, shell string, doc []byte, box string
 	return png, nil
 }
 
-// navigate loads url in the tab of ctx and waits for its load event. A
-// navigation the browser aborted before anything of the page was loaded
-// (net::ERR_ABORTED) is tried once more. That happened once in about
-// eight runs of the whole suite on a loaded machine, on a tab's first
-// page, with the cause not found; dossier's own pages (the test host, the
-// prompt shell) are never a 204 or a download, which a browser also
-// aborts, and nothing of a page runs before it commits, so loading it
-// again changes nothing the capture records.
+// navigate loads url in the tab of ctx and waits for its load event.
 func navigate(ctx context.Context, url string) error {
-	err := chromedp.Do(ctx, chromedp.Navigate(url))
-	if err != nil && strings.Contains(err.Error(), "net::ERR_ABORTED") && ctx.Err() == nil {
-		err = chromedp.Do(ctx, chromedp.Navigate(url))
-	}
-	return err
+	return chromedp.Do(ctx, chromedp.Navigate(url))
 }
 
 // screenshot is a PNG of the viewport, encoded for speed (a larger file,
@@ -521,13 +556,11 @@ func (b *Browser) open(ctx context.Context) (*tab, error) {
 }
 
 // release puts a tab back for the next page, which replaces this one. A tab
-// whose page failed is closed instead (the root tab is only retired): its
-// renderer may be stuck in the page's code.
+// whose page failed is closed instead: its renderer may be stuck in the
+// page's code.
 func (b *Browser) release(t *tab, ok bool) {
 	if !ok {
-		if t.cancel != nil {
-			t.cancel()
-		}
+		t.cancel()
 		return
 	}
 	b.mu.Lock()
@@ -552,9 +585,7 @@ func (b *Browser) Close() error {
 	killLeftovers(b.dir)
 	b.mu.Lock()
 	for _, t := range b.idle {
-		if t.cancel != nil {
-			t.cancel()
-		}
+		t.cancel()
 	}
 	b.idle = nil
 	b.mu.Unlock()
@@ -565,9 +596,7 @@ func (b *Browser) Close() error {
 	}
 	b.mu.Lock()
 	for _, t := range b.idle { // one that opened just before
-		if t.cancel != nil {
-			t.cancel()
-		}
+		t.cancel()
 	}
 	b.idle = nil
 	b.mu.Unlock()

@@ -3,6 +3,7 @@ package chrome
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -295,36 +296,33 @@ window.drawn = new Promise(function (resolve, reject) {
 	}
 }
 
-// TestAbortedNavigationTriedOnce: a navigation the browser aborts (here
-// by a 204, which it does not load) is made once more, and only once.
-func TestAbortedNavigationTriedOnce(t *testing.T) {
-	var mu sync.Mutex
-	seen := map[string]int{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		seen[r.URL.Path]++
-		n := seen[r.URL.Path]
-		mu.Unlock()
-		if r.URL.Path == "/never" || n == 1 {
-			w.WriteHeader(http.StatusNoContent)
-			return
+// TestTabsAreDistinctPages: every tab Start opens is a page of its own. The
+// first tab once attached to whichever page it heard of first, at times a
+// tab being opened beside it, and two pages then shared one tab.
+func TestTabsAreDistinctPages(t *testing.T) {
+	for range 3 {
+		b := start(t, Options{Tabs: 4})
+		<-b.prepared
+		b.mu.Lock()
+		tabs := slices.Clone(b.idle)
+		b.mu.Unlock()
+		if len(tabs) != 4 {
+			t.Fatalf("%d tabs open, want 4", len(tabs))
 		}
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte(`<p>loaded</p><script>window.ready = 1</script>`))
-	}))
-	defer srv.Close()
-	b := start(t, Options{Allow: []string{srv.URL}})
-	defer b.Close()
-	if _, _, err := b.Shoot(t.Context(), srv.URL+"/once", "window.ready"); err != nil {
-		t.Errorf("aborted once, then answered: %v", err)
-	}
-	_, _, err := b.Shoot(t.Context(), srv.URL+"/never", "window.ready")
-	if err == nil || !strings.Contains(err.Error(), "net::ERR_ABORTED") {
-		t.Errorf("aborted every time: err = %v, want net::ERR_ABORTED", err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if seen["/once"] != 2 || seen["/never"] != 2 {
-		t.Errorf("requests %v, want two of each", seen)
+		for i, tb := range tabs {
+			if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](fmt.Sprintf("window.name = 'tab %d'", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, tb := range tabs {
+			name, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string]("window.name"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf("tab %d", i); name != want {
+				t.Errorf("tab %d shows the page named %q: two tabs drive one page", i, name)
+			}
+		}
+		b.Close()
 	}
 }
