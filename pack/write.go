@@ -180,9 +180,20 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 		return nil, fmt.Errorf("signing the pack: the bundle does not name the signing key %s as its signer", opts.Key.ID)
 	}
 	return writeDir(ctx, dir, func(put func(rel string, data []byte) error) error {
-		contents := map[string][]byte{} // every file written, for SHA256SUMS and pack.zip
+		// Every file written is hashed for SHA256SUMS; its bytes are kept
+		// only for pack.zip. A large pack's screenshots are read from the
+		// spool one by one (Evidence.Content) and would otherwise stay in
+		// memory through the PDF, which holds its own copy.
+		digests := map[string]sign.Digest{}
+		var contents map[string][]byte
+		if opts.Zip {
+			contents = map[string][]byte{}
+		}
 		keep := func(rel string, data []byte) error {
-			contents[rel] = data
+			digests[rel] = sha256.Sum256(data)
+			if contents != nil {
+				contents[rel] = data
+			}
 			return put(rel, data)
 		}
 		for _, e := range b.Evidence {
@@ -227,7 +238,7 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 				return err
 			}
 		}
-		sums := sign.Sums(contents)
+		sums := sign.SumsOf(digests)
 		if err := keep(sign.SumsFile, sums); err != nil {
 			return err
 		}

@@ -179,14 +179,27 @@ func Verify(pub ed25519.PublicKey, sums, sigFile []byte) error {
 // one "HEX  PATH" line per file, sorted by path, as sha256sum writes it, so
 // `sha256sum -c SHA256SUMS` checks a pack too.
 func Sums(files map[string][]byte) []byte {
-	paths := make([]string, 0, len(files))
-	for p := range files {
+	digests := make(map[string]Digest, len(files))
+	for p, data := range files {
+		digests[p] = sha256.Sum256(data)
+	}
+	return SumsOf(digests)
+}
+
+// Digest is a file's SHA-256.
+type Digest = [sha256.Size]byte
+
+// SumsOf is Sums from the files' digests (path → SHA-256), for a writer
+// that does not keep the files' contents.
+func SumsOf(digests map[string]Digest) []byte {
+	paths := make([]string, 0, len(digests))
+	for p := range digests {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
 	var b bytes.Buffer
 	for _, p := range paths {
-		sum := sha256.Sum256(files[p])
+		sum := digests[p]
 		fmt.Fprintf(&b, "%s  %s\n", hex.EncodeToString(sum[:]), p)
 	}
 	return b.Bytes()
