@@ -118,7 +118,16 @@ func TestRun(t *testing.T) {
 	needBrowser(t)
 	allowed, other := newRecorder(t), newRecorder(t)
 	assets, server := newAssets(t), newAssets(t) // a declared CDN; the app's own (MCP) server
-	repl := map[string]string{"{{ALLOWED}}": allowed.URL, "{{OTHER}}": other.URL, "{{ASSETS}}": assets.URL, "{{SERVER}}": server.URL}
+	// A host that never answers, until the test ends.
+	release := make(chan struct{})
+	slow := serve(t, func(w http.ResponseWriter, req *http.Request) {
+		select {
+		case <-release:
+		case <-req.Context().Done():
+		}
+	})
+	t.Cleanup(func() { close(release) }) // before slow closes: Close waits for its handlers
+	repl := map[string]string{"{{ALLOWED}}": allowed.URL, "{{OTHER}}": other.URL, "{{ASSETS}}": assets.URL, "{{SERVER}}": server.URL, "{{SLOW}}": slow.URL}
 	narrow := &live.CSP{Connect: []string{allowed.URL}, Source: []string{"ui.csp"}}
 	withCDN := &live.CSP{Connect: []string{allowed.URL}, Resource: []string{assets.URL}, Source: []string{"ui.csp"}}
 	refusedLive, refusedGone := widget(t, "calls-refused.html", narrow, map[string]string{"{{TOOL}}": "export_orders"}),
@@ -134,6 +143,8 @@ func TestRun(t *testing.T) {
 			widget(t, "script-404.html", withCDN, repl),
 			widget(t, "throws.html", narrow, repl),
 			widget(t, "blank.html", narrow, repl),
+			widget(t, "silent.html", narrow, repl),
+			widget(t, "hangs.html", &live.CSP{Resource: []string{slow.URL}, Source: []string{"ui.csp"}}, repl),
 			widget(t, "calls-callable.html", narrow, repl),
 			refusedLive, refusedGone,
 			widget(t, "reads-resource.html", narrow, repl),
@@ -183,7 +194,7 @@ func TestRun(t *testing.T) {
 	// Screenshots go to the spool as they are taken; the other tests keep
 	// them in memory.
 	spool := t.TempDir()
-	out, err := Run(t.Context(), in, Options{Now: func() time.Time { return fixed }, Parallel: 2, Allow: []string{allowed.URL, other.URL, assets.URL}, Spool: spool})
+	out, err := Run(t.Context(), in, Options{Now: func() time.Time { return fixed }, Parallel: 2, Allow: []string{allowed.URL, other.URL, assets.URL, slow.URL}, Spool: spool})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,6 +273,12 @@ func TestRun(t *testing.T) {
 		}},
 		{"blank widget", "widget:ui://test/blank", map[string]verdict{
 			checkRender: fail("its settled screenshot is blank (0 of the widget area's pixels differ from its background)"),
+		}},
+		{"a widget that loads and never talks to its host did not start", "widget:ui://test/silent", map[string]verdict{
+			checkRender: fail("it never began the host handshake"),
+		}},
+		{"a widget whose document is still loading at the cap is not judged", "widget:ui://test/hangs", map[string]verdict{
+			checkRender: errs("Not judged: the widget's document had not finished loading when the capture was taken, 6s after the host page began (its load event never fired)"),
 		}},
 		{"callable tool called through the bridge and window.openai is answered", "widget:ui://test/calls-callable", nil},
 		{"call of a live tool that is not callable is refused: not judged", "widget:ui://test/calls-refused-live", map[string]verdict{

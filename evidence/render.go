@@ -451,6 +451,8 @@ func collect(j *job) {
 			st.unserved = appendNew(st.unserved, clip(e.Method))
 		case "openai":
 			st.openai = appendNew(st.openai, clip(e.API))
+		case "loaded":
+			st.loaded = true
 		case "loadfail":
 			if u, ok := parseURL(e.URL); ok {
 				l := failedLoad{kind: e.Kind, url: u.String()}

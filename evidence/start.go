@@ -26,6 +26,7 @@ type startup struct {
 	refused   []refusedCall
 	unserved  []string // requests (by method) the test host could not answer
 	answered  []string // tools whose calls the host answered from recorded results
+	loaded    bool     // the widget's document fired its load event
 }
 
 // failedLoad is an element whose resource did not arrive.
@@ -277,6 +278,12 @@ func judgeRender(j *job, ev []check.EvidenceID) check.Result {
 	case len(hostLimits) > 0:
 		r.Status = check.Error
 		r.Detail = "The widget could not be judged: " + list(all) + ". The test host answers only tools in probe.callable that the probe called, never calls the live server, and sandboxes the widget with allow-scripts alone."
+	case !st.loaded && !st.handshake && len(st.openai) == 0:
+		// Its document was still loading when the capture was taken (a
+		// resource that had not arrived): it did not have the chance to
+		// start that a failure would say it had.
+		r.Status = check.Error
+		r.Detail = fmt.Sprintf("Not judged: the widget's document had not finished loading when the capture was taken, %s after the host page began (its load event never fired), so whether it starts was not seen: %s. Run again; if it persists, its capture record shows the requests it made.", maxWait, list(all))
 	default:
 		r.Status, r.Severity = check.Fail, check.High
 		r.Detail = "The widget did not start in the test host: " + list(all) + "."

@@ -388,7 +388,7 @@ func (b *Browser) Shoot(ctx context.Context, url, ready string) (png []byte, con
 		}
 		console = append(console, failed...)
 	}()
-	if err := navigate(pctx, url); err != nil {
+	if err := loadAtMost(pctx, url, loadWait); err != nil {
 		return nil, nil, fmt.Errorf("loading %q: %w", url, errors.Join(err, ctx.Err()))
 	}
 	// Evaluated in the page's current context (Poll names a context id,
@@ -480,6 +480,31 @@ func (b *Browser) Draw(ctx context.Context, shell string, doc []byte, box string
 // navigate loads url in the tab of ctx and waits for its load event.
 func navigate(ctx context.Context, url string) error {
 	return chromedp.Do(ctx, chromedp.Navigate(url))
+}
+
+// loadWait bounds the wait for a page's load event in Shoot. That event
+// waits for every subresource of every frame, so a widget's image that
+// never arrives would hold it until the page's deadline, although the
+// page's ready expression has caps of its own (the test host settles
+// within 6 s). Past loadWait the page is taken as it is, once the tab
+// shows it.
+const loadWait = 7 * time.Second
+
+// loadAtMost loads url in the tab of ctx and waits at most d for its load
+// event; past d it succeeds if the tab shows url (the document committed
+// and runs; some of what it loads has not arrived).
+func loadAtMost(ctx context.Context, url string, d time.Duration) error {
+	lctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	err := navigate(lctx, url)
+	if err == nil || ctx.Err() != nil || lctx.Err() == nil {
+		return err
+	}
+	href, herr := chromedp.Run(ctx, chromedp.Evaluate[string]("location.href"))
+	if herr != nil || href != url {
+		return err
+	}
+	return nil
 }
 
 // screenshot is a PNG of the viewport, encoded for speed (a larger file,
