@@ -278,7 +278,7 @@ func TestRun(t *testing.T) {
 			checkRender: fail("it never began the host handshake"),
 		}},
 		{"a widget whose document is still loading at the cap is not judged", "widget:ui://test/hangs", map[string]verdict{
-			checkRender: errs("Not judged: the widget's document had not finished loading when the capture was taken, 6s after the host page began (its load event never fired)"),
+			checkRender: errs("Not judged: the widget's document had not finished loading when the capture was taken (its load event never fired; the test host waits at most 6s)"),
 		}},
 		{"callable tool called through the bridge and window.openai is answered", "widget:ui://test/calls-callable", nil},
 		{"call of a live tool that is not callable is refused: not judged", "widget:ui://test/calls-refused-live", map[string]verdict{

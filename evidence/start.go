@@ -283,7 +283,7 @@ func judgeRender(j *job, ev []check.EvidenceID) check.Result {
 		// resource that had not arrived): it did not have the chance to
 		// start that a failure would say it had.
 		r.Status = check.Error
-		r.Detail = fmt.Sprintf("Not judged: the widget's document had not finished loading when the capture was taken, %s after the host page began (its load event never fired), so whether it starts was not seen: %s. Run again; if it persists, its capture record shows the requests it made.", maxWait, list(all))
+		r.Detail = fmt.Sprintf("Not judged: the widget's document had not finished loading when the capture was taken (its load event never fired; the test host waits at most %s), so whether it starts was not seen: %s. Run again; if it persists, its capture record shows the requests it made.", maxWait, list(all))
 	default:
 		r.Status, r.Severity = check.Fail, check.High
 		r.Detail = "The widget did not start in the test host: " + list(all) + "."
