@@ -49,7 +49,7 @@ func assemble(jobs []*job) *Output {
 		n++
 		e.ID = check.EvidenceID(fmt.Sprintf("C%04d", n))
 		e.Path = "evidence/captures/" + string(e.ID) + "." + ext
-		if e.File == "" {
+		if e.SHA256 == "" { // a screenshot's was taken when it was captured
 			e.SHA256, e.Size = sum(e.Data), int64(len(e.Data))
 		}
 		out.Evidence = append(out.Evidence, e)
