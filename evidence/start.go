@@ -29,6 +29,10 @@ type startup struct {
 	loaded    bool     // the widget's document fired its load event
 }
 
+// started reports whether the widget began talking to its host: the
+// MCP Apps handshake, or window.openai.
+func (st *startup) started() bool { return st.handshake || len(st.openai) > 0 }
+
 // failedLoad is an element whose resource did not arrive.
 type failedLoad struct {
 	kind, url string
@@ -248,7 +252,7 @@ func judgeRender(j *job, ev []check.EvidenceID) check.Result {
 		symptoms = append(symptoms, "it threw an uncaught error: "+e)
 	}
 	switch {
-	case st.handshake || len(st.openai) > 0:
+	case st.started():
 	case st.sentInit:
 		symptoms = append(symptoms, "it sent ui/initialize but never confirmed the host's answer with ui/notifications/initialized")
 	default:
@@ -278,7 +282,7 @@ func judgeRender(j *job, ev []check.EvidenceID) check.Result {
 	case len(hostLimits) > 0:
 		r.Status = check.Error
 		r.Detail = "The widget could not be judged: " + list(all) + ". The test host answers only tools in probe.callable that the probe called, never calls the live server, and sandboxes the widget with allow-scripts alone."
-	case !st.loaded && !st.handshake && len(st.openai) == 0:
+	case !st.loaded && !st.started():
 		// Its document was still loading when the capture was taken (a
 		// resource that had not arrived): it did not have the chance to
 		// start that a failure would say it had.
