@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"runtime/debug"
 	"slices"
 	"time"
 
@@ -145,10 +144,6 @@ func Run(ctx context.Context, opts Options) (*bundle.Bundle, error) {
 		pre.addBrowserNeed(opts.ChromePath, progress)
 	}
 
-	// The probe's garbage goes back to the system before the captures,
-	// the run's peak of memory with the browser's: at 1,000 tools its
-	// pages would otherwise stay resident through them.
-	go debug.FreeOSMemory()
 	shots, err := evidence.Run(ctx, evidence.Input{
 		Resources: rep.Observation.Resources,
 		Tools:     rep.Observation.Tools,
