@@ -118,6 +118,10 @@ func LaunchChrome(ctx context.Context, path string) (Browser, error) {
 // ErrNoBrowser is reported (as result details) when no browser is found.
 var ErrNoBrowser = chrome.ErrNoBrowser
 
+// RemoveLeftovers kills the browsers this process started and removes their
+// profiles in tmp at once (see chrome.RemoveMine).
+func RemoveLeftovers(tmp string) { chrome.RemoveMine(tmp) }
+
 // FindBrowser returns the browser executable (see chrome.Find).
 func FindBrowser(path string) (string, error) { return chrome.Find(path) }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,10 +13,23 @@ import (
 )
 
 // TestInterruptLeavesNothingBehind runs the real binary, interrupts it
-// (Ctrl-C) while Chrome renders, and checks that no Chrome process, no
-// profile directory and no half-written pack remain. The child gets a
+// (Ctrl-C) while Chrome renders, once (a clean stop) or twice (quit at
+// once), and checks that no Chrome process, no profile directory, no
+// screenshot spool and no half-written pack remain. The child gets a
 // TMPDIR of its own, so Chrome runs of tests in other packages do not count.
 func TestInterruptLeavesNothingBehind(t *testing.T) {
+	for _, twice := range []bool{false, true} {
+		name := "once"
+		if twice {
+			name = "twice"
+		}
+		t.Run(name, func(t *testing.T) { interruptDemo(t, twice) })
+	}
+}
+
+// interruptDemo interrupts a demo once it renders, and again at once when
+// twice is set (the "quit at once" path).
+func interruptDemo(t *testing.T, twice bool) {
 	requireBrowser(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "dossier")
@@ -47,6 +61,13 @@ func TestInterruptLeavesNothingBehind(t *testing.T) {
 			}
 			interrupted = true
 		}
+		// Signals do not queue: the second is sent once the first has
+		// been taken.
+		if twice && strings.Contains(sc.Text(), "interrupt again to quit") {
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	err = cmd.Wait()
 	if !interrupted {
@@ -54,6 +75,13 @@ func TestInterruptLeavesNothingBehind(t *testing.T) {
 	}
 	if err == nil {
 		t.Fatal("an interrupted demo exited 0")
+	}
+	if twice {
+		// The second interrupt must have been what ended the run, not the
+		// cleanup the first one started.
+		if code := cmd.ProcessState.ExitCode(); code != exitInterrupted || !strings.Contains(strings.Join(seen, "\n"), "interrupted again; quitting") {
+			t.Fatalf("exit %d, want %d after \"interrupted again; quitting\":\n%s", code, exitInterrupted, strings.Join(seen, "\n"))
+		}
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("the interrupted run left %s behind (%v)", out, err)
@@ -68,10 +96,13 @@ func TestInterruptLeavesNothingBehind(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			var names []string
-			for _, e := range entries {
-				names = append(names, e.Name())
-			}
-			t.Fatalf("after the interrupt: processes %v, files in TMPDIR %v", left, names)
+			filepath.WalkDir(tmp, func(p string, _ fs.DirEntry, _ error) error {
+				if p != tmp {
+					names = append(names, strings.TrimPrefix(p, tmp+"/"))
+				}
+				return nil
+			})
+			t.Fatalf("after the interrupt: processes %v, files in TMPDIR %v; the run's stderr:\n%s", left, names, strings.Join(seen, "\n"))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -11,9 +11,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 
+	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
 	"github.com/dossier-dev/dossier/internal/english"
+	"github.com/dossier-dev/dossier/internal/owned"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
@@ -30,10 +34,19 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go onInterrupt(sigs, cancel, os.Stderr, os.Exit)
+	// A second interrupt removes the leftovers, then exits: the run, which
+	// may end meanwhile, must not exit under it and leave them half
+	// removed. Whoever takes quitting first ends the process.
+	var quitting sync.Mutex
+	leftovers := func() {
+		quitting.Lock()
+		removeLeftovers()
+	}
+	go onInterrupt(sigs, cancel, os.Stderr, leftovers, os.Exit)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	signal.Stop(sigs)
 	cancel()
+	quitting.Lock()
 	os.Exit(code)
 }
 
@@ -41,10 +54,15 @@ func main() {
 // a shell reports a process killed by SIGINT.
 const exitInterrupted = 130
 
+// quitWait bounds removeLeftovers on the way out at a second interrupt.
+const quitWait = 3 * time.Second
+
 // onInterrupt cancels the run at the first signal, so that it stops
 // cleanly (Chrome closed, no half-written pack), and ends the process at
-// once at the second, for a cleanup that hangs.
-func onInterrupt(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer, exit func(int)) {
+// once at the second, for a cleanup that hangs: leftovers (what the run
+// holds in TMPDIR, which the cleanup would have removed) is called first,
+// for at most quitWait or until a third signal.
+func onInterrupt(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer, leftovers func(), exit func(int)) {
 	if _, ok := <-sigs; !ok {
 		return
 	}
@@ -54,7 +72,28 @@ func onInterrupt(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Wri
 		return
 	}
 	fmt.Fprintln(stderr, "dossier: interrupted again; quitting")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		leftovers()
+	}()
+	select {
+	case <-done:
+	case <-sigs:
+	case <-time.After(quitWait):
+	}
 	exit(exitInterrupted)
+}
+
+// removeLeftovers removes what this process holds in TMPDIR: its browser
+// (killed first, since it writes into its profile until it ends), the
+// demo's plugin package and the screenshot spool.
+func removeLeftovers() {
+	tmp := os.TempDir()
+	pipeline.RemoveLeftovers(tmp)
+	for _, dir := range owned.Mine(tmp, spoolPrefix) {
+		os.RemoveAll(dir)
+	}
 }
 
 // run executes one command line and maps its error to an exit code.

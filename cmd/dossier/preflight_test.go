@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -466,30 +467,53 @@ func TestTableEscapesServerText(t *testing.T) {
 }
 
 // TestSecondInterruptQuits: the first signal cancels the run so it can
-// clean up; the second ends the process at once.
+// clean up; the second removes the leftovers and ends the process, and a
+// third ends it at once when that removal hangs.
 func TestSecondInterruptQuits(t *testing.T) {
-	sigs := make(chan os.Signal, 2)
-	ctx, cancel := context.WithCancel(t.Context())
-	exited := make(chan int, 1)
-	var stderr bytes.Buffer
-	done := make(chan struct{})
-	go func() {
-		onInterrupt(sigs, cancel, &stderr, func(code int) { exited <- code })
-		close(done)
-	}()
-	sigs <- os.Interrupt
-	<-ctx.Done()
-	select {
-	case code := <-exited:
-		t.Fatalf("the first interrupt exited %d", code)
-	default:
-	}
-	sigs <- os.Interrupt
-	if code := <-exited; code != exitInterrupted {
-		t.Errorf("exit %d, want %d", code, exitInterrupted)
-	}
-	<-done
-	if !strings.Contains(stderr.String(), "interrupt again to quit at once") {
-		t.Errorf("stderr: %s", stderr.String())
+	for _, tt := range []struct {
+		name  string
+		hangs bool
+	}{{"leftovers removed", false}, {"removal hangs, third signal", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			sigs := make(chan os.Signal, 2)
+			ctx, cancel := context.WithCancel(t.Context())
+			exited := make(chan int, 1)
+			var removed atomic.Bool
+			release := make(chan struct{})
+			defer close(release)
+			leftovers := func() {
+				if tt.hangs {
+					<-release
+				}
+				removed.Store(true)
+			}
+			var stderr bytes.Buffer
+			done := make(chan struct{})
+			go func() {
+				onInterrupt(sigs, cancel, &stderr, leftovers, func(code int) { exited <- code })
+				close(done)
+			}()
+			sigs <- os.Interrupt
+			<-ctx.Done()
+			select {
+			case code := <-exited:
+				t.Fatalf("the first interrupt exited %d", code)
+			default:
+			}
+			sigs <- os.Interrupt
+			if tt.hangs {
+				sigs <- os.Interrupt
+			}
+			if code := <-exited; code != exitInterrupted {
+				t.Errorf("exit %d, want %d", code, exitInterrupted)
+			}
+			if removed.Load() == tt.hangs {
+				t.Errorf("leftovers removed before the exit: %v, want %v", removed.Load(), !tt.hangs)
+			}
+			<-done
+			if !strings.Contains(stderr.String(), "interrupt again to quit at once") {
+				t.Errorf("stderr: %s", stderr.String())
+			}
+		})
 	}
 }

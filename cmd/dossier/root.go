@@ -18,6 +18,7 @@ import (
 
 	"github.com/dossier-dev/dossier/cmd/internal/pipeline"
 	"github.com/dossier-dev/dossier/collect"
+	"github.com/dossier-dev/dossier/internal/owned"
 	"github.com/dossier-dev/dossier/pack"
 	"github.com/dossier-dev/dossier/pack/manifest"
 )
@@ -54,13 +55,19 @@ func (e *env) pipelineOptions(now time.Time) pipeline.Options {
 	return pipeline.Options{Now: now, Version: buildVersion(), Progress: e.progress, ChromePath: e.chrome, Getenv: e.getenv, Spool: e.spoolDir()}
 }
 
+// spoolPrefix begins the name of every spool directory.
+const spoolPrefix = "dossier-captures-"
+
 // spoolDir is a private temporary directory the run's screenshots are
 // written to as they are taken (pipeline.Options.Spool), made on first
 // use; run removes it when the command ends. "" (it could not be made)
-// keeps them in memory.
+// keeps them in memory. The spools of killed runs are removed first.
 func (e *env) spoolDir() string {
 	if e.spool == "" {
-		if dir, err := os.MkdirTemp("", "dossier-captures-"); err == nil {
+		for _, dir := range owned.Stale(os.TempDir(), spoolPrefix) {
+			os.RemoveAll(dir)
+		}
+		if dir, err := owned.MkdirTemp(spoolPrefix); err == nil {
 			e.spool = dir
 		}
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/dossier-dev/dossier/internal/netguard"
+	"github.com/dossier-dev/dossier/internal/owned"
 )
 
 // maxTracked bounds the requests one page's network record keeps.
@@ -154,7 +155,7 @@ const collectEvery = 25
 // first.
 func Start(ctx context.Context, path string, o Options) (*Browser, error) {
 	removeStale(os.TempDir())
-	dir, err := os.MkdirTemp("", profileDirPattern())
+	dir, err := owned.MkdirTemp(profilePrefix)
 	if err != nil {
 		return nil, fmt.Errorf("creating chrome profile dir: %w", err)
 	}

@@ -5,72 +5,37 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
-// TestRemoveStale makes profile directories as killed runs and live ones
-// leave them, and checks that only ours with a gone owner are removed.
-func TestRemoveStale(t *testing.T) {
+// TestRemoveMine removes a running browser's profile at once, as a run
+// that quits on a second interrupt does: its processes and directories
+// must be gone, and the Close that follows must not fail.
+func TestRemoveMine(t *testing.T) {
 	tmp := t.TempDir()
-	self := ownerTag(os.Getpid())
-	if self == "" {
-		t.Fatal("no start time for this process")
+	t.Setenv("TMPDIR", tmp)
+	b := start(t, Options{Tabs: 2})
+	dir := b.ProfileDir()
+	if len(Processes(dir)) == 0 {
+		t.Fatal("no process names the profile: the test proves nothing")
 	}
-	pid := strconv.Itoa(os.Getpid())
-	type dir struct {
-		name    string
-		make    func(path string) error
-		removed bool
+	RemoveMine(tmp)
+	if pids := Processes(dir); len(pids) > 0 {
+		t.Errorf("processes of the browser remain: %v", pids)
 	}
-	dirs := []dir{
-		{"dossier-chrome-" + self + "-1", mkdir, false},            // our own, live
-		{"dossier-chrome-" + pid + ".1-2", mkdir, true},            // our pid, another start: reused id, owner gone
-		{"dossier-chrome-999999999.5-3", mkdir, true},              // no such process
-		{"dossier-chrome-4242424242", mkdir, false},                // an older dossier's, no owner named
-		{"other-chrome-999999999.5-4", mkdir, false},               // not ours
-		{"dossier-chrome-999999999.5-link", linkToDir(tmp), false}, // a link, not a directory we made
-		{"dossier-chrome-999999999.5-file", func(p string) error { return os.WriteFile(p, nil, 0o600) }, false},
-	}
-	if os.Geteuid() == 0 { // only root can make a directory another user owns
-		dirs = append(dirs, dir{"dossier-chrome-999999999.5-foreign", foreignDir, false})
-	}
-	for _, tt := range dirs {
-		if err := tt.make(filepath.Join(tmp, tt.name)); err != nil {
-			t.Fatalf("%s: %v", tt.name, err)
+	if left, _ := os.ReadDir(tmp); len(left) > 0 {
+		var names []string
+		for _, e := range left {
+			names = append(names, e.Name())
 		}
-		defer func() {
-			_, err := os.Lstat(filepath.Join(tmp, tt.name))
-			if gone := os.IsNotExist(err); gone != tt.removed {
-				t.Errorf("%s: removed %v, want %v", tt.name, gone, tt.removed)
-			}
-		}()
+		t.Errorf("left in TMPDIR: %v", names)
 	}
-	removeStale(tmp)
-}
-
-func linkToDir(tmp string) func(string) error {
-	return func(p string) error {
-		target := filepath.Join(tmp, "target")
-		if err := os.Mkdir(target, 0o700); err != nil {
-			return err
-		}
-		return os.Symlink(target, p)
+	if err := b.Close(); err != nil {
+		t.Errorf("Close after RemoveMine: %v", err)
 	}
 }
-
-// foreignDir makes a directory owned by nobody.
-func foreignDir(p string) error {
-	if err := os.Mkdir(p, 0o700); err != nil {
-		return err
-	}
-	return os.Chown(p, 65534, 65534)
-}
-
-func mkdir(p string) error { return os.Mkdir(p, 0o700) }
 
 // TestKilledRunLeftovers kills a process that runs a browser, as a
 // SIGKILL or a crash would, and checks that the next start removes what

@@ -8,11 +8,28 @@ import (
 	"path/filepath"
 
 	"github.com/dossier-dev/dossier/collect"
+	"github.com/dossier-dev/dossier/evidence"
+	"github.com/dossier-dev/dossier/internal/owned"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/manifest"
 	"github.com/dossier-dev/dossier/pack/plugin"
 	"github.com/dossier-dev/dossier/samples/app"
 )
+
+// demoPluginPrefix begins the name of the directory the demo writes the
+// sample's plugin package into.
+const demoPluginPrefix = "dossier-demo-plugin-"
+
+// RemoveLeftovers removes at once what this process holds in tmp (TMPDIR):
+// its browsers, killed, with their profiles, and the demo's plugin
+// package. It is for a run that quits on a second interrupt, whose
+// deferred cleanups never run.
+func RemoveLeftovers(tmp string) {
+	evidence.RemoveLeftovers(tmp)
+	for _, dir := range owned.Mine(tmp, demoPluginPrefix) {
+		os.RemoveAll(dir)
+	}
+}
 
 // Demo starts the sample app in-process on 127.0.0.1, signs in to its
 // authorization server unattended once per token set the manifest names
@@ -60,7 +77,10 @@ func DemoWith(ctx context.Context, sample app.Options, opts Options) (*bundle.Bu
 	opts.Manifest = m
 	if opts.Plugin == nil {
 		// The sample's plugin package, as its vendor would submit it.
-		dir, err := os.MkdirTemp("", "dossier-demo-plugin-")
+		for _, dir := range owned.Stale(os.TempDir(), demoPluginPrefix) { // killed demos'
+			os.RemoveAll(dir)
+		}
+		dir, err := owned.MkdirTemp(demoPluginPrefix)
 		if err != nil {
 			return nil, fmt.Errorf("writing the sample plugin package: %w", err)
 		}
