@@ -203,7 +203,7 @@ func AnswerFrom(ctx context.Context, packPath, dir string, opts AnswerOptions) (
 	for _, q := range opts.Questionnaire.Questions {
 		b.Answers = append(b.Answers, answer(q, b.Results))
 	}
-	w, err := writeDir(ctx, dir, func(put func(string, []byte) error) error {
+	w, err := writeDir(ctx, dir, func(s *stage) error {
 		contents := map[string][]byte{}
 		for _, f := range files {
 			var data []byte
@@ -219,11 +219,11 @@ func AnswerFrom(ctx context.Context, packPath, dir string, opts AnswerOptions) (
 				return fmt.Errorf("rendering %s: %w", f.File, err)
 			}
 			contents[f.File] = data
-			if err := put(f.File, data); err != nil {
+			if err := s.put(f.File, data); err != nil {
 				return err
 			}
 		}
-		return put(sign.SumsFile, sign.Sums(contents))
+		return s.put(sign.SumsFile, sign.Sums(contents))
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -179,22 +180,16 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 	if opts.Key != nil && (b.Signature == nil || b.Signature.KeyID != opts.Key.ID) {
 		return nil, fmt.Errorf("signing the pack: the bundle does not name the signing key %s as its signer", opts.Key.ID)
 	}
-	return writeDir(ctx, dir, func(put func(rel string, data []byte) error) error {
-		// Every file written is hashed for SHA256SUMS; its bytes are kept
-		// only for pack.zip. A large pack's screenshots are read from the
-		// spool one by one (Evidence.Content) and would otherwise stay in
-		// memory through the PDF, which holds its own copy.
+	return writeDir(ctx, dir, func(s *stage) error {
+		// Every file written is hashed for SHA256SUMS. A large pack's
+		// screenshots are read from the spool one by one
+		// (Evidence.Content), and pack.zip is streamed from the files
+		// written: no file's bytes outlive its writing, which would keep
+		// them in memory through the PDF, the write's peak.
 		digests := map[string]sign.Digest{}
-		var contents map[string][]byte
-		if opts.Zip {
-			contents = map[string][]byte{}
-		}
-		keep := func(rel string, data []byte) error {
+		put := func(rel string, data []byte) error {
 			digests[rel] = sha256.Sum256(data)
-			if contents != nil {
-				contents[rel] = data
-			}
-			return put(rel, data)
+			return s.put(rel, data)
 		}
 		for _, e := range b.Evidence {
 			data, err := e.Content()
@@ -204,7 +199,7 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 			if data == nil && e.Size > 0 {
 				continue // not at hand: a pack re-rendered without its evidence files
 			}
-			if err := keep(e.Path, data); err != nil {
+			if err := put(e.Path, data); err != nil {
 				return err
 			}
 		}
@@ -234,37 +229,88 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 				sum := sha256.Sum256(data)
 				digest = hex.EncodeToString(sum[:])
 			}
-			if err := keep(name, data); err != nil {
+			if err := put(name, data); err != nil {
 				return err
 			}
 		}
 		sums := sign.SumsOf(digests)
-		if err := keep(sign.SumsFile, sums); err != nil {
+		if err := put(sign.SumsFile, sums); err != nil {
 			return err
 		}
 		if opts.Key != nil {
-			if err := keep(sign.SigFile, opts.Key.Sign(sums)); err != nil {
+			if err := put(sign.SigFile, opts.Key.Sign(sums)); err != nil {
 				return err
 			}
 		}
 		if opts.Zip {
-			z, err := Zip(contents, b.Created)
-			if err != nil {
-				return err
-			}
-			if err := put(ZipFile, z); err != nil {
-				return err
-			}
+			names := slices.Clone(s.w.Files) // all but pack.zip itself
+			return s.stream(ZipFile, func(w io.Writer) error { return zipTo(w, names, s.open, b.Created) })
 		}
 		return nil
 	})
+}
+
+// stage is a pack being written: its files go into a temporary directory
+// beside the pack's, which writeDir moves into place once all are there.
+type stage struct {
+	ctx     context.Context
+	tmp     string
+	w       *Written
+	written map[string]bool
+}
+
+// put writes data as the file rel of the pack.
+func (s *stage) put(rel string, data []byte) error {
+	return s.stream(rel, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// stream writes the file rel of the pack with write.
+func (s *stage) stream(rel string, write func(io.Writer) error) error {
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	if !safeRel(rel) {
+		return fmt.Errorf("refusing to write %q: not a plain relative path inside the pack", rel)
+	}
+	if s.written[rel] {
+		return fmt.Errorf("refusing to write %q twice", rel)
+	}
+	p := filepath.Join(s.tmp, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("creating %q: %w", filepath.Dir(p), err)
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("writing %q: %w", p, err)
+	}
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %q: %w", p, err)
+	}
+	s.w.Files = append(s.w.Files, rel)
+	s.written[rel] = true
+	return nil
+}
+
+// open reads back a file of the pack written before.
+func (s *stage) open(rel string) (io.ReadCloser, error) {
+	if !s.written[rel] {
+		return nil, fmt.Errorf("%q was not written", rel)
+	}
+	return os.Open(filepath.Join(s.tmp, filepath.FromSlash(rel)))
 }
 
 // writeDir writes the files fill puts into dir in one step: into a
 // temporary directory beside dir first, moved into place only when fill
 // has put everything. dir must pass CheckOut, so nothing the user put
 // there is lost.
-func writeDir(ctx context.Context, dir string, fill func(put func(rel string, data []byte) error) error) (*Written, error) {
+func writeDir(ctx context.Context, dir string, fill func(*stage) error) (*Written, error) {
 	if err := CheckOut(dir); err != nil {
 		return nil, err
 	}
@@ -279,36 +325,14 @@ func writeDir(ctx context.Context, dir string, fill func(put func(rel string, da
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
 
-	w := &Written{Dir: dir}
-	written := map[string]bool{}
-	put := func(rel string, data []byte) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !safeRel(rel) {
-			return fmt.Errorf("refusing to write %q: not a plain relative path inside the pack", rel)
-		}
-		if written[rel] {
-			return fmt.Errorf("refusing to write %q twice", rel)
-		}
-		p := filepath.Join(tmp, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("creating %q: %w", filepath.Dir(p), err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			return fmt.Errorf("writing %q: %w", p, err)
-		}
-		w.Files = append(w.Files, rel)
-		written[rel] = true
-		return nil
-	}
-	if err := fill(put); err != nil {
+	s := &stage{ctx: ctx, tmp: tmp, w: &Written{Dir: dir}, written: map[string]bool{}}
+	if err := fill(s); err != nil {
 		return nil, err
 	}
 	if err := swap(tmp, dir); err != nil {
 		return nil, err
 	}
-	return w, nil
+	return s.w, nil
 }
 
 // CheckOut says whether a pack may be written to dir, before anything is

@@ -1,9 +1,11 @@
 package pack
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -150,4 +152,67 @@ func TestWriteSpooledEvidence(t *testing.T) {
 		t.Error("a half-written pack was left in place")
 	}
 	assertNoLeftovers(t, filepath.Dir(again), "again")
+}
+
+// TestWriteZip: pack.zip, streamed from the files just written, holds
+// every other file of the pack byte for byte, in path order, and the same
+// pack gives the same zip.
+func TestWriteZip(t *testing.T) {
+	spooled := filepath.Join(t.TempDir(), "capture-1.png")
+	content := []byte("\x89PNG spooled")
+	if err := os.WriteFile(spooled, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := smallBundle()
+	b.Evidence = append(b.Evidence, check.Evidence{ID: "C0001", Kind: check.KindScreenshot, Path: "evidence/captures/C0001.png", File: spooled,
+		SHA256: fmt.Sprintf("%x", sha256.Sum256(content)), Size: int64(len(content))})
+	var zips [][]byte
+	for _, name := range []string{"one", "two"} {
+		dir := filepath.Join(t.TempDir(), name)
+		w, err := WriteWith(t.Context(), b, dir, WriteOptions{Formats: []string{"json", "csv"}, Zip: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, ZipFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zips = append(zips, data)
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, f := range w.Files {
+			if f != ZipFile {
+				want = append(want, f)
+			}
+		}
+		slices.Sort(want)
+		var got []string
+		for _, f := range zr.File {
+			got = append(got, f.Name)
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			inZip, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if onDisk, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Name))); err != nil || !bytes.Equal(inZip, onDisk) {
+				t.Errorf("%s: %d bytes in the zip differ from the file written (%v)", f.Name, len(inZip), err)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("pack.zip holds %v, want %v", got, want)
+		}
+		if !slices.Contains(got, "evidence/captures/C0001.png") {
+			t.Error("pack.zip lacks the spooled screenshot")
+		}
+	}
+	if !bytes.Equal(zips[0], zips[1]) {
+		t.Error("the same pack gave two different pack.zip")
+	}
 }

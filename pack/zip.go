@@ -39,25 +39,12 @@ const (
 	maxSmallFile = 1 << 20   // SHA256SUMS and its signature
 )
 
-// Zip is the deterministic zip of a pack's files: entries sorted by path,
-// stored uncompressed (so the bytes depend on no compressor's version),
-// every time set to mod (the pack's date), mode 0644, no comment. The same
-// files always give the same bytes, which is how verify checks a pack.zip.
-func Zip(files map[string][]byte, mod time.Time) ([]byte, error) {
-	var buf bytes.Buffer
-	names := make([]string, 0, len(files))
-	for p := range files {
-		names = append(names, p)
-	}
-	open := func(name string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(files[name])), nil }
-	if err := zipTo(&buf, names, open, mod); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// zipTo writes the zip Zip makes of the named files, each read with open,
-// to w: verify hashes it as it is written instead of holding it.
+// zipTo writes to w the deterministic zip of a pack's files, each read
+// with open: entries sorted by path, stored uncompressed (so the bytes
+// depend on no compressor's version), every time set to mod (the pack's
+// date), mode 0644, no comment. The same files always give the same bytes,
+// which is how verify checks a pack.zip: it hashes the zip as zipTo writes
+// it, and Write streams it from the files it has written.
 func zipTo(w io.Writer, names []string, open func(string) (io.ReadCloser, error), mod time.Time) error {
 	names = append([]string(nil), names...)
 	sort.Strings(names)
