@@ -119,10 +119,10 @@ func TestWritePDFDigestIsPackJSON(t *testing.T) {
 	}
 }
 
-// TestWriteSpooledEvidence: evidence kept in a file (a screenshot spooled
-// while the browser ran) is written into the pack like the rest; a spooled
-// file that is gone fails the write, and nothing is left in place.
-func TestWriteSpooledEvidence(t *testing.T) {
+// spooledBundle is smallBundle with a screenshot kept in a file, as the
+// evidence stage spools it: the bundle, the file and its content.
+func spooledBundle(t *testing.T) (*bundle.Bundle, string, []byte) {
+	t.Helper()
 	spooled := filepath.Join(t.TempDir(), "capture-1.png")
 	content := []byte("\x89PNG spooled")
 	if err := os.WriteFile(spooled, content, 0o600); err != nil {
@@ -131,6 +131,14 @@ func TestWriteSpooledEvidence(t *testing.T) {
 	b := smallBundle()
 	b.Evidence = append(b.Evidence, check.Evidence{ID: "C0001", Kind: check.KindScreenshot, Path: "evidence/captures/C0001.png", File: spooled,
 		SHA256: fmt.Sprintf("%x", sha256.Sum256(content)), Size: int64(len(content))})
+	return b, spooled, content
+}
+
+// TestWriteSpooledEvidence: evidence kept in a file (a screenshot spooled
+// while the browser ran) is written into the pack like the rest; a spooled
+// file that is gone fails the write, and nothing is left in place.
+func TestWriteSpooledEvidence(t *testing.T) {
+	b, spooled, content := spooledBundle(t)
 	dir := filepath.Join(t.TempDir(), "out")
 	if _, err := Write(t.Context(), b, dir, []string{"json"}); err != nil {
 		t.Fatal(err)
@@ -158,14 +166,7 @@ func TestWriteSpooledEvidence(t *testing.T) {
 // every other file of the pack byte for byte, in path order, and the same
 // pack gives the same zip.
 func TestWriteZip(t *testing.T) {
-	spooled := filepath.Join(t.TempDir(), "capture-1.png")
-	content := []byte("\x89PNG spooled")
-	if err := os.WriteFile(spooled, content, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	b := smallBundle()
-	b.Evidence = append(b.Evidence, check.Evidence{ID: "C0001", Kind: check.KindScreenshot, Path: "evidence/captures/C0001.png", File: spooled,
-		SHA256: fmt.Sprintf("%x", sha256.Sum256(content)), Size: int64(len(content))})
+	b, _, _ := spooledBundle(t)
 	var zips [][]byte
 	for _, name := range []string{"one", "two"} {
 		dir := filepath.Join(t.TempDir(), name)
