@@ -3,6 +3,7 @@ package pack
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -92,8 +93,9 @@ func TestCheckOut(t *testing.T) {
 }
 
 // TestWriteRemovesStaleLeftovers: the temporary directories of a killed
-// run beside the pack are removed by the next Write when they are old; a
-// fresh one (a run going on now) and other files are left alone.
+// run beside the pack are removed by the next Write when their owner
+// process is gone, or when they are old and name no owner; a fresh one (a
+// run going on now) and other files are left alone.
 func TestWriteRemovesStaleLeftovers(t *testing.T) {
 	root := t.TempDir()
 	out := filepath.Join(root, "pack")
@@ -101,7 +103,14 @@ func TestWriteRemovesStaleLeftovers(t *testing.T) {
 	staleOld := filepath.Join(root, ".pack.tmp-456.old")
 	fresh := filepath.Join(root, ".pack.tmp-789")
 	other := filepath.Join(root, ".other.tmp-1")
-	for _, p := range []string{stale, staleOld, fresh, other} {
+	deadOwner := filepath.Join(root, ".pack.tmp-999999999.5-1")        // a killed run's, seconds ago
+	deadOwnerOld := filepath.Join(root, ".pack.tmp-999999999.5-2.old") // the pack it had moved aside
+	paths := []string{stale, staleOld, fresh, other, deadOwner, deadOwnerOld}
+	want := map[string]bool{stale: false, staleOld: false, fresh: true, other: true, deadOwner: false, deadOwnerOld: false}
+	if runtime.GOOS != "linux" { // owners are named on Linux only
+		want[deadOwner], want[deadOwnerOld] = true, true
+	}
+	for _, p := range paths {
 		mkdir(t, p)
 		writeFile(t, filepath.Join(p, "pack.json"), "{}")
 	}
@@ -114,7 +123,7 @@ func TestWriteRemovesStaleLeftovers(t *testing.T) {
 	if _, err := Write(t.Context(), smallBundle(), out, []string{"json"}); err != nil {
 		t.Fatal(err)
 	}
-	for p, want := range map[string]bool{stale: false, staleOld: false, fresh: true, other: true} {
+	for p, want := range want {
 		if _, err := os.Stat(p); (err == nil) != want {
 			t.Errorf("%s exists: %v, want %v", filepath.Base(p), err == nil, want)
 		}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dossier-dev/dossier/internal/bounded"
+	"github.com/dossier-dev/dossier/internal/owned"
 	"github.com/dossier-dev/dossier/pack/bundle"
 	"github.com/dossier-dev/dossier/pack/csv"
 	"github.com/dossier-dev/dossier/pack/export"
@@ -319,7 +320,7 @@ func writeDir(ctx context.Context, dir string, fill func(*stage) error) (*Writte
 		return nil, fmt.Errorf("creating %q: %w", parent, err)
 	}
 	removeStale(parent, filepath.Base(filepath.Clean(dir)), time.Now())
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	tmp, err := owned.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary directory beside %q: %w", dir, err)
 	}
@@ -442,15 +443,20 @@ const staleAfter = time.Hour
 
 // removeStale removes the temporary directories a killed Write left
 // beside the pack base in parent: ours by name (".BASE.tmp-…", and the
-// earlier pack moved aside, "….old"), directories, and older than
-// staleAfter, so that a run writing at the same time is left alone.
+// earlier pack moved aside, "….old"), directories, whose owner process is
+// gone (see owned.Stale) or that are older than staleAfter (a name made
+// where the owner cannot be named says nothing of it), so that a run
+// writing at the same time is left alone.
 // Failing to remove one is not an error: it is only a leftover.
 func removeStale(parent, base string, now time.Time) {
+	prefix := "." + base + ".tmp-"
+	for _, d := range owned.Stale(parent, prefix) {
+		_ = os.RemoveAll(d)
+	}
 	entries, err := os.ReadDir(parent)
 	if err != nil {
 		return
 	}
-	prefix := "." + base + ".tmp-"
 	for _, e := range entries {
 		if !strings.HasPrefix(e.Name(), prefix) || e.Type()&fs.ModeType != fs.ModeDir {
 			continue

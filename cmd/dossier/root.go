@@ -67,7 +67,7 @@ func (e *env) spoolDir() string {
 		for _, dir := range owned.Stale(os.TempDir(), spoolPrefix) {
 			os.RemoveAll(dir)
 		}
-		if dir, err := owned.MkdirTemp(spoolPrefix); err == nil {
+		if dir, err := owned.MkdirTemp("", spoolPrefix); err == nil {
 			e.spool = dir
 		}
 	}

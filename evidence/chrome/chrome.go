@@ -155,7 +155,7 @@ const collectEvery = 25
 // first.
 func Start(ctx context.Context, path string, o Options) (*Browser, error) {
 	removeStale(os.TempDir())
-	dir, err := owned.MkdirTemp(profilePrefix)
+	dir, err := owned.MkdirTemp("", profilePrefix)
 	if err != nil {
 		return nil, fmt.Errorf("creating chrome profile dir: %w", err)
 	}

@@ -1,6 +1,7 @@
 // Package owned makes the temporary directories a run works in (Chrome's
-// profile, the screenshot spool, the demo's plugin package) with the
-// process that owns them in their names: its id and start time. A run that
+// profile, the screenshot spool, the demo's plugin package, a pack being
+// written) with the process that owns them in their names: its id and
+// start time. A run that
 // is killed, or quits at once on a second interrupt, cannot close what it
 // started in them; the names let it find its own on the way out (Mine)
 // and let a later run find those whose owner is gone (Stale).
@@ -13,15 +14,15 @@ import (
 	"strings"
 )
 
-// MkdirTemp makes a directory in os.TempDir() named prefix, the owner and
-// a random part: "dossier-chrome-<pid>.<start>-<random>". Where the owner
-// cannot be named (outside Linux), the name holds no owner and neither Mine
-// nor Stale ever lists the directory.
-func MkdirTemp(prefix string) (string, error) {
+// MkdirTemp makes a directory in dir ("" is os.TempDir()) named prefix,
+// the owner and a random part: "dossier-chrome-<pid>.<start>-<random>".
+// Where the owner cannot be named (outside Linux), the name holds no owner
+// and neither Mine nor Stale ever lists the directory.
+func MkdirTemp(dir, prefix string) (string, error) {
 	if tag := ownerTag(os.Getpid()); tag != "" {
-		return os.MkdirTemp("", prefix+tag+"-*")
+		return os.MkdirTemp(dir, prefix+tag+"-*")
 	}
-	return os.MkdirTemp("", prefix+"*")
+	return os.MkdirTemp(dir, prefix+"*")
 }
 
 // Mine lists the directories in tmp whose names begin with prefix that

@@ -61,7 +61,7 @@ func TestMineAndStale(t *testing.T) {
 // TestMkdirTemp: a directory MkdirTemp makes is this process's.
 func TestMkdirTemp(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
-	dir, err := MkdirTemp("dossier-captures-")
+	dir, err := MkdirTemp("", "dossier-captures-")
 	if err != nil {
 		t.Fatal(err)
 	}

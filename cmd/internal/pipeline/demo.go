@@ -80,7 +80,7 @@ func DemoWith(ctx context.Context, sample app.Options, opts Options) (*bundle.Bu
 		for _, dir := range owned.Stale(os.TempDir(), demoPluginPrefix) { // killed demos'
 			os.RemoveAll(dir)
 		}
-		dir, err := owned.MkdirTemp(demoPluginPrefix)
+		dir, err := owned.MkdirTemp("", demoPluginPrefix)
 		if err != nil {
 			return nil, fmt.Errorf("writing the sample plugin package: %w", err)
 		}
