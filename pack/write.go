@@ -450,9 +450,7 @@ const staleAfter = time.Hour
 // Failing to remove one is not an error: it is only a leftover.
 func removeStale(parent, base string, now time.Time) {
 	prefix := "." + base + ".tmp-"
-	for _, d := range owned.Stale(parent, prefix) {
-		_ = os.RemoveAll(d)
-	}
+	owned.RemoveStale(parent, prefix)
 	entries, err := os.ReadDir(parent)
 	if err != nil {
 		return

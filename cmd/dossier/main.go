@@ -91,9 +91,7 @@ func onInterrupt(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Wri
 func removeLeftovers() {
 	tmp := os.TempDir()
 	pipeline.RemoveLeftovers(tmp)
-	for _, dir := range owned.Mine(tmp, spoolPrefix) {
-		os.RemoveAll(dir)
-	}
+	owned.RemoveMine(tmp, spoolPrefix)
 }
 
 // run executes one command line and maps its error to an exit code.

@@ -64,9 +64,7 @@ const spoolPrefix = "dossier-captures-"
 // keeps them in memory. The spools of killed runs are removed first.
 func (e *env) spoolDir() string {
 	if e.spool == "" {
-		for _, dir := range owned.Stale(os.TempDir(), spoolPrefix) {
-			os.RemoveAll(dir)
-		}
+		owned.RemoveStale(os.TempDir(), spoolPrefix)
 		if dir, err := owned.MkdirTemp("", spoolPrefix); err == nil {
 			e.spool = dir
 		}

@@ -1,10 +1,10 @@
 // Package owned makes the temporary directories a run works in (Chrome's
 // profile, the screenshot spool, the demo's plugin package, a pack being
 // written) with the process that owns them in their names: its id and
-// start time. A run that
-// is killed, or quits at once on a second interrupt, cannot close what it
-// started in them; the names let it find its own on the way out (Mine)
-// and let a later run find those whose owner is gone (Stale).
+// start time. A run that is killed, or quits at once on a second
+// interrupt, cannot close what it started in them; the names let it find
+// its own on the way out (Mine) and let a later run find those whose owner
+// is gone (Stale).
 package owned
 
 import (
@@ -28,9 +28,10 @@ func MkdirTemp(dir, prefix string) (string, error) {
 // Mine lists the directories in tmp whose names begin with prefix that
 // this process made.
 func Mine(tmp, prefix string) []string {
-	self := ownerTag(os.Getpid())
+	self := os.Getpid()
+	started, ok := startTime(self)
 	return list(tmp, prefix, func(pid int, start uint64) bool {
-		return self != "" && strconv.Itoa(pid)+"."+strconv.FormatUint(start, 10) == self
+		return ok && pid == self && start == started
 	})
 }
 
@@ -42,6 +43,22 @@ func Stale(tmp, prefix string) []string {
 		now, alive := startTime(pid)
 		return !alive || now != start
 	})
+}
+
+// RemoveMine removes the directories Mine lists: for directories that no
+// process of their own works in.
+func RemoveMine(tmp, prefix string) {
+	for _, dir := range Mine(tmp, prefix) {
+		os.RemoveAll(dir)
+	}
+}
+
+// RemoveStale removes the directories Stale lists: for directories that no
+// process of their own works in.
+func RemoveStale(tmp, prefix string) {
+	for _, dir := range Stale(tmp, prefix) {
+		os.RemoveAll(dir)
+	}
 }
 
 // list lists the directories in tmp named by MkdirTemp with prefix whose

@@ -26,9 +26,7 @@ const demoPluginPrefix = "dossier-demo-plugin-"
 // deferred cleanups never run.
 func RemoveLeftovers(tmp string) {
 	evidence.RemoveLeftovers(tmp)
-	for _, dir := range owned.Mine(tmp, demoPluginPrefix) {
-		os.RemoveAll(dir)
-	}
+	owned.RemoveMine(tmp, demoPluginPrefix)
 }
 
 // Demo starts the sample app in-process on 127.0.0.1, signs in to its
@@ -77,9 +75,7 @@ func DemoWith(ctx context.Context, sample app.Options, opts Options) (*bundle.Bu
 	opts.Manifest = m
 	if opts.Plugin == nil {
 		// The sample's plugin package, as its vendor would submit it.
-		for _, dir := range owned.Stale(os.TempDir(), demoPluginPrefix) { // killed demos'
-			os.RemoveAll(dir)
-		}
+		owned.RemoveStale(os.TempDir(), demoPluginPrefix) // killed demos'
 		dir, err := owned.MkdirTemp("", demoPluginPrefix)
 		if err != nil {
 			return nil, fmt.Errorf("writing the sample plugin package: %w", err)
