@@ -244,8 +244,8 @@ func WriteWith(ctx context.Context, b *bundle.Bundle, dir string, opts WriteOpti
 			}
 		}
 		if opts.Zip {
-			names := slices.Clone(s.w.Files) // all but pack.zip itself
-			return s.stream(ZipFile, func(w io.Writer) error { return zipTo(w, names, s.open, b.Created) })
+			// zipTo takes its own copy of the list before pack.zip joins it.
+			return s.stream(ZipFile, func(w io.Writer) error { return zipTo(w, s.w.Files, s.open, b.Created) })
 		}
 		return nil
 	})
